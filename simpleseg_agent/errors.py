@@ -1,0 +1,60 @@
+"""One exception hierarchy for the whole toolkit.
+
+Every error raised on purpose by ``simpleseg_agent`` derives from :class:`SimpleSegError`, so a
+caller can catch the library's failures without catching programming errors such as ``TypeError``.
+
+Example:
+    >>> from simpleseg_agent.errors import ParseError, SimpleSegError
+    >>> issubclass(ParseError, SimpleSegError)
+    True
+"""
+
+from __future__ import annotations
+
+
+class SimpleSegError(Exception):
+    """Base class of every error the toolkit raises on purpose."""
+
+
+class ParseError(SimpleSegError, ValueError):
+    """A model answer (or user text) is not valid coordinate text.
+
+    Attributes:
+        position: character offset in the text where the problem was found, or ``None``.
+        expected: what the parser expected at that position, or ``None``.
+    """
+
+    def __init__(self, message: str, *, position: int | None = None, expected: str | None = None) -> None:
+        where = f" at character {position}" if position is not None else ""
+        hint = f" (expected {expected})" if expected else ""
+        super().__init__(f"{message}{where}{hint}")
+        self.position = position
+        self.expected = expected
+
+
+class GeometryError(SimpleSegError, ValueError):
+    """A shape, mask or coordinate array is invalid: empty, degenerate, wrong shape, NaN, out of range."""
+
+
+class ImageError(SimpleSegError, ValueError):
+    """An image cannot be read or has an unsupported layout."""
+
+
+class ModelError(SimpleSegError, RuntimeError):
+    """A model backend failed to load or to answer."""
+
+
+class ActionError(SimpleSegError, RuntimeError):
+    """A planned GUI or robot action was refused (unsafe, out of bounds, implausible target)."""
+
+
+class MissingDependencyError(SimpleSegError, ImportError):
+    """An optional package needed by the requested feature is not installed."""
+
+    def __init__(self, package: str, extra: str, feature: str) -> None:
+        super().__init__(
+            f"{feature} needs the optional package '{package}'. "
+            f"Install it with: pip install 'simpleseg-agent[{extra}]'"
+        )
+        self.package = package
+        self.extra = extra
