@@ -1,0 +1,161 @@
+"""Mask -> polygons: exactness, options, token budget, and the round-trip bound on random shapes."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simpleseg_agent.errors import GeometryError
+from simpleseg_agent.geometry import mask_iou, mask_to_region, region_to_mask, signed_area2
+
+from .shapes import blob_mask
+
+
+def rect_mask(h=40, w=40, box=(5, 10, 25, 30)):
+    m = np.zeros((h, w), bool)
+    x1, y1, x2, y2 = box
+    m[y1:y2, x1:x2] = True
+    return m
+
+
+def test_rectangle_is_traced_on_its_pixel_edges():
+    r = mask_to_region(rect_mask())
+    assert r.polygons[0].tolist() == [[0.125, 0.25], [0.625, 0.25], [0.625, 0.75], [0.125, 0.75]]
+    assert mask_iou(region_to_mask(r, (40, 40)), rect_mask()) == 1.0
+
+
+def test_reference_outline_uses_pixel_indices():
+    r = mask_to_region(rect_mask(), outline="reference")
+    assert r.polygons[0].tolist() == [[0.125, 0.25], [0.6, 0.25], [0.6, 0.725], [0.125, 0.725]]
+
+
+def test_output_is_canonical():
+    rng = np.random.default_rng(3)
+    for _ in range(10):
+        r = mask_to_region(blob_mask(rng))
+        for ring in r.polygons:
+            assert signed_area2(ring) > 0
+            top = np.lexsort((ring[:, 0], ring[:, 1]))[0]
+            assert top == 0
+
+
+def test_empty_mask_gives_empty_region():
+    assert mask_to_region(np.zeros((10, 10), bool)).is_empty
+
+
+@pytest.mark.parametrize(
+    "mask, message",
+    [
+        (np.zeros((2, 3, 3), bool), "2-D"),
+        (np.zeros((0, 5), bool), "no pixels"),
+        (np.array([[0, 2], [1, 0]]), "0/1"),
+        (np.array([["a", "b"]]), "numeric"),
+    ],
+)
+def test_bad_masks(mask, message):
+    with pytest.raises(GeometryError, match=message):
+        mask_to_region(mask)
+
+
+@pytest.mark.parametrize("kwargs", [{"epsilon_frac": -1}, {"epsilon_px": float("nan")}, {"max_parts": 0}, {"outline": "pixel"}])
+def test_bad_options(kwargs):
+    with pytest.raises(GeometryError):
+        mask_to_region(rect_mask(), **kwargs)
+
+
+def test_uint8_255_masks_are_accepted():
+    assert not mask_to_region(rect_mask().astype(np.uint8) * 255).is_empty
+
+
+def ring_mask():
+    yy, xx = np.mgrid[:60, :60]
+    d = np.hypot(xx - 30, yy - 30)
+    return (d < 25) & (d >= 12)
+
+
+def test_holes_option():
+    m = ring_mask()
+    without = mask_to_region(m, epsilon_frac=0)
+    with_holes = mask_to_region(m, epsilon_frac=0, holes=True)
+    assert not without.has_holes and with_holes.has_holes
+    assert mask_iou(region_to_mask(with_holes, (60, 60)), m) == 1.0
+    assert mask_iou(region_to_mask(without, (60, 60)), m) < 0.85
+
+
+def test_min_area_and_max_parts():
+    m = np.zeros((50, 50), bool)
+    m[2:4, 2:4] = True  # 4 px
+    m[10:20, 10:20] = True  # 100 px
+    m[30:45, 30:45] = True  # 225 px
+    assert len(mask_to_region(m).parts) == 3
+    assert len(mask_to_region(m, min_area_px=10).parts) == 2
+    r = mask_to_region(m, max_parts=1)
+    assert len(r.parts) == 1 and r.xyxy.tolist() == [0.6, 0.6, 0.9, 0.9]
+
+
+@pytest.mark.parametrize("outline", ["edge", "reference"])
+def test_single_pixels_and_thin_lines_survive(outline):
+    m = np.zeros((20, 20), bool)
+    m[3, 3] = True
+    m[10, 2:15] = True
+    r = mask_to_region(m, outline=outline)
+    assert len(r.parts) == 2
+    if outline == "edge":
+        assert mask_iou(region_to_mask(r, (20, 20)), m) == 1.0
+
+
+def test_fixed_epsilon_in_pixels_simplifies_more():
+    m = ring_mask()
+    fine = mask_to_region(m, epsilon_frac=0)
+    coarse = mask_to_region(m, epsilon_px=3.0)
+    assert coarse.n_vertices < fine.n_vertices
+
+
+class CharCounter:
+    """A named test tokenizer: one token per character (exact and predictable)."""
+
+    def count(self, text: str) -> int:
+        return len(text)
+
+
+@pytest.mark.parametrize("budget", [60, 120, 400, 2000])
+def test_token_budget_is_respected_and_used(budget):
+    from simpleseg_agent.grammar import format_polygons
+
+    m = ring_mask()
+    r = mask_to_region(m, token_budget=budget, token_counter=CharCounter())
+    text = format_polygons(r.polygons)
+    assert len(text) <= budget
+    looser = mask_to_region(m, token_budget=budget * 2, token_counter=CharCounter())
+    assert looser.n_vertices >= r.n_vertices
+
+
+def test_token_budget_with_the_real_qwen_tokenizer():
+    from simpleseg_agent.grammar import QwenTokenCounter, format_polygons
+
+    counter = QwenTokenCounter()
+    m = blob_mask(np.random.default_rng(5), 320, 240)
+    for budget in (64, 200):
+        r = mask_to_region(m, token_budget=budget, token_counter=counter)
+        assert counter.count(format_polygons(r.polygons)) <= budget
+
+
+def test_budget_drops_small_parts_before_giving_up_and_then_raises():
+    m = np.zeros((50, 50), bool)
+    m[2:6, 2:6] = True
+    m[10:40, 10:40] = True
+    r = mask_to_region(m, token_budget=60, token_counter=CharCounter())
+    assert len(r.parts) == 1
+    with pytest.raises(GeometryError, match="too small"):
+        mask_to_region(m, token_budget=10, token_counter=CharCounter())
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 4))
+def test_round_trip_iou_bound_on_random_shapes(seed, n):
+    """mask -> polygons -> mask: IoU >= 0.999 with no simplification, >= 0.95 at the reference epsilon."""
+    m = blob_mask(np.random.default_rng(seed), 160, 120, n)
+    exact = mask_to_region(m, epsilon_frac=0)
+    assert mask_iou(region_to_mask(exact, (160, 120)), m) >= 0.999
+    ref = mask_to_region(m)
+    assert mask_iou(region_to_mask(ref, (160, 120)), m) >= 0.95
