@@ -36,6 +36,10 @@ class GeometryError(SimpleSegError, ValueError):
     """A shape, mask or coordinate array is invalid: empty, degenerate, wrong shape, NaN, out of range."""
 
 
+class PromptError(SimpleSegError, ValueError):
+    """A query or prompt request is invalid: empty text, unknown kind, unsupported combination."""
+
+
 class ImageError(SimpleSegError, ValueError):
     """An image cannot be read or has an unsupported layout."""
 

@@ -29,7 +29,7 @@ Example:
     >>> p = build_prompt(Query.text("the cat"), rng=random.Random(0))
     >>> p in [t.format(q="the cat") for t in templates_for("text", "mask")]
     True
-    >>> wrap_answer("[0.500, 0.500]")
+    >>> training_answer("[0.500, 0.500]")
     '[0.500, 0.500].'
 """
 
@@ -42,17 +42,14 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from .errors import GeometryError, SimpleSegError
+from .errors import GeometryError, PromptError
+from .grammar.format import ANSWER_TEMPLATES, wrap_answer as _wrap
 
 QueryKind = Literal["text", "point", "box", "mask"]
 AnswerKind = Literal["point", "box", "mask"]
 
 QUERY_KINDS: tuple[str, ...] = get_args(QueryKind)
 ANSWER_KINDS: tuple[str, ...] = get_args(AnswerKind)
-
-
-class PromptError(SimpleSegError, ValueError):
-    """A query or prompt request is invalid: empty text, unknown kind, unsupported combination."""
 
 
 PROMPT_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -97,7 +94,6 @@ PROMPT_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
 }
 """Prompt templates by ``(query kind, answer kind)``; index 0 is the default phrasing."""
 
-ANSWER_TEMPLATES: tuple[str, ...] = ("{a}.", "Sure, you can find it at {a}.", "It is found at {a}.", "It is at {a}.")
 """Answer phrasings of the reference training data; index 0 (``"{a}."``) is the default."""
 
 
@@ -298,18 +294,18 @@ def build_prompt(
     return _pick(templates, template_index, rng, "build_prompt").format(q=query.rendered)
 
 
-def wrap_answer(coords_text: str, rng: random.Random | None = None, *, template_index: int = 0) -> str:
-    """A training target: ``coords_text`` inside one of :data:`ANSWER_TEMPLATES`.
+def training_answer(coords_text: str, rng: random.Random | None = None, *, template_index: int = 0) -> str:
+    """A training target: ``coords_text`` inside one of the answer phrases (``grammar.ANSWER_TEMPLATES``).
 
     The default (index 0) is the bare ``"{a}."``, the shortest target; ``rng`` picks uniformly.
 
     Example:
-        >>> wrap_answer("[0.1, 0.2]", template_index=3)
+        >>> training_answer("[0.1, 0.2]", template_index=3)
         'It is at [0.1, 0.2].'
     """
     if not isinstance(coords_text, str) or not coords_text.strip():
-        raise PromptError(f"wrap_answer: expected non-empty coordinate text, got {coords_text!r}")
-    return _pick(ANSWER_TEMPLATES, template_index, rng, "wrap_answer").format(a=coords_text)
+        raise PromptError(f"training_answer: expected non-empty coordinate text, got {coords_text!r}")
+    return _wrap(coords_text, _pick(ANSWER_TEMPLATES, template_index, rng, "training_answer"))
 
 
 __all__ = [
@@ -324,5 +320,5 @@ __all__ = [
     "build_prompt",
     "supported_pairs",
     "templates_for",
-    "wrap_answer",
+    "training_answer",
 ]

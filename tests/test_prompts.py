@@ -17,7 +17,7 @@ from simpleseg_agent.prompts import (
     build_prompt,
     supported_pairs,
     templates_for,
-    wrap_answer,
+    training_answer,
 )
 
 RELEASED_TEXT_TO_MASK = {
@@ -279,20 +279,20 @@ def test_errors_belong_to_the_hierarchy() -> None:
         (3, "It is at [0.5, 0.5]."),
     ],
 )
-def test_wrap_answer_templates(index: int, expected: str) -> None:
-    assert wrap_answer("[0.5, 0.5]", template_index=index) == expected
+def test_training_answer_templates(index: int, expected: str) -> None:
+    assert training_answer("[0.5, 0.5]", template_index=index) == expected
 
 
 def test_answer_templates_exact() -> None:
     assert ANSWER_TEMPLATES == ("{a}.", "Sure, you can find it at {a}.", "It is found at {a}.", "It is at {a}.")
-    assert wrap_answer("[[[0.1, 0.2]]]") == "[[[0.1, 0.2]]]."
+    assert training_answer("[[[0.1, 0.2]]]") == "[[[0.1, 0.2]]]."
 
 
-def test_wrap_answer_random_is_seeded_and_covers_all() -> None:
+def test_training_answer_random_is_seeded_and_covers_all() -> None:
     rng = random.Random(3)
-    seq1 = [wrap_answer("A", rng) for _ in range(200)]
+    seq1 = [training_answer("A", rng) for _ in range(200)]
     rng = random.Random(3)
-    assert seq1 == [wrap_answer("A", rng) for _ in range(200)]
+    assert seq1 == [training_answer("A", rng) for _ in range(200)]
     assert set(seq1) == {t.format(a="A") for t in ANSWER_TEMPLATES}
 
 
@@ -306,6 +306,6 @@ def test_wrap_answer_random_is_seeded_and_covers_all() -> None:
         ("[0.1, 0.2]", {"template_index": 1, "rng": random.Random(0)}, "not both"),
     ],
 )
-def test_wrap_answer_rejects(coords_text: object, kwargs: dict, match: str) -> None:
+def test_training_answer_rejects(coords_text: object, kwargs: dict, match: str) -> None:
     with pytest.raises(PromptError, match=match):
-        wrap_answer(coords_text, **kwargs)  # type: ignore[arg-type]
+        training_answer(coords_text, **kwargs)  # type: ignore[arg-type]
