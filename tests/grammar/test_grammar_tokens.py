@@ -7,6 +7,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tokenizers import Tokenizer
 
 from simpleseg_agent.errors import MissingDependencyError
@@ -151,3 +153,9 @@ def test_import_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@given(st.text(max_size=300))
+def test_approx_counts_any_text(text):
+    count = ApproxTokenCounter().count(text)
+    assert isinstance(count, int) and (count >= 1 if text else count == 0)
