@@ -28,56 +28,20 @@ import numbers
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont
 
 from .errors import GeometryError, ImageError
-
-ImageInput = Union[str, "os.PathLike[str]", Image.Image, np.ndarray]
-"""A file path, a PIL image (any mode), or a uint8 numpy array: ``(H, W, 3)`` **RGB** or ``(H, W)`` gray."""
+from .images import ImageInput, to_rgb_array
 
 DEFAULT_COLOR: tuple[int, int, int] = (255, 64, 64)
 
 _SHIFT = 4  # OpenCV fractional bits: coordinates to 1/16 pixel
 _ONE = 1 << _SHIFT
 _NORM_MIN, _NORM_MAX = -1.0, 2.0
-
-
-def to_rgb_array(image: ImageInput) -> np.ndarray:
-    """The image as a new ``(H, W, 3)`` uint8 RGB array.
-
-    Files are opened with PIL and turned upright by their EXIF orientation (as model processors do);
-    PIL images and arrays are taken as they are.
-
-    Example:
-        >>> to_rgb_array(np.zeros((2, 3), np.uint8)).shape
-        (2, 3, 3)
-    """
-    if isinstance(image, (str, os.PathLike)):
-        path = Path(image)
-        try:
-            with Image.open(path) as im:
-                im.load()
-                pil = ImageOps.exif_transpose(im).convert("RGB")
-        except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
-            raise ImageError(f"cannot read image file '{path}': {exc}") from exc
-        return np.asarray(pil, dtype=np.uint8).copy()
-    if isinstance(image, Image.Image):
-        return np.asarray(image.convert("RGB"), dtype=np.uint8).copy()
-    if isinstance(image, np.ndarray):
-        if image.dtype != np.uint8:
-            raise ImageError(f"image array: expected dtype uint8, got {image.dtype} with shape {image.shape}")
-        if image.ndim == 2:
-            image = np.repeat(image[:, :, None], 3, axis=2)
-        elif not (image.ndim == 3 and image.shape[2] == 3):
-            raise ImageError(f"image array: expected shape (H, W, 3) RGB or (H, W) gray, got {image.shape}")
-        if image.shape[0] == 0 or image.shape[1] == 0:
-            raise ImageError(f"image array: expected a non-empty image, got shape {image.shape}")
-        return np.ascontiguousarray(image).copy()
-    raise ImageError(f"image: expected a path, a PIL image or a numpy array, got {type(image).__name__}")
 
 
 def _check_color(color: Sequence[int]) -> tuple[int, int, int]:
