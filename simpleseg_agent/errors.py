@@ -32,6 +32,10 @@ class ParseError(SimpleSegError, ValueError):
         self.expected = expected
 
 
+class NotFoundError(SimpleSegError, LookupError):
+    """The model answered, but with no coordinates: the object was not found."""
+
+
 class GeometryError(SimpleSegError, ValueError):
     """A shape, mask or coordinate array is invalid: empty, degenerate, wrong shape, NaN, out of range."""
 

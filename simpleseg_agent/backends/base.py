@@ -1,0 +1,100 @@
+"""The backend interface: images + prompts in, answer texts out, batched.
+
+A backend knows how to talk to one model (a local transformers checkpoint, an OpenAI-compatible
+server, ...). It does not parse answers: the tools do, with the coordinate space the backend's
+:class:`ModelPreset` declares. Backends never import torch at module import time.
+
+Example:
+    >>> from PIL import Image
+    >>> from simpleseg_agent.backends.base import GenerationRequest
+    >>> req = GenerationRequest(image=Image.new("RGB", (64, 48)), prompt="What is the polygon of the cat in the image?")
+    >>> req.image.size
+    (64, 48)
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+from ..grammar import CoordSpace
+
+
+@dataclass(frozen=True)
+class ModelPreset:
+    """How to talk to a family of checkpoints: where its answers' coordinates live, how to ask.
+
+    Attributes:
+        name: registry name (``"simpleseg-qwen2.5-vl"``).
+        model_id: hub id or local folder of the weights.
+        coord_space: the space of the numbers in the answers (see :class:`CoordSpace`).
+        prompt_style: ``"simpleseg"`` (the released templates) or ``"grounding"`` (ask for a box/point
+            in the model's own JSON style, for base models that were not trained on polygons).
+        trust_remote_code: the checkpoint ships custom code (SimpleSeg-Kimi-VL does).
+        max_new_tokens: default answer budget.
+        description: one line for ``simpleseg models``.
+    """
+
+    name: str
+    model_id: str
+    coord_space: CoordSpace = CoordSpace.NORM
+    prompt_style: str = "simpleseg"
+    trust_remote_code: bool = False
+    max_new_tokens: int = 1024
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One question about one image. ``image`` is an RGB PIL image at its original resolution."""
+
+    image: Image.Image
+    prompt: str
+    max_new_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """One answer.
+
+    Attributes:
+        text: the answer text, special tokens removed.
+        n_tokens: number of generated tokens (the answer length the model paid for).
+        model_s: seconds spent in the model for this request (a batch's time shared evenly).
+        model_input_wh: ``(width, height)`` of the image as the model saw it (after the
+            processor's resizing); needed to read answers given in that image's pixels.
+        finished: the model stopped by itself (False when it hit ``max_new_tokens``).
+    """
+
+    text: str
+    n_tokens: int
+    model_s: float
+    model_input_wh: tuple[int, int] | None = None
+    finished: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+class Backend(abc.ABC):
+    """Base class of model backends.
+
+    Subclasses implement :meth:`generate`; everything else (prompt phrasing, parsing, geometry) is
+    the tools' job, so a backend is small and easy to add.
+    """
+
+    preset: ModelPreset
+
+    @abc.abstractmethod
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]:
+        """Answer a batch of requests, in order. Raises :class:`~simpleseg_agent.errors.ModelError`."""
+
+    def close(self) -> None:  # pragma: no cover - trivial default
+        """Release resources (sessions, GPU memory)."""
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,51 @@
+"""Model presets: plug a checkpoint in by name, with its coordinate space and prompt style.
+
+Example:
+    >>> PRESETS["simpleseg-qwen2.5-vl"].coord_space.value
+    'norm'
+    >>> PRESETS["qwen3-vl-8b"].coord_space.value
+    '1000'
+"""
+
+from __future__ import annotations
+
+from ..grammar import CoordSpace
+from .base import ModelPreset
+
+PRESETS: dict[str, ModelPreset] = {
+    p.name: p
+    for p in (
+        ModelPreset(
+            "simpleseg-qwen2.5-vl", "sthui/SimpleSeg-Qwen2.5-VL", CoordSpace.NORM, "simpleseg",
+            description="SimpleSeg on Qwen2.5-VL-7B: polygons, normalized coordinates, the released prompts",
+        ),
+        ModelPreset(
+            "simpleseg-kimi-vl", "sthui/SimpleSeg-Kimi-VL", CoordSpace.NORM, "simpleseg", trust_remote_code=True,
+            description="SimpleSeg on Kimi-VL (16B-A3B MoE, custom code: trust_remote_code)",
+        ),
+        ModelPreset(
+            "qwen2.5-vl-3b", "Qwen/Qwen2.5-VL-3B-Instruct", CoordSpace.PIXELS, "grounding", max_new_tokens=256,
+            description="base Qwen2.5-VL-3B: boxes/points in pixels of the resized image (no polygons)",
+        ),
+        ModelPreset(
+            "qwen2.5-vl-7b", "Qwen/Qwen2.5-VL-7B-Instruct", CoordSpace.PIXELS, "grounding", max_new_tokens=256,
+            description="base Qwen2.5-VL-7B: boxes/points in pixels of the resized image (no polygons)",
+        ),
+        ModelPreset(
+            "qwen2-vl-7b", "Qwen/Qwen2-VL-7B-Instruct", CoordSpace.THOUSAND, "grounding", max_new_tokens=256,
+            description="base Qwen2-VL-7B: boxes/points on a 0-1000 grid (no polygons)",
+        ),
+        ModelPreset(
+            "qwen3-vl-8b", "Qwen/Qwen3-VL-8B-Instruct", CoordSpace.THOUSAND, "grounding", max_new_tokens=256,
+            description="base Qwen3-VL-8B: boxes/points on a 0-1000 grid (no polygons)",
+        ),
+    )
+}
+
+#: Prompts for base grounding models, which answer boxes and points but were not trained on polygons.
+GROUNDING_PROMPTS: dict[str, str] = {
+    "box": 'Locate {q} in the image and output its bounding box as JSON: {{"bbox_2d": [x1, y1, x2, y2]}}.',
+    "point": 'Point to {q} in the image and output the point as JSON: {{"point_2d": [x, y]}}.',
+}
+
+DEFAULT_PRESET = ModelPreset("custom", "", CoordSpace.NORM, "simpleseg", description="a SimpleSeg-style checkpoint")

@@ -1,0 +1,72 @@
+"""Choose a backend by a preset name, a local folder, a hub id or a server URL.
+
+Example:
+    >>> describe("http://127.0.0.1:8000/v1")
+    'openai-http'
+    >>> describe("simpleseg-qwen2.5-vl")
+    'transformers (preset simpleseg-qwen2.5-vl: sthui/SimpleSeg-Qwen2.5-VL)'
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelError
+from .base import Backend, ModelPreset
+from .presets import DEFAULT_PRESET, PRESETS
+
+
+def _is_url(spec: str) -> bool:
+    return spec.startswith(("http://", "https://"))
+
+
+def describe(spec: str | Path) -> str:
+    """Which backend :func:`load_backend` would pick for ``spec`` (no loading)."""
+    s = str(spec)
+    if _is_url(s):
+        return "openai-http"
+    if s in PRESETS:
+        return f"transformers (preset {s}: {PRESETS[s].model_id})"
+    return "transformers (local folder)" if Path(s).exists() else "transformers (hub id)"
+
+
+def load_backend(spec: str | Path | Backend, *, preset: str | ModelPreset | None = None, **kwargs: Any) -> Backend:
+    """A ready backend for ``spec``.
+
+    * a :class:`Backend` is returned as is;
+    * ``http(s)://...`` -> :class:`~simpleseg_agent.backends.openai_http.OpenAIHTTPBackend`
+      (``preset`` says how to read its answers; default: SimpleSeg's normalized polygons);
+    * a preset name (``simpleseg-qwen2.5-vl``, ``qwen3-vl-8b``, ...), a local folder or a hub id ->
+      :class:`~simpleseg_agent.backends.transformers_backend.TransformersBackend`.
+
+    ``kwargs`` go to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``, ...).
+    """
+    if isinstance(spec, Backend):
+        return spec
+    if not isinstance(spec, (str, Path)) or not str(spec).strip():
+        raise ModelError(f"model must be a preset name, a folder, a hub id or a URL, got {spec!r}")
+    s = str(spec)
+    chosen = _resolve_preset(preset, s)
+    if _is_url(s):
+        from .openai_http import OpenAIHTTPBackend
+
+        return OpenAIHTTPBackend(s, preset=chosen, **kwargs)
+    from .transformers_backend import TransformersBackend
+
+    if s in PRESETS:
+        return TransformersBackend(PRESETS[s].model_id, preset=chosen, **kwargs)
+    return TransformersBackend(s, preset=chosen, **kwargs)
+
+
+def _resolve_preset(preset: str | ModelPreset | None, spec: str) -> ModelPreset:
+    if isinstance(preset, ModelPreset):
+        return preset
+    if isinstance(preset, str):
+        if preset not in PRESETS:
+            raise ModelError(f"unknown preset {preset!r}; known: {', '.join(sorted(PRESETS))}")
+        return PRESETS[preset]
+    if spec in PRESETS:
+        return PRESETS[spec]
+    return replace(DEFAULT_PRESET, model_id=spec)

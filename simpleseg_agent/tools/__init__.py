@@ -1,0 +1,12 @@
+"""The tools agents call: segment, locate_point, locate_box, with typed results.
+
+Example:
+    >>> from simpleseg_agent.tools import SimpleSeg, Segmentation
+    >>> sorted(Segmentation.model_json_schema()["properties"])[:3]
+    ['answer_tokens', 'area_norm', 'area_px']
+"""
+
+from .results import BoxResult, ClickPoint, Latency, PointResult, Segmentation, ToolError
+from .segmenter import SimpleSeg
+
+__all__ = ["BoxResult", "ClickPoint", "Latency", "PointResult", "Segmentation", "SimpleSeg", "ToolError"]

@@ -1,0 +1,239 @@
+"""The tools: ``segment``, ``locate_point`` and ``locate_box`` on any backend.
+
+:class:`SimpleSeg` binds a backend (a local checkpoint, a server URL, a preset name) to the
+prompts and the answer grammar of its model, and returns typed results (:mod:`.results`). It never
+raises on a bad answer unless asked (``raise_on_error=True`` or ``result.raise_for_error()``).
+
+Example (with a named fake backend that answers a fixed text; real use passes a model):
+    >>> from PIL import Image
+    >>> from simpleseg_agent.testing.fakes import FakeAnswerBackend
+    >>> seg = SimpleSeg(FakeAnswerBackend(["It is at [[[0.25, 0.25], [0.75, 0.25], [0.75, 0.75], [0.25, 0.75]]]."]))
+    >>> r = seg.segment(Image.new("RGB", (200, 100)), "the square")
+    >>> r.ok, r.xyxy_px, r.click.xy_px
+    (True, (50.0, 25.0, 150.0, 75.0), (100.0, 50.0))
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import numpy as np
+
+from ..backends.base import Backend, GenerationRequest, GenerationResult, ModelPreset
+from ..errors import GeometryError, ImageError, ModelError, NotFoundError, ParseError, SimpleSegError
+from ..geometry import Region, click_target
+from ..grammar import CoordSpace, parse_answer
+from ..images import ImageInput, load_image
+from ..prompts import Query, build_prompt
+from .results import BoxResult, ClickPoint, Latency, PointResult, Segmentation, ToolError
+
+AnswerKind = Literal["mask", "box", "point"]
+QueryInput = Union[str, Query]
+_RESULT_TYPES = {"mask": Segmentation, "box": BoxResult, "point": PointResult}
+_PARSE_KIND = {"mask": "polygons", "box": "box", "point": "point"}
+
+
+@dataclass
+class _Job:
+    image: Any
+    query: Query
+    answer: AnswerKind
+    prompt: str = ""
+    image_wh: tuple[int, int] | None = None
+    error: ToolError | None = None
+
+
+def _as_query(query: QueryInput) -> Query:
+    if isinstance(query, Query):
+        return query
+    if isinstance(query, str):
+        return Query.text(query)
+    raise TypeError(f"query must be a str or a Query, got {type(query).__name__}")
+
+
+class SimpleSeg:
+    """Segmentation and grounding tools on one model.
+
+    Args:
+        model: a :class:`~simpleseg_agent.backends.base.Backend`, a preset name
+            (``simpleseg-qwen2.5-vl``, ``qwen3-vl-8b``, ...), a local checkpoint folder, a hub id, or the
+            URL of an OpenAI-compatible server (vLLM, SGLang, TGI, ``simpleseg serve``).
+        preset: how to prompt the model and read its coordinates (default: from ``model``).
+        out_of_range: ``"clamp"`` answers outside the image to its border, or ``"reject"`` them.
+        max_new_tokens: answer budget per query (default: the preset's).
+        **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...).
+    """
+
+    def __init__(
+        self,
+        model: str | Path | Backend,
+        *,
+        preset: str | ModelPreset | None = None,
+        out_of_range: Literal["clamp", "reject"] = "clamp",
+        max_new_tokens: int | None = None,
+        **backend_kwargs: Any,
+    ) -> None:
+        from ..backends.registry import load_backend
+
+        self.backend = load_backend(model, preset=preset, **backend_kwargs)
+        self.preset: ModelPreset = getattr(self.backend, "preset", None) or ModelPreset("custom", str(model))
+        self.out_of_range = out_of_range
+        self.max_new_tokens = max_new_tokens
+
+    # public tools ---------------------------------------------------------------------------
+    def segment(self, image: ImageInput, query: QueryInput, *, raise_on_error: bool = False) -> Segmentation:
+        """The object's polygons, box, area and click target. ``query``: text, or a point/box/mask :class:`Query`."""
+        return self._one(image, query, "mask", raise_on_error)
+
+    def locate_point(self, image: ImageInput, query: QueryInput, *, raise_on_error: bool = False) -> PointResult:
+        """A point on the object, in pixels and normalized."""
+        return self._one(image, query, "point", raise_on_error)
+
+    def locate_box(self, image: ImageInput, query: QueryInput, *, raise_on_error: bool = False) -> BoxResult:
+        """The object's box, in pixels and normalized, and its centre as a click point."""
+        return self._one(image, query, "box", raise_on_error)
+
+    def run_batch(
+        self, images: Sequence[ImageInput], queries: Sequence[QueryInput], answer: AnswerKind = "mask"
+    ) -> list[Segmentation | BoxResult | PointResult]:
+        """Many queries in one batched model call (one image per query; repeat an image to ask it twice)."""
+        if len(images) != len(queries):
+            raise ValueError(f"need one image per query, got {len(images)} images and {len(queries)} queries")
+        return self._run([_Job(img, _as_query(q), answer) for img, q in zip(images, queries)])
+
+    def close(self) -> None:
+        self.backend.close()
+
+    # internals ------------------------------------------------------------------------------
+    def _one(self, image, query, answer: AnswerKind, raise_on_error: bool):
+        result = self._run([_Job(image, _as_query(query), answer)])[0]
+        if raise_on_error:
+            result.raise_for_error()
+        return result
+
+    def _prompt(self, job: _Job) -> str:
+        if self.preset.prompt_style == "grounding":
+            from ..backends.presets import GROUNDING_PROMPTS
+
+            if job.query.kind != "text":
+                raise ModelError(f"{self.preset.name} is a grounding model: it takes text queries, not {job.query.kind}")
+            return GROUNDING_PROMPTS["point" if job.answer == "point" else "box"].format(q=job.query.rendered)
+        return build_prompt(job.query, job.answer)
+
+    def _run(self, jobs: list[_Job]):
+        t0 = time.perf_counter()
+        requests: list[GenerationRequest] = []
+        live: list[_Job] = []
+        for job in jobs:
+            try:
+                pil = load_image(job.image)
+                job.image_wh = pil.size
+                job.prompt = self._prompt(job)
+            except ImageError as exc:
+                job.error = ToolError(kind="image", message=str(exc))
+                continue
+            except ModelError as exc:
+                job.error = ToolError(kind="model", message=str(exc))
+                continue
+            requests.append(GenerationRequest(pil, job.prompt, self.max_new_tokens))
+            live.append(job)
+        answers: list[GenerationResult | None] = [None] * len(live)
+        if requests:
+            try:
+                answers = list(self.backend.generate(requests))
+                if len(answers) != len(requests):
+                    raise ModelError(f"the backend returned {len(answers)} answers for {len(requests)} requests")
+            except SimpleSegError as exc:
+                for job in live:
+                    job.error = ToolError(kind="model", message=str(exc))
+                answers = [None] * len(live)
+        by_job = {id(j): a for j, a in zip(live, answers)}
+        results = [self._result(job, by_job.get(id(job))) for job in jobs]
+        t1 = time.perf_counter()
+        # a batch's own time is shared evenly between its queries
+        share = (t1 - t0) / max(len(jobs), 1)
+        out = []
+        for r in results:
+            model_s = r.latency.model_s
+            out.append(r.model_copy(update={"latency": Latency(model_s=model_s, overhead_s=max(share - model_s, 0.0), total_s=share)}))
+        return out
+
+    def _result(self, job: _Job, gen: GenerationResult | None):
+        cls = _RESULT_TYPES[job.answer]
+        common: dict[str, Any] = dict(query=job.query.rendered, prompt=job.prompt, image_wh=job.image_wh, model=self.preset.name)
+        if gen is None:
+            return cls(ok=False, error=job.error or ToolError(kind="model", message="no answer"), **common)
+        common.update(
+            raw_answer=gen.text,
+            answer_tokens=gen.n_tokens,
+            model_input_wh=gen.model_input_wh,
+            latency=Latency(model_s=gen.model_s),
+        )
+        try:
+            return self._interpret(cls, job, gen, common)
+        except NotFoundError as exc:
+            return cls(ok=False, error=ToolError(kind="not_found", message=str(exc)), **common)
+        except ParseError as exc:
+            return cls(ok=False, error=ToolError(kind="parse", message=str(exc)), **common)
+        except GeometryError as exc:
+            return cls(ok=False, error=ToolError(kind="geometry", message=str(exc)), **common)
+
+    def _interpret(self, cls, job: _Job, gen: GenerationResult, common: dict):
+        space = self.preset.coord_space
+        grounding_mask = self.preset.prompt_style == "grounding" and job.answer == "mask"
+        kind = "box" if grounding_mask else _PARSE_KIND[job.answer]
+        if "[" not in gen.text:
+            raise NotFoundError(f"the model answered without coordinates: {gen.text[:120]!r}")
+        resolution = (gen.model_input_wh or job.image_wh) if space is CoordSpace.PIXELS else None
+        parsed = parse_answer(gen.text, kind=kind, space=space, resolution_wh=resolution, out_of_range=self.out_of_range)
+        common.update(truncated=parsed.truncated, clamped=parsed.clamped)
+        w, h = job.image_wh
+        scale = np.array([w, h], dtype=np.float64)
+        if job.answer == "point":
+            xy = parsed.xy_norm
+            return cls(ok=True, xy_norm=_t(xy), xy_px=_t(xy * scale), **common)
+        if job.answer == "box" or grounding_mask:
+            box = np.asarray(parsed.xyxy_norm, dtype=np.float64)
+            x1, x2 = sorted((box[0], box[2]))
+            y1, y2 = sorted((box[1], box[3]))
+            if x2 - x1 <= 0 or y2 - y1 <= 0:
+                raise GeometryError(f"the answered box has no area: {box.round(4).tolist()}")
+            if job.answer == "box":
+                box_px = np.array([x1, y1, x2, y2]) * np.tile(scale, 2)
+                center = ((x1 + x2) / 2, (y1 + y2) / 2)
+                click = ClickPoint(
+                    xy_px=_t(np.array(center) * scale), xy_norm=_t(center),
+                    clearance_px=float(min(box_px[2] - box_px[0], box_px[3] - box_px[1]) / 2),
+                )
+                return cls(ok=True, xyxy_norm=_t([x1, y1, x2, y2]), xyxy_px=_t(box_px), click=click, **common)
+            region = Region.from_polygons([[[x1, y1], [x2, y1], [x2, y2], [x1, y2]]])
+        else:
+            region = Region.from_polygons(parsed.polygons_xy_norm)
+        return self._segmentation(cls, region, job.image_wh, common)
+
+    @staticmethod
+    def _segmentation(cls, region: Region, image_wh: tuple[int, int], common: dict):
+        if region.area <= 0:
+            raise GeometryError("the answered polygons enclose no area")
+        scale = np.array(image_wh, dtype=np.float64)
+        xyxy = region.xyxy
+        target = click_target(region, image_wh)
+        return cls(
+            ok=True,
+            polygons_xy_norm=[[_t(p) for p in poly] for poly in region.polygons],
+            polygons_xy_px=[[_t(p * scale) for p in poly] for poly in region.polygons],
+            xyxy_norm=_t(xyxy),
+            xyxy_px=_t(xyxy * np.tile(scale, 2)),
+            area_norm=float(region.area),
+            area_px=float(region.area * scale[0] * scale[1]),
+            click=ClickPoint(xy_px=target.xy_px, xy_norm=target.xy_norm, clearance_px=target.clearance_px),
+            **common,
+        )
+
+
+def _t(values) -> tuple:
+    return tuple(float(v) for v in np.asarray(values, dtype=np.float64).ravel())
