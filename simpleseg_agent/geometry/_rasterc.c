@@ -3,7 +3,8 @@
  * the tests check both against pycocotools pixel for pixel.
  *
  * Layout:
- *   rings     list of R C-contiguous float64 (N, 2) arrays: ring vertices in pixels
+ *   rings     list of R C-contiguous float64 (N, 2) arrays: ring vertices in pixels, or normalized
+ *             (x / W, y / H) when the optional last argument `normalized` is true
  *   part_r    int64   [P+1]   part p has rings part_r[p] .. part_r[p+1]-1 (outer + holes, even-odd)
  *   part_side int64   [P]     0: the part belongs to region A of its pair, 1: to region B
  *   pair_p    int64   [N+1]   pair i has parts pair_p[i] .. pair_p[i+1]-1
@@ -64,7 +65,7 @@ static int32_t toggle_row(long vmin, long h) {
 /* Per-column summary of one side: toggle count and the lowest / highest toggle row. A column with
  * 0 or 2 toggles of a side is covered by that side on [lo, hi) (one ring enters and leaves); only
  * columns with more toggles need the events sorted. */
-typedef struct { int32_t n_a, lo_a, hi_a, n_b, lo_b, hi_b; } column_t;
+typedef struct { int32_t n_a, lo_a, hi_a, n_b, lo_b, hi_b, start; } column_t;
 
 static inline void note(column_t *c, int side, int32_t row) {
     if (side == 0) {
@@ -79,8 +80,8 @@ static inline void note(column_t *c, int side, int32_t row) {
 /* Upsampled integer vertices of one ring, kept between calls to avoid reallocating. */
 typedef struct { long *uv; size_t cap; } vbuf_t;
 
-static int ring_events(const double *xy, int64_t n, long w, long h, int32_t part, int side, column_t *cols,
-                       evbuf_t *b, vbuf_t *vb, long *cmin, long *cmax) {
+static int ring_events(const double *xy, int64_t n, long w, long h, double sx, double sy, int32_t part, int side,
+                       column_t *cols, evbuf_t *b, vbuf_t *vb, long *cmin, long *cmax) {
     if ((size_t)(2 * n) > vb->cap) {
         long *p = (long *)realloc(vb->uv, (size_t)(2 * n) * sizeof(long));
         if (!p) return -1;
@@ -88,8 +89,9 @@ static int ring_events(const double *xy, int64_t n, long w, long h, int32_t part
     }
     long *uv = vb->uv;
     for (int64_t j = 0; j < 2 * n; j++) {
-        if (!(fabs(xy[j]) <= MAX_COORD_PX)) return -2; /* NaN, infinite or absurdly far */
-        uv[j] = tr(5.0 * xy[j] + .5);
+        double v = xy[j] * ((j & 1) ? sy : sx); /* the same product NumPy forms for ring * (W, H) */
+        if (!(fabs(v) <= MAX_COORD_PX)) return -2; /* NaN, infinite or absurdly far */
+        uv[j] = tr(5.0 * v + .5);
     }
     for (int64_t j = 0; j < n; j++) {
         int64_t k = (j + 1 == n) ? 0 : j + 1;
@@ -154,7 +156,7 @@ typedef struct {
     size_t parity_cap;
 } work_t;
 
-static int pair_overlap(work_t *wk, const Py_buffer *rings, const int64_t *part_r,
+static int pair_overlap(work_t *wk, const Py_buffer *rings, int normalized, const int64_t *part_r,
                         const int64_t *part_side, int64_t p0, int64_t p1, long w, long h, double *out) {
     evbuf_t *b = &wk->ev;
     b->n = 0;
@@ -175,7 +177,7 @@ static int pair_overlap(work_t *wk, const Py_buffer *rings, const int64_t *part_
     for (int64_t p = p0; p < p1; p++)
         for (int64_t r = part_r[p]; r < part_r[p + 1]; r++) {
             int rc = ring_events((const double *)rings[r].buf, rings[r].len / (Py_ssize_t)(2 * sizeof(double)), w, h,
-                                 (int32_t)(p - p0), (int)part_side[p], cols, b, &wk->vb, &cmin, &cmax);
+                                 normalized ? (double)w : 1.0, normalized ? (double)h : 1.0, (int32_t)(p - p0), (int)part_side[p], cols, b, &wk->vb, &cmin, &cmax);
             if (rc) return rc;
         }
     double inter = 0, area_a = 0, area_b = 0;
@@ -191,13 +193,37 @@ static int pair_overlap(work_t *wk, const Py_buffer *rings, const int64_t *part_
         }
     }
     if (any_slow) {
+        /* counting sort of the complex columns' events by column, then by row within a column */
         evbuf_t *sb = &wk->slow;
-        sb->n = 0;
-        for (size_t e = 0; e < b->n; e++) {
-            const column_t *c = cols + b->ev[e].col;
-            if ((c->n_a > 2 || c->n_b > 2) && push(sb, b->ev[e].col, b->ev[e].row, b->ev[e].part)) return -1;
+        size_t total = 0;
+        for (long x = cmin; x <= cmax; x++) {
+            column_t *c = cols + x;
+            if (c->n_a > 2 || c->n_b > 2) { c->start = (int32_t)total; total += (size_t)(c->n_a + c->n_b); }
         }
-        qsort(sb->ev, sb->n, sizeof(event_t), cmp_col_row);
+        sb->n = 0;
+        if (reserve(sb, total)) return -1;
+        for (size_t e = 0; e < b->n; e++) {
+            column_t *c = cols + b->ev[e].col;
+            if (c->n_a > 2 || c->n_b > 2) sb->ev[c->start++] = b->ev[e];
+        }
+        sb->n = total;
+        for (size_t e = 0; e < total;) {
+            size_t f = e;
+            while (f < total && sb->ev[f].col == sb->ev[e].col) f++;
+            event_t *run = sb->ev + e;
+            size_t k = f - e;
+            if (k > 32) {
+                qsort(run, k, sizeof(event_t), cmp_col_row);
+            } else {
+                for (size_t x = 1; x < k; x++) {
+                    event_t t = run[x];
+                    size_t y = x;
+                    while (y > 0 && run[y - 1].row > t.row) { run[y] = run[y - 1]; y--; }
+                    run[y] = t;
+                }
+            }
+            e = f;
+        }
         int32_t *parity = wk->parity;
         size_t e = 0;
         while (e < sb->n) {
@@ -224,7 +250,8 @@ static int pair_overlap(work_t *wk, const Py_buffer *rings, const int64_t *part_
 static PyObject *iou_batch(PyObject *self, PyObject *args) {
     PyObject *ring_list;
     Py_buffer bpr, bps, bpp, bwh, bout;
-    if (!PyArg_ParseTuple(args, "O!y*y*y*y*w*", &PyList_Type, &ring_list, &bpr, &bps, &bpp, &bwh, &bout)) return NULL;
+    int normalized = 0;
+    if (!PyArg_ParseTuple(args, "O!y*y*y*y*w*|p", &PyList_Type, &ring_list, &bpr, &bps, &bpp, &bwh, &bout, &normalized)) return NULL;
     Py_ssize_t nrings = PyList_GET_SIZE(ring_list), got = 0;
     Py_buffer *rings = (Py_buffer *)PyMem_Calloc((size_t)(nrings ? nrings : 1), sizeof(Py_buffer));
     int failed = rings ? 0 : -1;
@@ -244,7 +271,7 @@ static PyObject *iou_batch(PyObject *self, PyObject *args) {
     if (!failed) {
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < npairs && !failed; i++)
-            failed = pair_overlap(&wk, rings, part_r, part_side, pair_p[i], pair_p[i + 1],
+            failed = pair_overlap(&wk, rings, normalized, part_r, part_side, pair_p[i], pair_p[i + 1],
                                   (long)wh[2 * i], (long)wh[2 * i + 1], out + 3 * i);
         Py_END_ALLOW_THREADS
     }

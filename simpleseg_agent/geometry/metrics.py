@@ -47,18 +47,38 @@ def mask_overlap(mask_a, mask_b) -> tuple[int, int]:
     return int(np.count_nonzero(a & b)), int(np.count_nonzero(a | b))
 
 
+def _parts_norm(item) -> list[list[np.ndarray]]:
+    """A Region, or a sequence of normalized ``(N, 2)`` polygons, as parts of rings (normalized).
+
+    The hot path of rewards and evaluation: polygons given as arrays skip Region construction;
+    their values are validated by the rasterizer (finite, N >= 3) and their shape here.
+    """
+    if isinstance(item, Region):
+        return [list(part.rings) for part in item.parts]
+    parts = []
+    for poly in item:
+        arr = np.asarray(poly, dtype=np.float64)
+        if arr.ndim != 2 or arr.shape[1] != 2:
+            raise GeometryError(f"a polygon must be an (N, 2) array, got shape {arr.shape}")
+        parts.append([arr])
+    return parts
+
+
 def region_overlap_batch(regions_a: Sequence, regions_b: Sequence, resolution_wh, *, backend: str = "auto"):
-    """Per pair ``(intersection, area_a, area_b)`` in pixels, as three ``(N,)`` arrays."""
-    ra = [as_region(r) for r in regions_a]
-    rb = [as_region(r) for r in regions_b]
+    """Per pair ``(intersection, area_a, area_b)`` in pixels, as three ``(N,)`` arrays.
+
+    Each item is a :class:`Region` or a sequence of normalized ``(N, 2)`` polygons (one part each);
+    ``resolution_wh`` is one ``(W, H)`` for all pairs or one per pair.
+    """
+    if len(regions_a) != len(regions_b):
+        raise GeometryError(f"need as many A as B regions, got {len(regions_a)} and {len(regions_b)}")
     res = np.asarray(resolution_wh, dtype=np.float64)
-    if res.shape == (2,):
-        px_a = [r.to_px(resolution_wh) for r in ra]
-        px_b = [r.to_px(resolution_wh) for r in rb]
-    else:
-        px_a = [r.to_px(wh) for r, wh in zip(ra, res)]
-        px_b = [r.to_px(wh) for r, wh in zip(rb, res)]
-    return parts_iou_batch(px_a, px_b, np.asarray(resolution_wh).astype(np.int64), backend=backend)
+    for wh in res.reshape(-1, 2) if res.size % 2 == 0 else [resolution_wh]:
+        _scale(wh)  # positive, finite, two numbers
+    return parts_iou_batch(
+        [_parts_norm(r) for r in regions_a], [_parts_norm(r) for r in regions_b],
+        res.astype(np.int64), backend=backend, normalized=True,
+    )
 
 
 def region_iou_batch(regions_a: Sequence, regions_b: Sequence, resolution_wh, *, backend: str = "auto") -> np.ndarray:

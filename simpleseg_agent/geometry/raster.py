@@ -268,8 +268,13 @@ def _pack_pairs(parts_a: Sequence, parts_b: Sequence) -> tuple:
     return (rings, np.asarray(part_r, np.int64), np.asarray(part_side, np.int64), np.asarray(pair_p, np.int64))
 
 
-def parts_iou_batch(parts_a: Sequence, parts_b: Sequence, resolution_wh, *, backend: str = "auto") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def parts_iou_batch(
+    parts_a: Sequence, parts_b: Sequence, resolution_wh, *, backend: str = "auto", normalized: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Intersection, area A and area B in pixels for pairs of regions given as parts of pixel rings.
+
+    With ``normalized=True`` the rings are in normalized coordinates and are scaled by each pair's
+    ``(W, H)`` on the fly (the same products ``ring * (W, H)`` would give, without the copies).
 
     ``backend``: ``"c"`` (the compiled kernel), ``"numpy"`` (pure NumPy, same results) or ``"auto"``
     (the kernel when it was built at install time). Both equal pycocotools' masks pixel for pixel.
@@ -293,12 +298,16 @@ def parts_iou_batch(parts_a: Sequence, parts_b: Sequence, resolution_wh, *, back
         out = np.zeros(3 * len(parts_a), np.float64)
         wh = np.ascontiguousarray(np.stack([widths, heights], 1), dtype=np.int64)
         try:
-            _rasterc.iou_batch(*packed, wh, out)
+            _rasterc.iou_batch(*packed, wh, out, normalized)
         except ValueError as exc:  # the kernel validates while it walks; report it as ours
             raise GeometryError(str(exc)) from None
         out = out.reshape(-1, 3)
         return out[:, 0].copy(), out[:, 1].copy(), out[:, 2].copy()
     resolutions = np.stack([widths, heights], 1)
+    if normalized:
+        scales = resolutions.astype(np.float64)
+        parts_a = [[[np.asarray(r, np.float64) * sc for r in part] for part in reg] for reg, sc in zip(parts_a, scales)]
+        parts_b = [[[np.asarray(r, np.float64) * sc for r in part] for part in reg] for reg, sc in zip(parts_b, scales)]
     ev_a = regions_toggles(parts_a, resolutions)
     ev_b = regions_toggles(parts_b, resolutions)
     return _merged_coverage(ev_a, ev_b, widths * heights)

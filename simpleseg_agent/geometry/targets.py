@@ -44,7 +44,7 @@ def click_target(region: Region, resolution_wh: tuple[int, int], *, tolerance_px
     """
     if region.is_empty:
         raise GeometryError("cannot pick a click target in an empty region")
-    from shapely.geometry import Point, Polygon
+    from shapely.geometry import Polygon
     from shapely.ops import polylabel
 
     scale = _scale(resolution_wh)
