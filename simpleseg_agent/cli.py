@@ -9,6 +9,11 @@ an impossible option), with a one-line reason on stderr, so scripts can rely on 
     simpleseg poly2mask "[[[0.1, 0.2], [0.3, 0.2], [0.2, 0.4]]]" --size 640x480 --out mask.png
     simpleseg iou pred.png gt.png
     simpleseg overlay photo.jpg "[[[0.1, 0.2], [0.3, 0.2], [0.2, 0.4]]]" --out overlay.png
+    simpleseg segment screen.png "the submit button" --model ./my-checkpoint --out found.png
+    simpleseg models
+
+``segment`` exits 1 when the model's answer could not be used (the reason is on stderr, or in the
+JSON with ``--json``).
 """
 
 from __future__ import annotations
@@ -196,6 +201,73 @@ def _cmd_overlay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_segment(args: argparse.Namespace) -> int:
+    from .images import load_image
+    from .prompts import Query
+    from .tools import SimpleSeg
+
+    image = load_image(args.image)  # a bad image fails fast (exit 2), before a model is loaded
+    if not (args.query.strip() or args.point or args.box):
+        raise SimpleSegError("give a query, --point X,Y or --box X1,Y1,X2,Y2")
+    query = args.query
+    if args.point is not None:
+        query = Query.point(args.point)
+    elif args.box is not None:
+        query = Query.box(args.box)
+    backend_kwargs = {}
+    if args.device:
+        backend_kwargs["device"] = args.device
+    tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, **backend_kwargs)
+    try:
+        method = {"mask": tool.segment, "box": tool.locate_box, "point": tool.locate_point}[args.answer]
+        result = method(image, query)
+    finally:
+        tool.close()
+    if args.out and result.ok:
+        from .overlay import save_overlay
+
+        kwargs: dict = {}
+        if args.answer == "mask":
+            kwargs = {"polygons_xy_norm": [list(p) for p in result.polygons_xy_norm], "click_xy_norm": result.click.xy_norm}
+        elif args.answer == "box":
+            kwargs = {"boxes_xyxy_norm": [result.xyxy_norm], "click_xy_norm": result.click.xy_norm}
+        else:
+            kwargs = {"click_xy_norm": result.xy_norm}
+        save_overlay(image, args.out, label=result.query, **kwargs)
+    if args.json:
+        print(result.model_dump_json())
+    else:
+        print(result.summary())
+        if result.ok and args.out:
+            print(f"overlay: {args.out}")
+    if not result.ok:
+        if not args.json:
+            print(f"simpleseg segment: {result.error.kind}: {result.error.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from .backends import PRESETS
+
+    for name, p in PRESETS.items():
+        print(f"{name:22s} {p.model_id:34s} {p.coord_space.value:5s} {p.description}")
+    return 0
+
+
+def _floats(n: int):
+    def parse(text: str) -> tuple[float, ...]:
+        try:
+            values = tuple(float(v) for v in text.replace(" ", "").split(","))
+        except ValueError:
+            values = ()
+        if len(values) != n:
+            raise argparse.ArgumentTypeError(f"expected {n} comma-separated numbers, got {text!r}")
+        return values
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``simpleseg`` argument parser (subcommands: parse, mask2poly, poly2mask, iou, overlay)."""
     parser = argparse.ArgumentParser(prog="simpleseg", description="Polygon answers <-> masks, IoU, overlays.")
@@ -252,6 +324,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", default=None)
     p.add_argument("--no-click", dest="click", action="store_false", help="do not mark the click target")
     p.set_defaults(func=_cmd_overlay)
+
+    p = sub.add_parser("segment", help="ask a model for an object's outline (or box / point)")
+    p.add_argument("image", help="image file")
+    p.add_argument("query", nargs="?", default="", help="what to find, e.g. 'the submit button'")
+    p.add_argument("--model", required=True, help="preset name, checkpoint folder, hub id or server URL")
+    p.add_argument("--preset", default=None, help="how to prompt / read the model (see 'simpleseg models')")
+    p.add_argument("--answer", choices=["mask", "box", "point"], default="mask")
+    p.add_argument("--point", type=_floats(2), default=None, metavar="X,Y", help="a point query (normalized)")
+    p.add_argument("--box", type=_floats(4), default=None, metavar="X1,Y1,X2,Y2", help="a box query (normalized)")
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, auto (local models)")
+    p.add_argument("--max-new-tokens", type=int, default=None)
+    p.add_argument("--out", default=None, help="write an overlay PNG here")
+    p.add_argument("--json", action="store_true", help="print the typed result as JSON")
+    p.set_defaults(func=_cmd_segment)
+
+    p = sub.add_parser("models", help="list the model presets")
+    p.set_defaults(func=_cmd_models)
     return parser
 
 
