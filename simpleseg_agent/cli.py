@@ -10,6 +10,7 @@ an impossible option), with a one-line reason on stderr, so scripts can rely on 
     simpleseg iou pred.png gt.png
     simpleseg overlay photo.jpg "[[[0.1, 0.2], [0.3, 0.2], [0.2, 0.4]]]" --out overlay.png
     simpleseg segment screen.png "the submit button" --model ./my-checkpoint --out found.png
+    simpleseg serve --model ./my-checkpoint --port 8000     # then --model http://127.0.0.1:8000/v1
     simpleseg models
 
 ``segment`` exits 1 when the model's answer could not be used (the reason is on stderr, or in the
@@ -247,6 +248,19 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .backends import load_backend
+    from .serve import serve_forever
+
+    backend_kwargs = {"device": args.device} if args.device else {}
+    backend = load_backend(args.model, preset=args.preset, **backend_kwargs)
+    try:
+        serve_forever(backend, args.host, args.port, model_name=args.name)
+    finally:
+        backend.close()
+    return 0
+
+
 def _cmd_models(args: argparse.Namespace) -> int:
     from .backends import PRESETS
 
@@ -338,6 +352,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="write an overlay PNG here")
     p.add_argument("--json", action="store_true", help="print the typed result as JSON")
     p.set_defaults(func=_cmd_segment)
+
+    p = sub.add_parser("serve", help="serve a model over the OpenAI chat-completions API")
+    p.add_argument("--model", required=True, help="preset name, checkpoint folder or hub id")
+    p.add_argument("--preset", default=None)
+    p.add_argument("--device", default=None)
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--name", default="simpleseg", help="model name reported at /v1/models")
+    p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("models", help="list the model presets")
     p.set_defaults(func=_cmd_models)
