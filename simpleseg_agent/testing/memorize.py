@@ -29,7 +29,7 @@ from PIL import Image, ImageDraw
 from .._optional import require
 from ..errors import ModelError
 
-__all__ = ["MemorizeExample", "MemorizeReport", "memorize", "tool_examples", "synthetic_examples"]
+__all__ = ["MemorizeExample", "MemorizeReport", "memorize", "screen_example", "synthetic_examples", "tool_examples"]
 
 _FEATURE = "memorize (tiny-model fine-tuning for tests)"
 
@@ -102,9 +102,36 @@ def synthetic_examples(n: int = 4) -> list[MemorizeExample]:
     return examples
 
 
+def screen_example() -> MemorizeExample:
+    """A 1920x1080 screen with one button, asked for "the submit button" (for latency benchmarks).
+
+    Example:
+        >>> ex = screen_example()
+        >>> ex.image.size, ex.query
+        ((1920, 1080), 'the submit button')
+    """
+    from ..grammar import format_polygons
+    from ..prompts import Query, build_prompt, training_answer
+
+    w, h = 1920, 1080
+    poly = ((0.450, 0.600), (0.550, 0.600), (0.550, 0.660), (0.450, 0.660))
+    image = Image.new("RGB", (w, h), (236, 239, 244))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0.30 * w, 0.30 * h, 0.70 * w, 0.72 * h), fill=(255, 255, 255), outline=(180, 184, 190))
+    draw.polygon([(x * w, y * h) for x, y in poly], fill=(37, 99, 235))
+    return MemorizeExample(
+        image=image,
+        prompt=build_prompt(Query.text("the submit button")),
+        answer=training_answer(format_polygons([poly])),
+        polygons_xy_norm=(poly,),
+        query="the submit button",
+    )
+
+
 def tool_examples(n: int = 4) -> list[MemorizeExample]:
     """The same scenes asked exactly as the tools ask (the default ``text -> mask`` and
-    ``text -> point`` phrasing), answered with the polygon and with the shape's click target.
+    ``text -> point`` phrasing), answered with the polygon and with the shape's click target;
+    then :func:`screen_example`.
 
     Example:
         >>> ex = tool_examples(1)
@@ -133,7 +160,7 @@ def tool_examples(n: int = 4) -> list[MemorizeExample]:
                 query=query,
             )
         )
-    return out
+    return out + [screen_example()]
 
 
 def _encode(processor, examples: Sequence[MemorizeExample]):

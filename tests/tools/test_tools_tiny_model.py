@@ -12,7 +12,7 @@ import pytest
 
 from simpleseg_agent.cli import main
 from simpleseg_agent.geometry import Region, point_in_region, region_iou
-from simpleseg_agent.testing.memorize import synthetic_examples
+from simpleseg_agent.testing.memorize import screen_example, synthetic_examples
 from simpleseg_agent.tools import SimpleSeg
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def memorized_tool(memorized_model_path):
 
 @pytest.mark.timeout(300)
 def test_segment_returns_the_memorized_polygons(memorized_tool):
-    examples = synthetic_examples()
+    examples = synthetic_examples() + [screen_example()]  # the last one: a 1920x1080 screen
     for ex in examples:
         query = ex.query
         r = memorized_tool.segment(ex.image, query)
