@@ -71,7 +71,7 @@ def click_target(region: Region, resolution_wh: tuple[int, int], *, tolerance_px
         clearance = poly.boundary.distance(p)
         if best is None or clearance > best.clearance_px:
             xy = (float(p.x), float(p.y))
-            best = ClickTarget(xy, (xy[0] / scale[0], xy[1] / scale[1]), float(clearance), i)
+            best = ClickTarget(xy, (float(xy[0] / scale[0]), float(xy[1] / scale[1])), float(clearance), i)
     if best is None:
         raise GeometryError("the region has no part with a positive area to click into")
     return best

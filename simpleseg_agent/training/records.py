@@ -1,0 +1,132 @@
+"""One record format for every data source: an image, what refers to an object, and its region.
+
+Records are stored as JSON lines (``records.jsonl``) next to (or above) their images; image paths
+are relative to the JSONL file's folder so a dataset folder can be moved. Regions are normalized,
+in the documented vertex order (:meth:`simpleseg_agent.geometry.Region.canonical`), holes kept
+when the source has them (the answer text holds outer rings only).
+
+Example:
+    >>> from simpleseg_agent.geometry import Region
+    >>> r = Record("img/0.png", (640, 480), ["the OK button"], Region.from_polygons([[[0.1, 0.1], [0.3, 0.1], [0.3, 0.2], [0.1, 0.2]]]), label="button")
+    >>> Record.from_json(r.to_json()).expressions, [round(v, 3) for v in r.point_norm]
+    (['the OK button'], [0.2, 0.15])
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import GeometryError
+from ..geometry import Part, Region, click_target
+
+
+@dataclass(frozen=True, eq=False)
+class Record:
+    """One object in one image.
+
+    Attributes:
+        image_path: path of the image, relative to the records file's folder (or absolute).
+        image_wh: ``(width, height)`` in pixels.
+        expressions: referring expressions naming this object (at least one).
+        region: the object's region, normalized, canonical order.
+        label: its category or element type (``"button"``, ``"person"``).
+        source: where it came from (``"coco"``, ``"gui-synth"``...).
+        record_id: a stable id within the source.
+        meta: anything else worth keeping (element text, difficulty, attributes).
+    """
+
+    image_path: str
+    image_wh: tuple[int, int]
+    expressions: list[str]
+    region: Region
+    label: str = ""
+    source: str = ""
+    record_id: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.expressions or not all(isinstance(e, str) and e.strip() for e in self.expressions):
+            raise GeometryError(f"a record needs at least one non-empty referring expression, got {self.expressions!r}")
+        w, h = self.image_wh
+        if not (int(w) > 0 and int(h) > 0):
+            raise GeometryError(f"image_wh must be positive, got {self.image_wh!r}")
+        object.__setattr__(self, "image_wh", (int(w), int(h)))
+
+    @property
+    def xyxy_norm(self) -> np.ndarray:
+        """The region's box ``[x1, y1, x2, y2]``, normalized."""
+        return self.region.xyxy
+
+    @property
+    def point_norm(self) -> tuple[float, float]:
+        """A point well inside the object (the click target), normalized."""
+        return click_target(self.region, self.image_wh).xy_norm
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict (polygons as nested lists, holes kept)."""
+        return {
+            "image_path": self.image_path,
+            "image_wh": list(self.image_wh),
+            "expressions": list(self.expressions),
+            "parts": [
+                {"outer": p.outer.round(6).tolist(), "holes": [h.round(6).tolist() for h in p.holes]}
+                for p in self.region.parts
+            ],
+            "label": self.label,
+            "source": self.source,
+            "record_id": self.record_id,
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Record:
+        """Inverse of :meth:`to_json`."""
+        region = Region(Part(p["outer"], tuple(p.get("holes", ()))) for p in data["parts"])
+        return cls(
+            image_path=data["image_path"],
+            image_wh=tuple(data["image_wh"]),
+            expressions=list(data["expressions"]),
+            region=region,
+            label=data.get("label", ""),
+            source=data.get("source", ""),
+            record_id=data.get("record_id", ""),
+            meta=dict(data.get("meta", {})),
+        )
+
+
+def write_records(records: Iterable[Record], path: str | Path) -> int:
+    """Write records as JSON lines (parent folders created); returns how many were written."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+            n += 1
+    tmp.replace(out)  # never leave a half-written file under the real name
+    return n
+
+
+def read_records(path: str | Path) -> Iterator[Record]:
+    """Stream records from a JSON-lines file; a bad line raises with its line number."""
+    with Path(path).open(encoding="utf-8") as f:
+        for i, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield Record.from_json(json.loads(line))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise GeometryError(f"{path}:{i}: not a valid record: {exc}") from None
+
+
+def resolve_image(record: Record, records_file: str | Path) -> Path:
+    """The record's image path resolved against the records file's folder."""
+    p = Path(record.image_path)
+    return p if p.is_absolute() else Path(records_file).resolve().parent / p
