@@ -261,6 +261,50 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _find_recipe(name_or_path: str) -> Path:
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    repo_recipes = Path(__file__).resolve().parents[1] / "training"
+    for cand in (repo_recipes / name_or_path, repo_recipes / f"{name_or_path}.yaml"):
+        if cand.is_file():
+            return cand
+    known = sorted(q.stem for q in repo_recipes.glob("*.yaml")) if repo_recipes.is_dir() else []
+    raise SimpleSegError(f"recipe {name_or_path!r} not found (a YAML path, or one of: {', '.join(known) or 'none'})")
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .training.config import GSPORecipe, SFTRecipe, overrides_from_args
+
+    cls = SFTRecipe if args.stage == "sft" else GSPORecipe
+    try:
+        recipe = cls.from_yaml(_find_recipe(args.recipe)).with_overrides(overrides_from_args(args))
+    except (ValueError, FileNotFoundError) as exc:
+        raise SimpleSegError(str(exc)) from None
+    from .training import runner
+
+    run = runner.run_sft if args.stage == "sft" else runner.run_gspo
+    try:
+        final = run(recipe)
+    except FileNotFoundError as exc:
+        raise SimpleSegError(str(exc)) from None
+    print(final)
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from .training.evaluate import evaluate
+
+    kwargs = {"device": args.device} if args.device else {}
+    try:
+        report = evaluate(args.model, args.data, split=args.split, out_dir=args.out, batch_size=args.batch_size,
+                          max_samples=args.max_samples, max_new_tokens=args.max_new_tokens, **kwargs)
+    except FileNotFoundError as exc:
+        raise SimpleSegError(str(exc)) from None
+    print(json.dumps(report.to_json(with_samples=False)) if args.json else report.table())
+    return 0
+
+
 def _cmd_models(args: argparse.Namespace) -> int:
     from .backends import PRESETS
 
@@ -361,6 +405,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--name", default="simpleseg", help="model name reported at /v1/models")
     p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("train", help="fine-tune with a recipe: SFT, then GSPO")
+    stages = p.add_subparsers(dest="stage", required=True)
+    from .training.config import GSPORecipe, SFTRecipe, add_recipe_arguments
+
+    for stage, cls in (("sft", SFTRecipe), ("gspo", GSPORecipe)):
+        q = stages.add_parser(stage, help=cls.__doc__.splitlines()[0])
+        q.add_argument("--recipe", required=True, help="recipe YAML path or name in training/ (e.g. tiny-cpu-sft)")
+        add_recipe_arguments(q, cls)
+        q.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("eval", help="RES / REC / click accuracy of a model on records.jsonl")
+    p.add_argument("--model", required=True, help="preset name, checkpoint folder, hub id or server URL")
+    p.add_argument("--data", required=True, help="records.jsonl (from simpleseg data synth/convert)")
+    p.add_argument("--split", default=None, help="name of the split in the report (default: the file's stem)")
+    p.add_argument("--out", default=None, help="folder for <split>.json and <split>.png")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--max-samples", type=int, default=None)
+    p.add_argument("--max-new-tokens", type=int, default=None)
+    p.add_argument("--device", default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_eval)
 
     p = sub.add_parser("models", help="list the model presets")
     p.set_defaults(func=_cmd_models)

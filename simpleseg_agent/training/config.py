@@ -1,0 +1,247 @@
+"""Training recipes: dataclasses with help text, loaded from YAML, overridden from the command line.
+
+A recipe file (``training/*.yaml``) holds the fields of :class:`SFTRecipe` or :class:`GSPORecipe`;
+nested sections (``model:``, ``data:``) map to :class:`ModelConfig` and :class:`DataConfig`. The
+command line is generated from the same fields (``--learning-rate 1e-4``, ``--model.lora true``), so
+there is one place to document every knob.
+
+Example:
+    >>> r = SFTRecipe.from_dict({"name": "demo", "model": {"model": "./ckpt"}, "data": {"train": "./ds"}, "max_steps": 5})
+    >>> r.max_steps, r.model.freeze_vision, r.output_dir
+    (5, True, 'runs/demo')
+    >>> SFTRecipe.from_dict({"name": "x", "model": {"model": "m"}, "data": {"train": "d"}, "lerning_rate": 1})
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown recipe field 'lerning_rate' in SFTRecipe; did you mean 'learning_rate'?
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import typing
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, Optional, TypeVar
+
+T = TypeVar("T")
+
+
+def _help(text: str, default: Any = MISSING, factory: Any = MISSING):
+    if factory is not MISSING:
+        return field(default_factory=factory, metadata={"help": text})
+    return field(default=default, metadata={"help": text})
+
+
+@dataclass
+class ModelConfig:
+    """Which model to start from and which parameters to train."""
+
+    model: str = _help("checkpoint folder, hub id or preset name to start from", "")
+    lora: bool = _help("train LoRA adapters (PEFT) instead of all weights", False)
+    qlora: bool = _help("LoRA on a 4-bit quantized base (needs a GPU and bitsandbytes)", False)
+    lora_r: int = _help("LoRA rank", 16)
+    lora_alpha: int = _help("LoRA alpha (scale = alpha / r)", 32)
+    lora_dropout: float = _help("LoRA dropout", 0.05)
+    lora_target_modules: str = _help("modules LoRA wraps ('all-linear' or comma-separated names)", "all-linear")
+    freeze_vision: bool = _help("keep the vision tower frozen (train the language model and merger)", True)
+    dtype: str = _help("auto | float32 | bfloat16 | float16 (auto: bf16 on GPUs that have it, else fp32)", "auto")
+    trust_remote_code: bool = _help("allow the checkpoint's own code (SimpleSeg-Kimi-VL needs it)", False)
+
+    def __post_init__(self) -> None:
+        if self.lora_r < 1 or self.lora_alpha < 1:
+            raise ValueError("lora_r and lora_alpha must be >= 1")
+        if self.dtype not in ("auto", "float32", "bfloat16", "float16"):
+            raise ValueError(f"dtype must be auto, float32, bfloat16 or float16, got {self.dtype!r}")
+        if self.qlora:
+            self.lora = True
+
+
+@dataclass
+class DataConfig:
+    """Where the training data is: a dataset folder from ``simpleseg data build-tasks``, or a
+    ``records.jsonl`` turned into tasks on the fly."""
+
+    train: str = _help("training data: a saved dataset folder or a records.jsonl", "")
+    eval: Optional[str] = _help("evaluation data (same forms), optional", None)
+    max_samples: Optional[int] = _help("use at most this many training rows", None)
+    task_mix: str = _help("task mix when building from records, e.g. 'text2mask=0.6,text2box=0.2,text2point=0.2'", "")
+    seed: int = _help("seed of the task builder", 0)
+
+
+@dataclass
+class _Common:
+    name: str = _help("recipe name (also the default output folder runs/<name>)", "run")
+    model: ModelConfig = _help("the model section", factory=ModelConfig)
+    data: DataConfig = _help("the data section", factory=DataConfig)
+    output_dir: str = _help("where checkpoints go (default runs/<name>)", "")
+    max_steps: int = _help("optimizer steps (-1: use num_train_epochs)", -1)
+    num_train_epochs: float = _help("epochs when max_steps is -1", 1.0)
+    per_device_train_batch_size: int = _help("batch size per device", 8)
+    gradient_accumulation_steps: int = _help("micro-batches per optimizer step", 1)
+    learning_rate: float = _help("peak learning rate", 1e-5)
+    lr_scheduler_type: str = _help("transformers scheduler name (cosine, linear, constant_with_warmup, ...)", "cosine")
+    warmup_ratio: float = _help("fraction of steps for warm-up", 0.03)
+    weight_decay: float = _help("AdamW weight decay", 0.0)
+    logging_steps: int = _help("log every N steps", 10)
+    save_steps: int = _help("checkpoint every N steps (resume picks the last one)", 500)
+    save_total_limit: Optional[int] = _help("keep at most this many checkpoints", 3)
+    seed: int = _help("training seed", 42)
+    bf16: Optional[bool] = _help("bfloat16 mixed precision (default: on when the GPU supports it)", None)
+    gradient_checkpointing: bool = _help("trade compute for memory (off on CPU)", True)
+    resume: str = _help("'auto' (resume from the last checkpoint in output_dir if any), 'never', or a checkpoint path", "auto")
+    num_threads: Optional[int] = _help("torch CPU threads (None: torch's default)", None)
+    report_to: str = _help("comma-separated loggers (tensorboard, wandb) or 'none'", "none")
+
+    def __post_init__(self) -> None:
+        if isinstance(self.model, dict):
+            self.model = ModelConfig(**self.model)
+        if isinstance(self.data, dict):
+            self.data = DataConfig(**self.data)
+        if not self.output_dir:
+            self.output_dir = str(Path("runs") / self.name)
+        if self.max_steps == 0 or self.max_steps < -1:
+            raise ValueError(f"max_steps must be -1 (use epochs) or positive, got {self.max_steps}")
+        if self.per_device_train_batch_size < 1 or self.gradient_accumulation_steps < 1:
+            raise ValueError("per_device_train_batch_size and gradient_accumulation_steps must be >= 1")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+
+    # construction ---------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+        """Build from a plain dict, refusing unknown keys with a suggestion."""
+        _check_keys(cls, data)
+        kwargs = dict(data)
+        for key, sub in (("model", ModelConfig), ("data", DataConfig)):
+            if isinstance(kwargs.get(key), dict):
+                _check_keys(sub, kwargs[key])
+                kwargs[key] = sub(**kwargs[key])
+        return cls(**kwargs)
+
+    @classmethod
+    def from_yaml(cls: type[T], path: str | Path) -> T:
+        """Load a recipe file (see ``training/*.yaml``)."""
+        import yaml
+
+        p = Path(path)
+        if not p.is_file():
+            raise FileNotFoundError(f"recipe file not found: {p}")
+        data = yaml.safe_load(p.read_text()) or {}
+        kind = data.pop("kind", None)
+        expected = "sft" if cls is SFTRecipe else "gspo"
+        if kind is not None and kind != expected:
+            raise ValueError(f"{p} is a '{kind}' recipe, not '{expected}'")
+        return cls.from_dict(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def with_overrides(self: T, overrides: dict[str, Any]) -> T:
+        """A copy with dotted overrides applied: ``{"max_steps": 5, "model.lora": True}``."""
+        top: dict[str, Any] = {}
+        nested: dict[str, dict[str, Any]] = {"model": {}, "data": {}}
+        for key, value in overrides.items():
+            head, _, rest = key.partition(".")
+            if rest:
+                if head not in nested:
+                    raise ValueError(f"unknown section {head!r} in override {key!r}")
+                nested[head][rest] = value
+            else:
+                top[key] = value
+        _check_keys(type(self), top)
+        out = replace(self, **top)
+        for section, values in nested.items():
+            if values:
+                sub = getattr(out, section)
+                _check_keys(type(sub), values)
+                out = replace(out, **{section: replace(sub, **values)})
+        return out
+
+
+@dataclass
+class SFTRecipe(_Common):
+    """Supervised fine-tuning: teaches the answer format and the basics (TRL's SFTTrainer)."""
+
+    learning_rate: float = _help("peak learning rate", 1e-5)
+    max_length: Optional[int] = _help("truncate sequences longer than this (None: never truncate)", None)
+    assistant_only_loss: bool = _help("loss on the answer tokens only", True)
+
+
+@dataclass
+class GSPORecipe(_Common):
+    """GSPO: sequence-level GRPO with the IoU reward, starting from an SFT checkpoint (TRL's GRPOTrainer)."""
+
+    learning_rate: float = _help("peak learning rate", 1e-6)
+    num_generations: int = _help("answers sampled per prompt (the group size)", 8)
+    steps_per_generation: Optional[int] = _help("optimizer steps per generation batch (GSPO: more than grad-accum steps)", None)
+    max_completion_length: int = _help("answer budget in tokens (about 200 is the reference's sweet spot)", 256)
+    temperature: float = _help("sampling temperature", 1.0)
+    top_p: float = _help("nucleus sampling", 1.0)
+    beta: float = _help("KL coefficient (GSPO: 0)", 0.0)
+    epsilon: float = _help("lower clip range of the sequence-level ratio", 3e-4)
+    epsilon_high: float = _help("upper clip range of the sequence-level ratio", 4e-4)
+    w_iou: float = _help("reward weight of mask IoU (the main term)", 1.0)
+    w_centroid: float = _help("reward weight of the centroid-distance term", 0.1)
+    w_format: float = _help("reward weight of the format term", 0.1)
+    use_vllm: bool = _help("generate with vLLM when it is installed (GPU)", False)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.num_generations < 2:
+            raise ValueError("num_generations must be >= 2: GRPO needs a group to compare answers")
+        if self.epsilon <= 0 or self.epsilon_high < self.epsilon:
+            raise ValueError("need 0 < epsilon <= epsilon_high")
+
+
+def _check_keys(cls: type, data: dict[str, Any]) -> None:
+    names = [f.name for f in fields(cls)]
+    for key in data:
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(names)}"
+            raise ValueError(f"unknown recipe field {key!r} in {cls.__name__}{hint}")
+
+
+# --- the command line, generated from the dataclasses ----------------------------------------
+
+
+def _parse_value(text: str, annotation: Any) -> Any:
+    hint = str(annotation)
+    if text.lower() in ("none", "null") and "Optional" in hint or text.lower() in ("none", "null") and "None" in hint:
+        return None
+    if "bool" in hint:
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+    if "int" in hint and "float" not in hint:
+        return int(text)
+    if "float" in hint:
+        return float(text)
+    return text
+
+
+def add_recipe_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
+    """Add one ``--field`` option per recipe field (``--model.lora`` for nested ones), with its help."""
+    hints = typing.get_type_hints(cls)
+    for f in fields(cls):
+        if is_dataclass(f.default_factory) if f.default_factory is not MISSING else False:  # type: ignore[arg-type]
+            sub = f.default_factory
+            sub_hints = typing.get_type_hints(sub)
+            for g in fields(sub):
+                parser.add_argument(
+                    f"--{f.name}.{g.name}", dest=f"override::{f.name}.{g.name}", default=None, metavar=g.name.upper(),
+                    type=lambda s, a=sub_hints[g.name]: _parse_value(s, a), help=g.metadata.get("help", ""),
+                )
+            continue
+        parser.add_argument(
+            f"--{f.name.replace('_', '-')}", dest=f"override::{f.name}", default=None, metavar=f.name.upper(),
+            type=lambda s, a=hints[f.name]: _parse_value(s, a), help=f.metadata.get("help", ""),
+        )
+
+
+def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The options the user gave, as dotted overrides for :meth:`_Common.with_overrides`."""
+    return {k.split("::", 1)[1]: v for k, v in vars(args).items() if k.startswith("override::") and v is not None}

@@ -1,0 +1,188 @@
+"""Evaluation: RES cIoU / gIoU, REC Acc@0.5, GUI click accuracy, format errors, answer length.
+
+Runs a model (anything :class:`~simpleseg_agent.tools.SimpleSeg` accepts) over records
+(``records.jsonl``: one text->mask query per record, with its first referring expression),
+batched, with a progress bar, and writes a JSON report and a PNG chart per split.
+
+Definitions (as in the reference method): cIoU = sum(intersection) / sum(union) over the split;
+gIoU = mean per-sample IoU; REC Acc@0.5 = the box of the predicted polygons has IoU >= 0.5 with
+the ground-truth box; click accuracy = the planned click point (the deepest point of the predicted
+region) lies inside the ground-truth region; a format error is an answer with no usable polygons
+(unparseable, truncated before any polygon, or nothing found). Failed answers count as IoU 0.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..geometry import HitRate, IoUAccumulator, Region, box_iou, point_in_region, region_overlap_batch
+from .records import Record, read_records, resolve_image
+
+
+@dataclass
+class SampleResult:
+    """One evaluated query."""
+
+    record_id: str
+    expression: str
+    iou: float
+    inter_px: float
+    union_px: float
+    rec_hit: bool
+    click_hit: bool
+    format_error: bool
+    answer_tokens: int
+    error: str = ""
+
+
+@dataclass
+class EvalReport:
+    """Metrics of one split (fractions in [0, 1]; ``n`` queries)."""
+
+    split: str
+    model: str
+    n: int
+    ciou: float
+    giou: float
+    rec_acc50: float
+    click_acc: float
+    format_error_rate: float
+    mean_answer_tokens: float
+    samples: list[SampleResult] = field(default_factory=list)
+
+    def to_json(self, *, with_samples: bool = True) -> dict[str, Any]:
+        data = asdict(self)
+        if not with_samples:
+            data.pop("samples")
+        return data
+
+    def table(self) -> str:
+        """A one-line summary."""
+        return (
+            f"{self.split}: n={self.n} cIoU={self.ciou:.4f} gIoU={self.giou:.4f} REC@0.5={self.rec_acc50:.4f} "
+            f"click={self.click_acc:.4f} format-errors={self.format_error_rate:.4f} tokens={self.mean_answer_tokens:.1f}"
+        )
+
+
+def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def evaluate_records(
+    segmenter,
+    records: Sequence[Record],
+    records_file: str | Path,
+    *,
+    split: str = "eval",
+    batch_size: int = 8,
+    progress: bool = True,
+) -> EvalReport:
+    """Evaluate ``segmenter`` (a :class:`~simpleseg_agent.tools.SimpleSeg`) on records.
+
+    Example (a named fake backend answering the ground truth; real use passes a model):
+        >>> import tempfile, os
+        >>> from PIL import Image
+        >>> from simpleseg_agent.geometry import Region
+        >>> from simpleseg_agent.testing.fakes import FakeAnswerBackend
+        >>> from simpleseg_agent.tools import SimpleSeg
+        >>> d = tempfile.mkdtemp(); Image.new("RGB", (100, 100)).save(os.path.join(d, "a.png"))
+        >>> rec = Record("a.png", (100, 100), ["the box"], Region.from_polygons([[[0.1, 0.1], [0.5, 0.1], [0.5, 0.5], [0.1, 0.5]]]))
+        >>> seg = SimpleSeg(FakeAnswerBackend(["[[[0.1, 0.1], [0.5, 0.1], [0.5, 0.5], [0.1, 0.5]]]"]))
+        >>> r = evaluate_records(seg, [rec], os.path.join(d, "records.jsonl"), progress=False)
+        >>> r.ciou, r.click_acc, r.format_error_rate
+        (1.0, 1.0, 0.0)
+    """
+    from tqdm.auto import tqdm
+
+    acc, rec_rate, click_rate, fmt_rate = IoUAccumulator(), HitRate(), HitRate(), HitRate()
+    tokens: list[int] = []
+    samples: list[SampleResult] = []
+    bar = tqdm(total=len(records), desc=f"eval {split}", unit="query", disable=not progress)
+    for chunk in _chunks(list(records), batch_size):
+        images = [str(resolve_image(r, records_file)) for r in chunk]
+        results = segmenter.run_batch(images, [r.expressions[0] for r in chunk], "mask")
+        preds = [res.region() if res.ok else Region.empty() for res in results]
+        gts = [r.region for r in chunk]
+        inter, area_p, area_g = region_overlap_batch(preds, gts, [r.image_wh for r in chunk])
+        for r, res, pred, i, ap, ag in zip(chunk, results, preds, inter, area_p, area_g):
+            union = float(ap + ag - i)
+            iou = acc.add(inter=float(i), union=union)
+            fmt_error = not res.ok and res.error is not None and res.error.kind in ("parse", "not_found", "geometry")
+            rec_hit = bool(not pred.is_empty and box_iou(pred.xyxy, r.region.xyxy) >= 0.5)
+            click_hit = bool(res.ok and res.click is not None and point_in_region(res.click.xy_norm, r.region))
+            rec_rate.add(rec_hit)
+            click_rate.add(click_hit)
+            fmt_rate.add(fmt_error)
+            tokens.append(res.answer_tokens)
+            samples.append(SampleResult(
+                r.record_id, r.expressions[0], float(iou), float(i), union, rec_hit, click_hit, fmt_error,
+                res.answer_tokens, "" if res.ok else f"{res.error.kind}: {res.error.message}"[:200],
+            ))
+        bar.update(len(chunk))
+    bar.close()
+    return EvalReport(
+        split=split,
+        model=getattr(segmenter.preset, "name", ""),
+        n=acc.n,
+        ciou=float(acc.ciou) if acc.n else float("nan"),
+        giou=float(acc.giou),
+        rec_acc50=rec_rate.accuracy,
+        click_acc=click_rate.accuracy,
+        format_error_rate=fmt_rate.accuracy,
+        mean_answer_tokens=float(np.mean(tokens)) if tokens else float("nan"),
+        samples=samples,
+    )
+
+
+def evaluate(model, data: str | Path, *, split: str | None = None, out_dir: str | Path | None = None,
+             batch_size: int = 8, max_samples: int | None = None, max_new_tokens: int | None = None,
+             progress: bool = True, **backend_kwargs: Any) -> EvalReport:
+    """Evaluate a model on a ``records.jsonl`` and write ``<split>.json`` and ``<split>.png`` to ``out_dir``."""
+    from ..tools import SimpleSeg
+
+    records_file = Path(data)
+    if not records_file.is_file():
+        raise FileNotFoundError(f"evaluation records not found: {records_file} (expected a records.jsonl)")
+    records = list(read_records(records_file))
+    if max_samples:
+        records = records[:max_samples]
+    segmenter = model if isinstance(model, SimpleSeg) else SimpleSeg(model, max_new_tokens=max_new_tokens, **backend_kwargs)
+    report = evaluate_records(segmenter, records, records_file, split=split or records_file.stem,
+                              batch_size=batch_size, progress=progress)
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{report.split}.json").write_text(json.dumps(report.to_json(), indent=2))
+        draw_report_chart(report, out / f"{report.split}.png")
+    return report
+
+
+def draw_report_chart(report: EvalReport, out_png: str | Path) -> Path:
+    """A bar chart of the split's metrics (PNG), drawn with Pillow."""
+    from PIL import Image, ImageDraw
+
+    metrics = [("cIoU", report.ciou), ("gIoU", report.giou), ("REC@0.5", report.rec_acc50),
+               ("click", report.click_acc), ("format err", report.format_error_rate)]
+    w, h, left, top, bar_h = 560, 60 + 44 * len(metrics), 110, 44, 28
+    img = Image.new("RGB", (w, h), (255, 255, 255))
+    d = ImageDraw.Draw(img)
+    d.text((12, 12), f"{report.split} - {report.model} - n={report.n}, {report.mean_answer_tokens:.0f} tokens/answer", fill=(0, 0, 0))
+    for k, (name, value) in enumerate(metrics):
+        y = top + k * 44
+        v = 0.0 if value != value else max(0.0, min(1.0, value))  # NaN -> empty bar
+        d.text((12, y + 8), name, fill=(0, 0, 0))
+        d.rectangle((left, y, left + 400, y + bar_h), outline=(200, 200, 200))
+        d.rectangle((left, y, left + int(400 * v), y + bar_h), fill=(200, 60, 60) if name == "format err" else (40, 110, 200))
+        x = left + int(400 * v) + 5 if v < 0.85 else left + int(400 * v) - 50  # beside the bar, or inside a long one
+        d.text((x, y + 8), f"{value:.3f}", fill=(0, 0, 0) if v < 0.85 else (255, 255, 255))
+    out = Path(out_png)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    img.save(out)
+    return out

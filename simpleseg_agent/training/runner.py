@@ -1,0 +1,231 @@
+"""SFT and GSPO runs on TRL: model loading, freezing / LoRA, data, resume, and the trainers.
+
+``run_sft(recipe)`` and ``run_gspo(recipe)`` return the folder of the final checkpoint (a normal
+transformers checkpoint with its processor, loadable by :class:`~simpleseg_agent.tools.SimpleSeg`;
+LoRA runs save the merged weights there and the adapter under ``adapter/``). Interrupted runs
+resume from the last ``checkpoint-N`` in ``output_dir`` (``resume="auto"``).
+
+Multi-GPU: launch the same command through ``accelerate launch --config_file training/accelerate/<ddp|zero2|fsdp>.yaml -m simpleseg_agent.cli train ...``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from .._optional import require
+from .config import GSPORecipe, SFTRecipe, _Common
+
+
+def _torch():
+    return require("torch", extra="train", feature="training")
+
+
+def _device_flags(recipe: _Common) -> dict[str, Any]:
+    torch = _torch()
+    on_gpu = torch.cuda.is_available()
+    bf16 = recipe.bf16 if recipe.bf16 is not None else bool(on_gpu and torch.cuda.is_bf16_supported())
+    return {
+        "bf16": bf16,
+        "gradient_checkpointing": bool(recipe.gradient_checkpointing and on_gpu),  # slower and pointless on CPU
+        "use_cpu": not on_gpu,
+    }
+
+
+def _report_to(recipe: _Common) -> list[str]:
+    return [] if recipe.report_to in ("", "none") else [s.strip() for s in recipe.report_to.split(",") if s.strip()]
+
+
+def load_model_and_processor(recipe: _Common, *, padding_side: str | None = None):
+    """The model and processor a recipe starts from, with the vision tower frozen if asked and
+    LoRA / QLoRA wrapped when asked (returns ``(model, processor, peft_config_or_None)``)."""
+    torch = _torch()
+    transformers = require("transformers", extra="train", feature="training")
+    from ..backends.presets import PRESETS
+
+    spec = recipe.model.model
+    if not spec:
+        raise ValueError("the recipe has no model.model: give a checkpoint folder, hub id or preset name")
+    spec = PRESETS[spec].model_id if spec in PRESETS else spec
+    if recipe.num_threads:
+        torch.set_num_threads(recipe.num_threads)
+    dtype = {"auto": "auto", "float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[recipe.model.dtype]
+    if dtype == "auto":
+        dtype = torch.bfloat16 if (torch.cuda.is_available() and torch.cuda.is_bf16_supported()) else torch.float32
+    kwargs: dict[str, Any] = {"dtype": dtype, "trust_remote_code": recipe.model.trust_remote_code}
+    if recipe.model.qlora:
+        if not torch.cuda.is_available():
+            raise ValueError("qlora needs a CUDA GPU (4-bit bitsandbytes kernels); use lora on CPU")
+        require("bitsandbytes", extra="train", feature="QLoRA")
+        kwargs["quantization_config"] = transformers.BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=dtype, bnb_4bit_use_double_quant=True
+        )
+    processor = transformers.AutoProcessor.from_pretrained(spec, trust_remote_code=recipe.model.trust_remote_code)
+    if padding_side:
+        processor.tokenizer.padding_side = padding_side
+    model = transformers.AutoModelForImageTextToText.from_pretrained(spec, **kwargs)
+    if recipe.model.freeze_vision:
+        frozen = 0
+        for name, param in model.named_parameters():
+            # the vision encoder's blocks; the merger (projector into the language model) stays trainable
+            if ".visual." in f".{name}" and ".merger." not in name:
+                param.requires_grad_(False)
+                frozen += param.numel()
+        model.config.simpleseg_frozen_vision_params = frozen
+    peft_config = None
+    if recipe.model.lora:
+        peft = require("peft", extra="train", feature="LoRA training")
+        targets = recipe.model.lora_target_modules
+        peft_config = peft.LoraConfig(
+            r=recipe.model.lora_r, lora_alpha=recipe.model.lora_alpha, lora_dropout=recipe.model.lora_dropout,
+            target_modules=targets if targets == "all-linear" else [t.strip() for t in targets.split(",")],
+            # keep LoRA off the vision tower when it is frozen
+            exclude_modules=r".*visual\.blocks.*" if recipe.model.freeze_vision else None,
+            task_type="CAUSAL_LM",
+        )
+    return model, processor, peft_config
+
+
+def _load_rows(path: str, kind: str, recipe: _Common):
+    """A training dataset: a saved dataset folder, or records.jsonl built into tasks on the fly."""
+    datasets = require("datasets", extra="train", feature="training data")
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"training data not found: {p}")
+    if p.is_dir():
+        ds = datasets.load_from_disk(str(p))
+        if isinstance(ds, datasets.DatasetDict):
+            ds = ds["train"]
+    else:
+        from . import tasks
+
+        builder = tasks.build_sft_dataset if kind == "sft" else tasks.build_grpo_dataset
+        out_dir = Path(recipe.output_dir) / f"data-{kind}"
+        mix = tasks.TaskMix.parse(recipe.data.task_mix) if recipe.data.task_mix else tasks.TaskMix()
+        builder(tasks.load_records(p), out_dir, mix=mix, seed=recipe.data.seed, records_file=p)
+        ds = datasets.load_from_disk(str(out_dir))
+    if recipe.data.max_samples:
+        ds = ds.select(range(min(recipe.data.max_samples, len(ds))))
+    return ds
+
+
+def _resume_arg(recipe: _Common) -> str | bool | None:
+    if recipe.resume == "never":
+        return None
+    if recipe.resume != "auto":
+        if not Path(recipe.resume).is_dir():
+            raise FileNotFoundError(f"checkpoint to resume from not found: {recipe.resume}")
+        return recipe.resume
+    from transformers.trainer_utils import get_last_checkpoint
+
+    out = Path(recipe.output_dir)
+    return get_last_checkpoint(str(out)) if out.is_dir() else None
+
+
+def _common_args(recipe: _Common) -> dict[str, Any]:
+    return dict(
+        output_dir=recipe.output_dir,
+        max_steps=recipe.max_steps,
+        num_train_epochs=recipe.num_train_epochs,
+        per_device_train_batch_size=recipe.per_device_train_batch_size,
+        gradient_accumulation_steps=recipe.gradient_accumulation_steps,
+        learning_rate=recipe.learning_rate,
+        lr_scheduler_type=recipe.lr_scheduler_type,
+        warmup_steps=recipe.warmup_ratio,  # a float in [0, 1) is a ratio of the total steps
+        weight_decay=recipe.weight_decay,
+        logging_steps=recipe.logging_steps,
+        save_steps=recipe.save_steps,
+        save_total_limit=recipe.save_total_limit,
+        seed=recipe.seed,
+        report_to=_report_to(recipe),
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
+        **_device_flags(recipe),
+    )
+
+
+def _finish(trainer, processor, recipe: _Common, kind: str, started: float, resumed_from) -> Path:
+    final = Path(recipe.output_dir) / "final"
+    model = trainer.model
+    if hasattr(model, "merge_and_unload"):  # LoRA: keep the adapter, ship merged weights
+        model.save_pretrained(final / "adapter")
+        model = model.merge_and_unload()
+    model.save_pretrained(final, safe_serialization=True)
+    processor.save_pretrained(final)
+    history = [h for h in trainer.state.log_history]
+    (final / "simpleseg_model.json").write_text(json.dumps({
+        "recipe": recipe.to_dict(),
+        "kind": kind,
+        "global_step": trainer.state.global_step,
+        "resumed_from": str(resumed_from) if resumed_from else None,
+        "seconds": round(time.time() - started, 2),
+        "log_history": history,
+    }, indent=2, default=str))
+    return final
+
+
+def run_sft(recipe: SFTRecipe) -> Path:
+    """Supervised fine-tuning with TRL's SFTTrainer on ``images`` + ``messages`` rows."""
+    trl = require("trl", extra="train", feature="SFT")
+    started = time.time()
+    model, processor, peft_config = load_model_and_processor(recipe)
+    train = _load_rows(recipe.data.train, "sft", recipe)
+    args = trl.SFTConfig(**_common_args(recipe), max_length=recipe.max_length, assistant_only_loss=recipe.assistant_only_loss)
+    trainer = trl.SFTTrainer(model=model, args=args, train_dataset=train, processing_class=processor, peft_config=peft_config)
+    resume = _resume_arg(recipe)
+    trainer.train(resume_from_checkpoint=resume)
+    return _finish(trainer, processor, recipe, "sft", started, resume)
+
+
+def build_reward(recipe: GSPORecipe):
+    """The recipe's reward callable (see :class:`~simpleseg_agent.training.rewards.SimpleSegReward`)."""
+    from .rewards import SimpleSegReward
+
+    return SimpleSegReward(w_iou=recipe.w_iou, w_centroid=recipe.w_centroid, w_format=recipe.w_format)
+
+
+def run_gspo(recipe: GSPORecipe, *, callbacks: list | None = None) -> Path:
+    """GSPO (sequence-level GRPO) with the IoU reward, via TRL's GRPOTrainer."""
+    trl = require("trl", extra="train", feature="GSPO")
+    from .._optional import is_available
+
+    started = time.time()
+    model, processor, peft_config = load_model_and_processor(recipe, padding_side="left")
+    train = _load_rows(recipe.data.train, "grpo", recipe)
+    use_vllm = bool(recipe.use_vllm and is_available("vllm"))
+    batch = recipe.per_device_train_batch_size
+    if batch % recipe.num_generations and (batch * recipe.gradient_accumulation_steps) % recipe.num_generations:
+        raise ValueError(
+            f"per_device_train_batch_size ({batch}) x gradient_accumulation_steps must be a multiple of "
+            f"num_generations ({recipe.num_generations}): each prompt's group is generated together"
+        )
+    args = trl.GRPOConfig(
+        **_common_args(recipe),
+        num_generations=recipe.num_generations,
+        steps_per_generation=recipe.steps_per_generation,
+        max_completion_length=recipe.max_completion_length,
+        temperature=recipe.temperature,
+        top_p=recipe.top_p,
+        importance_sampling_level="sequence",
+        loss_type="grpo",
+        beta=recipe.beta,
+        epsilon=recipe.epsilon,
+        epsilon_high=recipe.epsilon_high,
+        use_vllm=use_vllm,
+    )
+    trainer = trl.GRPOTrainer(
+        model=model, reward_funcs=[build_reward(recipe)], args=args, train_dataset=train,
+        processing_class=processor, peft_config=peft_config, callbacks=callbacks,
+    )
+    resume = _resume_arg(recipe)
+    trainer.train(resume_from_checkpoint=resume)
+    return _finish(trainer, processor, recipe, "gspo", started, resume)
+
+
+def set_single_thread() -> None:
+    """One torch thread (tests, shared CPUs)."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _torch().set_num_threads(1)

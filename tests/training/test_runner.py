@@ -1,0 +1,130 @@
+"""SFT and GSPO on TRL with the tiny real model (CPU, one thread): loss falls, GSPO moves the
+weights with a non-zero reward spread, and an interrupted run resumes from its checkpoint."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("trl", reason="needs the [train] extra")
+
+from datasets import Dataset  # noqa: E402
+from safetensors.numpy import load_file  # noqa: E402
+
+from simpleseg_agent.testing.memorize import synthetic_examples, tool_examples  # noqa: E402
+from simpleseg_agent.training.config import GSPORecipe, SFTRecipe  # noqa: E402
+from simpleseg_agent.training.runner import run_gspo, run_sft, set_single_thread  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def sft_rows():
+    return [
+        {"images": [e.image], "messages": [
+            {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": e.prompt}]},
+            {"role": "assistant", "content": [{"type": "text", "text": e.answer}]},
+        ]}
+        for e in synthetic_examples() + tool_examples()
+    ]
+
+
+def grpo_rows():
+    return [
+        {"prompt": [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": e.prompt}]}],
+         "image": e.image, "task": "text2mask", "gt_polygons": [[list(p) for p in poly] for poly in e.polygons_xy_norm],
+         "image_wh": list(e.image.size)}
+        for e in synthetic_examples()
+    ]
+
+
+@pytest.fixture(scope="module")
+def data_dirs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    Dataset.from_list(sft_rows()).save_to_disk(str(root / "sft"))
+    Dataset.from_list(grpo_rows()).save_to_disk(str(root / "grpo"))
+    return root
+
+
+def tiny_sft_recipe(model, data, out, **kw):
+    base = SFTRecipe.from_yaml(REPO / "training" / "tiny-cpu-sft.yaml")
+    return base.with_overrides({"model.model": str(model), "data.train": str(data), "output_dir": str(out), **kw})
+
+
+@pytest.fixture(scope="module")
+def sft_run(tiny_model_path, data_dirs, tmp_path_factory):
+    set_single_thread()
+    out = tmp_path_factory.mktemp("sft")
+    final = run_sft(tiny_sft_recipe(tiny_model_path, data_dirs / "sft", out, max_steps=150, logging_steps=10, save_steps=50))
+    return final
+
+
+@pytest.mark.timeout(600)
+def test_sft_lowers_the_loss(sft_run):
+    info = json.loads((sft_run / "simpleseg_model.json").read_text())
+    losses = [h["loss"] for h in info["log_history"] if "loss" in h]
+    assert info["global_step"] == 150 and len(losses) >= 10
+    assert losses[-1] < 0.2 * losses[0], losses
+    assert (sft_run / "model.safetensors").is_file() and (sft_run / "processor_config.json").is_file()
+
+
+@pytest.mark.timeout(600)
+def test_gspo_from_the_sft_checkpoint_moves_the_weights(sft_run, data_dirs, tmp_path):
+    base = GSPORecipe.from_yaml(REPO / "training" / "tiny-cpu-gspo.yaml")
+    recipe = base.with_overrides({"model.model": str(sft_run), "data.train": str(data_dirs / "grpo"), "output_dir": str(tmp_path)})
+    final = run_gspo(recipe)
+    info = json.loads((final / "simpleseg_model.json").read_text())
+    stds = [h["reward_std"] for h in info["log_history"] if "reward_std" in h]
+    assert stds and max(stds) > 0, info["log_history"]
+    before, after = load_file(str(sft_run / "model.safetensors")), load_file(str(final / "model.safetensors"))
+    changed = [k for k in before if before[k].shape == after[k].shape and (before[k] != after[k]).any()]
+    assert changed, "GSPO left every weight unchanged"
+
+
+@pytest.mark.timeout(600)
+def test_interrupted_run_resumes_from_its_last_checkpoint(tiny_model_path, data_dirs, tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "simpleseg_agent.cli", "train", "sft", "--recipe", "tiny-cpu-sft",
+           "--model.model", str(tiny_model_path), "--data.train", str(data_dirs / "sft"), "--output-dir", str(out),
+           "--save-steps", "5", "--logging-steps", "5"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(cmd + ["--max-steps", "500"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not any(out.glob("checkpoint-*/trainer_state.json")):
+            assert proc.poll() is None, "training ended before its first checkpoint"
+            time.sleep(0.2)
+        time.sleep(0.5)  # let the checkpoint finish writing
+    finally:
+        proc.send_signal(signal.SIGKILL)  # a crash, not a clean stop
+        proc.wait(timeout=30)
+    steps = sorted(int(p.name.split("-")[1]) for p in out.glob("checkpoint-*"))
+    assert steps, "no checkpoint was written before the kill"
+    target = steps[-1] + 5
+    done = subprocess.run(cmd + ["--max-steps", str(target)], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    info = json.loads((out / "final" / "simpleseg_model.json").read_text())
+    assert info["resumed_from"] and info["resumed_from"].endswith(f"checkpoint-{steps[-1]}")
+    assert info["global_step"] == target
+
+
+def test_recipe_files_load():
+    for path in (REPO / "training").glob("*.yaml"):
+        cls = SFTRecipe if "sft" in path.stem else GSPORecipe
+        recipe = cls.from_yaml(path)
+        assert recipe.name == path.stem
+
+
+def test_bad_recipe_values_are_refused_with_a_hint(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("kind: sft\nname: x\nlearnig_rate: 1\n")
+    with pytest.raises(ValueError, match="did you mean 'learning_rate'"):
+        SFTRecipe.from_yaml(p)
+    with pytest.raises(ValueError, match="num_generations"):
+        GSPORecipe.from_dict({"name": "g", "num_generations": 1})
+    with pytest.raises(ValueError, match="not 'gspo'"):
+        GSPORecipe.from_yaml(REPO / "training" / "tiny-cpu-sft.yaml")
