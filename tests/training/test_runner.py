@@ -128,3 +128,29 @@ def test_bad_recipe_values_are_refused_with_a_hint(tmp_path):
         GSPORecipe.from_dict({"name": "g", "num_generations": 1})
     with pytest.raises(ValueError, match="not 'gspo'"):
         GSPORecipe.from_yaml(REPO / "training" / "tiny-cpu-sft.yaml")
+
+
+@pytest.mark.timeout(600)
+def test_lora_sft_saves_merged_weights_and_an_adapter_the_backend_loads(tiny_model_path, data_dirs, tmp_path):
+    from simpleseg_agent.backends.base import GenerationRequest
+    from simpleseg_agent.backends.transformers_backend import TransformersBackend
+
+    recipe = tiny_sft_recipe(tiny_model_path, data_dirs / "sft", tmp_path, max_steps=30, logging_steps=10,
+                             save_steps=100, **{"model.lora": True, "model.lora_r": 8, "model.lora_alpha": 16,
+                                                "model.freeze_vision": True})
+    final = run_sft(recipe)
+    assert (final / "adapter" / "adapter_config.json").is_file() and (final / "model.safetensors").is_file()
+    info = json.loads((final / "simpleseg_model.json").read_text())
+    losses = [h["loss"] for h in info["log_history"] if "loss" in h]
+    assert losses[-1] < losses[0]
+    ex = synthetic_examples(1)[0]
+    req = [GenerationRequest(ex.image, ex.prompt, 24)]
+    merged = TransformersBackend(final).generate(req)[0].text
+    with_adapter = TransformersBackend(tiny_model_path, adapter=final / "adapter").generate(req)[0].text
+    base = TransformersBackend(tiny_model_path).generate(req)[0].text
+    assert merged == with_adapter  # the adapter on the base model is the merged checkpoint
+    assert merged != base  # and training changed what the model says
+    # the frozen vision tower was not touched by LoRA
+    before, after = load_file(str(tiny_model_path / "model.safetensors")), load_file(str(final / "model.safetensors"))
+    vision = [k for k in before if "visual.blocks." in k]
+    assert vision and all((before[k] == after[k]).all() for k in vision)
