@@ -313,6 +313,12 @@ def _cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_click(args: argparse.Namespace) -> int:
+    from .agent.command import run_click
+
+    return run_click(args)
+
+
 def _floats(n: int):
     def parse(text: str) -> tuple[float, ...]:
         try:
@@ -416,6 +422,12 @@ def build_parser() -> argparse.ArgumentParser:
         add_recipe_arguments(q, cls)
         q.set_defaults(func=_cmd_train)
 
+    p = sub.add_parser("data", help="training data: convert annotations, generate screens, build tasks")
+    data_sub = p.add_subparsers(dest="data_command", required=True)
+    from .training.data_cli import add_data_commands
+
+    add_data_commands(data_sub)
+
     p = sub.add_parser("eval", help="RES / REC / click accuracy of a model on records.jsonl")
     p.add_argument("--model", required=True, help="preset name, checkpoint folder, hub id or server URL")
     p.add_argument("--data", required=True, help="records.jsonl (from simpleseg data synth/convert)")
@@ -430,6 +442,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("models", help="list the model presets")
     p.set_defaults(func=_cmd_models)
+
+    from .agent.command import add_click_arguments
+
+    p = sub.add_parser("click", help="find a query on the screen with a model and click it (--dry-run: only plan and draw)")
+    add_click_arguments(p)
+    p.set_defaults(func=_cmd_click)
     return parser
 
 

@@ -101,11 +101,13 @@ def _load_rows(path: str, kind: str, recipe: _Common):
             ds = ds["train"]
     else:
         from . import tasks
+        from .records import read_records
 
         builder = tasks.build_sft_dataset if kind == "sft" else tasks.build_grpo_dataset
         out_dir = Path(recipe.output_dir) / f"data-{kind}"
-        mix = tasks.TaskMix.parse(recipe.data.task_mix) if recipe.data.task_mix else tasks.TaskMix()
-        builder(tasks.load_records(p), out_dir, mix=mix, seed=recipe.data.seed, records_file=p)
+        if not (out_dir / "dataset_info.json").is_file():  # built once per run folder; a resumed run reuses it
+            mix = tasks.TaskMix.parse(recipe.data.task_mix) if recipe.data.task_mix else tasks.TaskMix()
+            builder(read_records(p), out_dir, mix=mix, seed=recipe.data.seed, records_file=p, overwrite=True)
         ds = datasets.load_from_disk(str(out_dir))
     if recipe.data.max_samples:
         ds = ds.select(range(min(recipe.data.max_samples, len(ds))))

@@ -1,0 +1,648 @@
+"""The unified-task builder: records -> TRL training rows for six tasks, written as Arrow datasets.
+
+One record (an object, its expressions, its region) yields samples of these kinds:
+
+============  ==================================  ==============================
+kind          the user gives                      the model answers
+============  ==================================  ==============================
+text2mask     a referring expression              polygons ``[[[x, y], ...]]``
+text2box      a referring expression              a box ``[x1, y1, x2, y2]``
+text2point    a referring expression              a point ``[x, y]`` (the click target)
+point2mask    the click target (or a point        polygons
+              inside, ``point_query="inside"``)
+box2mask      the object's box                    polygons
+point2box     the click target                    a box
+============  ==================================  ==============================
+
+Coordinates are normalized by the image width/height; polygons are the record's outer rings in
+the canonical order (clockwise on screen, y pointing down). Prompts are drawn from
+:data:`simpleseg_agent.prompts.PROMPT_TEMPLATES`, answers from the reference answer phrases.
+
+Row formats (what TRL 1.16 reads):
+
+* SFT: ``{"images": [image], "messages": [user, assistant], "task", "record_id"}`` where the user
+  message is ``{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]}``
+  and the assistant's ``{"role": "assistant", "content": [{"type": "text", "text": answer}]}``
+  (``DataCollatorForVisionLanguageModeling`` fills the image placeholder from ``images``).
+* GRPO: ``{"prompt": [user], "image": image, "task", "record_id", "gt_polygons", "gt_holes",
+  "gt_xyxy", "gt_point", "image_wh"}``; GRPOTrainer passes every column but ``prompt`` to the
+  reward functions as keyword arguments.
+
+The kind of each sample follows the :class:`TaskMix` weights as closely as the data allows (a
+running deficit per kind, with seeded jitter): counts match the mix within about one sample per
+kind. A record whose expression names more than one object (``meta["ambiguous"]``) gets only point
+and box queries. The same records and seed give the same rows in the same order. Bad records
+(missing or unreadable image, size mismatch, empty or degenerate region, coordinates outside the
+image, invalid JSON line) are skipped and counted in :class:`BuildStats` (``stats.json``).
+
+Example:
+    >>> TaskMix.parse("text2mask=3,box2mask=1").weights["text2mask"]
+    0.75
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import shutil
+import tempfile
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from ..errors import GeometryError, PromptError, SimpleSegError
+from ..geometry import Region, click_target, point_in_region
+from ..grammar import format_box, format_point, format_polygons
+from ..prompts import Query, build_prompt, training_answer
+from .converters._common import DataError, read_image_info
+from .records import Record
+
+TaskKind = Literal["text2mask", "text2box", "text2point", "point2mask", "box2mask", "point2box"]
+
+#: ``kind -> (query kind, answer kind)``.
+TASK_SPEC: dict[str, tuple[str, str]] = {
+    "text2mask": ("text", "mask"),
+    "text2box": ("text", "box"),
+    "text2point": ("text", "point"),
+    "point2mask": ("point", "mask"),
+    "box2mask": ("box", "mask"),
+    "point2box": ("point", "box"),
+}
+TASK_KINDS: tuple[str, ...] = tuple(TASK_SPEC)
+
+_MIN_AREA_PX = 1.0
+_COORD_SLACK = 1e-6  # rounding noise tolerated outside [0, 1]
+_ASPECT_TOLERANCE = 0.01
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass(frozen=True)
+class TaskMix:
+    """Relative weights of the six task kinds (normalized; 0 turns a kind off).
+
+    Example:
+        >>> m = TaskMix.parse("text2mask=0.5,text2box=0.2,point2mask=0.3")
+        >>> m.text2point, round(m.weights["text2box"], 3)
+        (0.0, 0.2)
+        >>> TaskMix.parse(m.to_string()) == m
+        True
+    """
+
+    text2mask: float = field(default=0.5, metadata=_help("expression -> polygons (the reference task)"))
+    text2box: float = field(default=0.15, metadata=_help("expression -> box [x1, y1, x2, y2]"))
+    text2point: float = field(default=0.1, metadata=_help("expression -> click point [x, y]"))
+    point2mask: float = field(default=0.1, metadata=_help("point inside the object -> polygons"))
+    box2mask: float = field(default=0.1, metadata=_help("box around the object -> polygons"))
+    point2box: float = field(default=0.05, metadata=_help("point inside the object -> box"))
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                raise DataError(f"task mix: {f.name} must be a finite weight >= 0 (0 turns it off), got {v!r}")
+            object.__setattr__(self, f.name, float(v))
+        if sum(getattr(self, k) for k in TASK_KINDS) <= 0:
+            raise DataError("task mix: every weight is 0; give at least one kind a positive weight, e.g. text2mask=1")
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Weights normalized to sum 1, by kind."""
+        total = sum(getattr(self, k) for k in TASK_KINDS)
+        return {k: getattr(self, k) / total for k in TASK_KINDS}
+
+    @classmethod
+    def parse(cls, text: str) -> TaskMix:
+        """From ``"text2mask=0.5,text2box=0.2"``; kinds not named get weight 0."""
+        if not isinstance(text, str) or not text.strip():
+            raise DataError(f"task mix: expected 'kind=weight,...' such as 'text2mask=0.7,box2mask=0.3', got {text!r}")
+        values: dict[str, float] = {}
+        for item in text.split(","):
+            if not item.strip():
+                continue
+            name, sep, value = item.partition("=")
+            name = name.strip().replace("->", "2").replace("_", "")
+            if not sep or name not in TASK_SPEC:
+                raise DataError(f"task mix: {item.strip()!r} is not kind=weight with a kind among {', '.join(TASK_KINDS)}")
+            try:
+                values[name] = float(value)
+            except ValueError:
+                raise DataError(f"task mix: the weight of {name} must be a number, got {value.strip()!r}") from None
+        return cls(**{k: values.get(k, 0.0) for k in TASK_KINDS})
+
+    def to_string(self) -> str:
+        return ",".join(f"{k}={getattr(self, k):g}" for k in TASK_KINDS if getattr(self, k) > 0)
+
+    @classmethod
+    def describe(cls) -> str:
+        """The kinds and their defaults, for help texts."""
+        return "; ".join(f"{f.name} ({f.metadata['help']}, default {f.default})" for f in fields(cls))
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Options of the task builder (the ``build-tasks`` command line is generated from these fields)."""
+
+    seed: int = field(default=0, metadata=_help("random seed: the same records and seed give the same rows"))
+    style: Literal["reference", "compact"] = field(
+        default="reference", metadata=_help("answer style: 'reference' ([0.123, 0.456]) or 'compact' (0-999 integers)")
+    )
+    samples_per_record: int = field(default=1, metadata=_help("samples drawn from each record"))
+    point_query: Literal["click", "inside"] = field(
+        default="click",
+        metadata=_help("point queries at the object's click target, or at a random point inside it"),
+    )
+
+    def __post_init__(self) -> None:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise DataError(f"seed must be an integer, got {self.seed!r}")
+        if self.style not in ("reference", "compact"):
+            raise DataError(f"style must be 'reference' or 'compact', got {self.style!r}")
+        if isinstance(self.samples_per_record, bool) or not isinstance(self.samples_per_record, int) or self.samples_per_record < 1:
+            raise DataError(f"samples_per_record must be an integer >= 1, got {self.samples_per_record!r}")
+        if self.point_query not in ("click", "inside"):
+            raise DataError(f"point_query must be 'click' or 'inside', got {self.point_query!r}")
+
+
+@dataclass
+class BuildStats:
+    """What a build did: rows per kind, records skipped by reason (written as ``stats.json``)."""
+
+    format: str
+    options: dict[str, Any] = field(default_factory=dict)
+    mix: dict[str, float] = field(default_factory=dict)
+    records_read: int = 0
+    records_used: int = 0
+    rows: int = 0
+    rows_per_kind: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
+    notes: Counter = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def skip(self, reason: str, detail: str = "") -> None:
+        self.skipped[reason] += 1
+        self._example(reason, detail)
+
+    def note(self, kind: str, detail: str = "") -> None:
+        self.notes[kind] += 1
+        self._example(kind, detail)
+
+    def _example(self, key: str, detail: str) -> None:
+        if detail:
+            shown = self.examples.setdefault(key, [])
+            if len(shown) < 5:
+                shown.append(detail)
+
+    def reset(self) -> None:
+        self.records_read = self.records_used = self.rows = 0
+        for c in (self.rows_per_kind, self.skipped, self.notes):
+            c.clear()
+        self.examples.clear()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "options": self.options,
+            "mix": self.mix,
+            "records_read": self.records_read,
+            "records_used": self.records_used,
+            "rows": self.rows,
+            "rows_per_kind": {k: self.rows_per_kind.get(k, 0) for k in TASK_KINDS},
+            "skipped": dict(sorted(self.skipped.items())),
+            "notes": dict(sorted(self.notes.items())),
+            "examples": dict(sorted(self.examples.items())),
+        }
+
+    def summary(self) -> str:
+        kinds = ", ".join(f"{k} {v}" for k, v in self.rows_per_kind.items() if v)
+        text = f"{self.rows} {self.format} rows ({kinds}) from {self.records_used} of {self.records_read} records"
+        if self.skipped:
+            text += "; skipped " + ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items()))
+        return text
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """A dataset written to disk: its folder, row count and stats. ``load()`` opens it."""
+
+    out_dir: Path
+    num_rows: int
+    stats: BuildStats
+
+    def load(self):
+        return _datasets().load_from_disk(str(self.out_dir))
+
+
+def _datasets():
+    from .._optional import require
+
+    return require("datasets", extra="train", feature="the task builder's datasets")
+
+
+# --- reading records and images ------------------------------------------------------------------
+
+
+def _iter_records(records: Iterable[Record] | str | Path) -> Iterator[Record | str]:
+    """Records from a JSON-lines file or an iterable; a bad entry comes as a message instead."""
+    if not isinstance(records, (str, Path)):
+        for r in records:
+            yield r if isinstance(r, Record) else f"expected a Record, got {type(r).__name__}"
+        return
+    path = Path(records)
+    try:
+        f = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"cannot read the records file {path}: {exc.strerror or exc}") from None
+    with f:
+        for i, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield Record.from_json(json.loads(line))
+            except (ValueError, KeyError, TypeError, AttributeError, SimpleSegError) as exc:
+                yield f"{path}:{i}: {exc}"
+
+
+class _Images:
+    """Checks each image once (header only) and remembers the last few (records come grouped by image).
+
+    Rows refer to images by absolute path; ``save_to_disk`` embeds the file bytes into the Arrow
+    shards (the saved dataset is self-contained), a streamed dataset opens the files as it goes.
+    """
+
+    def __init__(self, keep: int = 1024) -> None:
+        self.keep = keep
+        self._cache: OrderedDict[Path, tuple[Any, tuple[int, int] | None, str]] = OrderedDict()
+
+    def get(self, path: Path) -> tuple[Any, tuple[int, int] | None, str]:
+        """``(dataset image value, seen size, "")`` or ``(None, None, reason)``."""
+        if path in self._cache:
+            self._cache.move_to_end(path)
+            return self._cache[path]
+        info = read_image_info(path)
+        if isinstance(info, str):
+            entry: tuple[Any, tuple[int, int] | None, str] = (None, None, info)
+        else:
+            entry = ({"bytes": None, "path": str(path.resolve())}, info.wh, "")
+        self._cache[path] = entry
+        if len(self._cache) > self.keep:
+            self._cache.popitem(last=False)
+        return entry
+
+
+# --- geometry of one record ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Target:
+    polygons: list[np.ndarray]
+    holes: list[list[np.ndarray]]
+    xyxy: tuple[float, float, float, float]
+    point: tuple[float, float]
+    region: Region
+
+
+def _target(record: Record) -> _Target | str:
+    """The record's answer geometry, or a skip reason."""
+    region = record.region
+    if region.is_empty:
+        return "empty_mask"
+    rings = [r for p in region.parts for r in p.rings]
+    lo = min(float(r.min()) for r in rings)
+    hi = max(float(r.max()) for r in rings)
+    if lo < -_COORD_SLACK or hi > 1 + _COORD_SLACK:
+        return "out_of_image"
+    w, h = record.image_wh
+    if region.area * w * h < _MIN_AREA_PX:
+        return "degenerate_polygon"
+    polygons = [np.clip(p.outer, 0.0, 1.0) for p in region.parts]
+    holes = [[np.clip(hr, 0.0, 1.0) for hr in p.holes] for p in region.parts]
+    pts = np.concatenate(polygons)
+    x1, y1 = pts.min(axis=0)
+    x2, y2 = pts.max(axis=0)
+    if not (x2 > x1 and y2 > y1):
+        return "degenerate_polygon"
+    try:
+        point = click_target(region, record.image_wh).xy_norm
+    except GeometryError:
+        return "degenerate_polygon"
+    point = (min(max(point[0], 0.0), 1.0), min(max(point[1], 0.0), 1.0))
+    return _Target(polygons, holes, (float(x1), float(y1), float(x2), float(y2)), point, region)
+
+
+def _inside_point(t: _Target, rng: random.Random, tries: int = 64) -> tuple[float, float]:
+    """A uniformly random point inside the region (rejection sampling in its box); the click target if none found."""
+    x1, y1, x2, y2 = t.xyxy
+    for _ in range(tries):
+        xy = (rng.uniform(x1, x2), rng.uniform(y1, y2))
+        if point_in_region(xy, t.region):
+            return xy
+    return t.point
+
+
+# --- one sample ----------------------------------------------------------------------------------
+
+
+def _pick_kind(allowed: list[str], weights: dict[str, float], counts: Counter, n: int, rng: random.Random) -> str:
+    """The allowed kind furthest behind its share of ``n + 1`` samples (seeded jitter breaks ties)."""
+    return max(allowed, key=lambda k: weights[k] * (n + 1) - counts[k] + rng.random())
+
+
+def _sample_text(record: Record, t: _Target, kind: str, rng: random.Random, opts: BuildOptions) -> tuple[str, str]:
+    query_kind, answer_kind = TASK_SPEC[kind]
+    if query_kind == "text":
+        query = Query.text(rng.choice(record.expressions))
+    elif query_kind == "point":
+        query = Query.point(_inside_point(t, rng) if opts.point_query == "inside" else t.point)
+    else:
+        query = Query.box(t.xyxy)
+    prompt = build_prompt(query, answer_kind, rng=rng)
+    if answer_kind == "mask":
+        coords = format_polygons(t.polygons, style=opts.style)
+    elif answer_kind == "box":
+        coords = format_box(t.xyxy, style=opts.style)
+    else:
+        coords = format_point(t.point, style=opts.style)
+    return prompt, training_answer(coords, rng)
+
+
+def _user_message(prompt: str) -> dict[str, Any]:
+    return {"role": "user", "content": [{"type": "image", "text": None}, {"type": "text", "text": prompt}]}
+
+
+def _row(fmt: str, record: Record, t: _Target, kind: str, image: Any, prompt: str, answer: str) -> dict[str, Any]:
+    if fmt == "sft":
+        return {
+            "images": [image],
+            "messages": [
+                _user_message(prompt),
+                {"role": "assistant", "content": [{"type": "text", "text": answer}]},
+            ],
+            "task": kind,
+            "record_id": record.record_id,
+        }
+    return {
+        "prompt": [_user_message(prompt)],
+        "image": image,
+        "task": kind,
+        "record_id": record.record_id,
+        "gt_polygons": [p.round(6).tolist() for p in t.polygons],
+        "gt_holes": [[h.round(6).tolist() for h in hs] for hs in t.holes],
+        "gt_xyxy": [round(v, 6) for v in t.xyxy],
+        "gt_point": [round(v, 6) for v in t.point],
+        "image_wh": list(record.image_wh),
+    }
+
+
+def iter_task_rows(
+    records: Iterable[Record] | str | Path,
+    *,
+    format: Literal["sft", "grpo"] = "sft",
+    mix: TaskMix | str | None = None,
+    records_file: str | Path | None = None,
+    options: BuildOptions | None = None,
+    stats: BuildStats | None = None,
+    progress: Any = None,
+) -> Iterator[dict[str, Any]]:
+    """The rows of a build, one at a time (images as ``datasets`` ``Image`` values: ``{"path": ..., "bytes": None}``).
+
+    Args:
+        records: a records JSON-lines file, or an iterable of :class:`Record`.
+        format: ``"sft"`` or ``"grpo"`` (see the module docstring).
+        mix: the task mix (a :class:`TaskMix` or its string form); default :class:`TaskMix()`.
+        records_file: the file relative image paths are resolved against (default: ``records`` when
+            it is a path, else the current folder).
+        options: :class:`BuildOptions` (seed, answer style, ...).
+        stats: filled while iterating (reset first).
+        progress: a callable ``progress(n)`` told about each record read (a tqdm ``update``).
+    """
+    if format not in ("sft", "grpo"):
+        raise DataError(f"format must be 'sft' or 'grpo', got {format!r}")
+    mix = TaskMix.parse(mix) if isinstance(mix, str) else (mix or TaskMix())
+    opts = options or BuildOptions()
+    stats = stats if stats is not None else BuildStats(format)
+    stats.reset()
+    weights = mix.weights
+    positive = [k for k in TASK_KINDS if weights[k] > 0]
+    visual = [k for k in positive if TASK_SPEC[k][0] != "text"]
+    if records_file is None and isinstance(records, (str, Path)):
+        records_file = records
+    base = Path(records_file).resolve().parent if records_file is not None else Path.cwd()
+    images = _Images()
+    counts: Counter = Counter()
+    for index, record in enumerate(_iter_records(records)):
+        stats.records_read += 1
+        if progress is not None:
+            progress(1)
+        if isinstance(record, str):
+            stats.skip("invalid_record", record)
+            continue
+        what = f"record {record.record_id or index}"
+        path = Path(record.image_path)
+        path = path if path.is_absolute() else base / path
+        image, seen_wh, reason = images.get(path)
+        if image is None:
+            stats.skip(reason, f"{what}: {path}")
+            continue
+        if seen_wh != record.image_wh:
+            (rw, rh), (iw, ih) = record.image_wh, seen_wh
+            if abs(rw / rh - iw / ih) / (iw / ih) > _ASPECT_TOLERANCE:
+                stats.skip("image_size_mismatch", f"{what}: record says {rw}x{rh}, the image is {iw}x{ih}")
+                continue
+            stats.note("size_mismatch_rescaled", f"{what}: record says {rw}x{rh}, the image is {iw}x{ih}")
+        target = _target(record)
+        if isinstance(target, str):
+            stats.skip(target, f"{what}: {record.region!r}")
+            continue
+        allowed = visual if record.meta.get("ambiguous") else positive
+        if not allowed:
+            stats.skip("ambiguous_text_only", f"{what}: its expression names several objects and the mix has text queries only")
+            continue
+        if allowed is visual and len(visual) < len(positive):
+            stats.note("ambiguous_visual_only", f"{what}: point and box queries only")
+        rows = []
+        try:
+            for s in range(opts.samples_per_record):
+                rng = random.Random(f"{opts.seed}:{index}:{s}")
+                kind = _pick_kind(allowed, weights, counts + Counter(r["task"] for r in rows), stats.rows + len(rows), rng)
+                prompt, answer = _sample_text(record, target, kind, rng, opts)
+                rows.append(_row(format, record, target, kind, image, prompt, answer))
+        except (GeometryError, PromptError) as exc:
+            stats.skip("degenerate_polygon", f"{what}: {exc}")
+            continue
+        stats.records_used += 1
+        for row in rows:
+            counts[row["task"]] += 1
+            stats.rows += 1
+            stats.rows_per_kind[row["task"]] += 1
+            yield row
+
+
+# --- datasets ------------------------------------------------------------------------------------
+
+
+def dataset_features(format: Literal["sft", "grpo"]):
+    """The ``datasets.Features`` of the rows (images as the ``Image`` feature)."""
+    ds = _datasets()
+    Features, Image, List, Value = ds.Features, ds.Image, ds.List, ds.Value
+
+    content = List({"type": Value("string"), "text": Value("string")})
+    message = {"role": Value("string"), "content": content}
+    if format == "sft":
+        return Features(
+            {"images": List(Image()), "messages": List(message), "task": Value("string"), "record_id": Value("string")}
+        )
+    if format != "grpo":
+        raise DataError(f"format must be 'sft' or 'grpo', got {format!r}")
+    return Features(
+        {
+            "prompt": List(message),
+            "image": Image(),
+            "task": Value("string"),
+            "record_id": Value("string"),
+            "gt_polygons": List(List(List(Value("float64")))),
+            "gt_holes": List(List(List(List(Value("float64"))))),
+            "gt_xyxy": List(Value("float64")),
+            "gt_point": List(Value("float64")),
+            "image_wh": List(Value("int64")),
+        }
+    )
+
+
+def _fingerprint(format: str, mix: TaskMix, opts: BuildOptions, records: Any) -> str:
+    # the build's scratch cache is private and deleted afterwards: this only spares datasets hashing the records
+    source = str(Path(records).resolve()) if isinstance(records, (str, Path)) else type(records).__name__
+    payload = json.dumps([format, asdict(mix), asdict(opts), source], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def build_task_dataset(
+    records: Iterable[Record] | str | Path,
+    out_dir: str | Path,
+    *,
+    format: Literal["sft", "grpo"],
+    mix: TaskMix | str | None = None,
+    seed: int = 0,
+    records_file: str | Path | None = None,
+    style: Literal["reference", "compact"] = "reference",
+    samples_per_record: int = 1,
+    point_query: Literal["click", "inside"] = "click",
+    overwrite: bool = False,
+    progress: Any = None,
+    writer_batch_size: int = 200,
+) -> BuildResult:
+    """Write the rows as a ``datasets`` Arrow dataset (``save_to_disk``) plus ``stats.json``.
+
+    Rows are generated and written in batches (``Dataset.from_generator``, into a scratch folder
+    removed afterwards), so memory stays bounded however many records there are; ``save_to_disk``
+    embeds the image files' bytes, so the folder is self-contained. Raises :class:`DataError` when ``out_dir`` is not empty (unless
+    ``overwrite``) or when no record was usable (the message lists the skip reasons).
+    """
+    Dataset = _datasets().Dataset
+
+    mix = TaskMix.parse(mix) if isinstance(mix, str) else (mix or TaskMix())
+    opts = BuildOptions(seed=seed, style=style, samples_per_record=samples_per_record, point_query=point_query)
+    out = Path(out_dir)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        if not overwrite:
+            raise DataError(f"the output folder {out} is not empty; choose another or pass overwrite=True (--overwrite)")
+        shutil.rmtree(out) if out.is_dir() else out.unlink()
+    stats = BuildStats(format, options=asdict(opts), mix=mix.weights)
+
+    def generate():
+        yield from iter_task_rows(records, format=format, mix=mix, records_file=records_file, options=opts,
+                                  stats=stats, progress=progress)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".simpleseg-build-", dir=out.parent))
+    try:
+        try:
+            ds = Dataset.from_generator(
+                generate, features=dataset_features(format), cache_dir=str(scratch),
+                fingerprint=_fingerprint(format, mix, opts, records), writer_batch_size=writer_batch_size,
+            )
+        except SimpleSegError:
+            raise
+        except Exception as exc:  # datasets wraps generator failures and refuses empty generators
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, SimpleSegError):
+                raise cause from None
+            if stats.rows == 0:
+                ds = None
+            else:
+                raise
+        if ds is None or stats.rows == 0:
+            raise DataError(f"no usable record: {stats.summary()}")
+        ds.save_to_disk(str(out))
+        n = len(ds)
+        del ds
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    (out / "stats.json").write_text(json.dumps(stats.to_json(), indent=2) + "\n", encoding="utf-8")
+    return BuildResult(out, n, stats)
+
+
+def build_sft_dataset(records, out_dir, *, mix=None, seed: int = 0, records_file=None, style="reference", **kwargs) -> BuildResult:
+    """SFT rows (``images`` + ``messages``) written to ``out_dir``; see :func:`build_task_dataset`."""
+    return build_task_dataset(records, out_dir, format="sft", mix=mix, seed=seed, records_file=records_file,
+                              style=style, **kwargs)
+
+
+def build_grpo_dataset(records, out_dir, *, mix=None, seed: int = 0, records_file=None, style="reference", **kwargs) -> BuildResult:
+    """GRPO rows (``prompt`` + ``image`` + ground truth) written to ``out_dir``; see :func:`build_task_dataset`."""
+    return build_task_dataset(records, out_dir, format="grpo", mix=mix, seed=seed, records_file=records_file,
+                              style=style, **kwargs)
+
+
+def stream_task_dataset(
+    records: Iterable[Record] | str | Path,
+    *,
+    format: Literal["sft", "grpo"],
+    mix: TaskMix | str | None = None,
+    seed: int = 0,
+    records_file: str | Path | None = None,
+    stats: BuildStats | None = None,
+    **options: Any,
+):
+    """A ``datasets.IterableDataset`` of the rows, generated on the fly (nothing is written).
+
+    ``records`` must be re-iterable (a file path or a list): each pass over the dataset reads
+    them again. ``stats`` (optional) is refilled on each pass. ``options``: :class:`BuildOptions` fields.
+    """
+    IterableDataset = _datasets().IterableDataset
+
+    if not isinstance(records, (str, Path)) and iter(records) is records:
+        raise DataError("streaming reads the records on every pass: give a records file or a list, not an iterator")
+    mix = TaskMix.parse(mix) if isinstance(mix, str) else (mix or TaskMix())
+    opts = BuildOptions(seed=seed, **options)
+    stats = stats if stats is not None else BuildStats(format, options=asdict(opts), mix=mix.weights)
+
+    def generate():
+        yield from iter_task_rows(records, format=format, mix=mix, records_file=records_file, options=opts, stats=stats)
+
+    return IterableDataset.from_generator(generate, features=dataset_features(format))
+
+
+__all__ = [
+    "TASK_KINDS",
+    "TASK_SPEC",
+    "BuildOptions",
+    "BuildResult",
+    "BuildStats",
+    "TaskKind",
+    "TaskMix",
+    "build_grpo_dataset",
+    "build_sft_dataset",
+    "build_task_dataset",
+    "dataset_features",
+    "iter_task_rows",
+    "stream_task_dataset",
+]
