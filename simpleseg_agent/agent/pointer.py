@@ -1,0 +1,129 @@
+"""Acting on the desktop: the pointer and keyboard through pyautogui, imported on first use.
+
+Coordinates here are integer ``xy_global`` desktop pixels, already bounds-checked by
+:meth:`~simpleseg_agent.agent.frames.ScreenFrame.to_desktop`. pyautogui's fail-safe stays on by default:
+moving the mouse into a screen corner stops every following call with ``pyautogui.FailSafeException``,
+which the agent lets through on purpose (it is the user's emergency stop).
+
+Anything with the methods of :class:`Pointer` can stand in (tests use
+:class:`~simpleseg_agent.agent.testing.RecordingPointer`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Literal, Protocol
+
+from .._optional import require
+from ..errors import ActionError
+from .screen import DisplayError, check_display
+
+Button = Literal["left", "right", "middle"]
+XY = tuple[int, int]
+
+
+class Pointer(Protocol):
+    def position(self) -> XY: ...
+
+    def move(self, xy: XY) -> None: ...
+
+    def click(self, xy: XY, *, button: Button = "left", clicks: int = 1) -> None: ...
+
+    def drag(self, xy_from: XY, xy_to: XY, *, button: Button = "left") -> None: ...
+
+    def scroll(self, clicks: int, xy: XY) -> None: ...
+
+    def check_text(self, text: str) -> None: ...
+
+    def write(self, text: str) -> None: ...
+
+    def press(self, key: str) -> None: ...
+
+
+def _import_pyautogui():
+    check_display("moving the pointer")
+    try:
+        gui = require("pyautogui", extra="agent", feature="the screen agent's pointer")
+    except ImportError:
+        raise
+    except Exception as exc:  # pyautogui connects to the display at import: Xlib errors, KeyError, ...
+        raise DisplayError(f"pyautogui cannot connect to the display {os.environ.get('DISPLAY', '')!r}: {type(exc).__name__}: {exc}") from exc
+    if sys.platform.startswith("linux"):
+        # pyautogui keeps the X connection it opened at import; after DISPLAY changes it would talk to the old
+        # server (and hang once that one is gone), so say so instead.
+        bound = getattr(getattr(getattr(gui, "_pyautogui_x11", None), "_display", None), "get_display_name", None)
+        if bound is not None and os.environ.get("DISPLAY") and bound() != os.environ["DISPLAY"]:
+            raise DisplayError(
+                f"pyautogui is bound to display {bound()!r} (opened when it was imported) but DISPLAY is now "
+                f"{os.environ['DISPLAY']!r}; use one display per process"
+            )
+    return gui
+
+
+class PyAutoGUIPointer:
+    """The real pointer and keyboard.
+
+    Args:
+        failsafe: keep pyautogui's fail-safe (pointer in a screen corner -> ``FailSafeException``).
+        pause_s: pyautogui's pause after each call (``pyautogui.PAUSE``, 0.1 s by default there too).
+        move_duration_s: pointer travel time for moves and drags (0: jump).
+    """
+
+    def __init__(self, *, failsafe: bool = True, pause_s: float = 0.1, move_duration_s: float = 0.0) -> None:
+        if pause_s < 0 or move_duration_s < 0:
+            raise ActionError(f"pause_s and move_duration_s must be >= 0, got {pause_s} and {move_duration_s}")
+        self.failsafe = bool(failsafe)
+        self.pause_s = float(pause_s)
+        self.move_duration_s = float(move_duration_s)
+        self._gui = None
+
+    @property
+    def gui(self):
+        if self._gui is None:
+            self._gui = _import_pyautogui()
+        # module-level settings: set at every use, so two pointers with different settings do not mix
+        self._gui.FAILSAFE = self.failsafe
+        self._gui.PAUSE = self.pause_s
+        return self._gui
+
+    def position(self) -> XY:
+        x, y = self.gui.position()
+        return int(x), int(y)
+
+    def move(self, xy: XY) -> None:
+        self.gui.moveTo(xy[0], xy[1], duration=self.move_duration_s)
+
+    def click(self, xy: XY, *, button: Button = "left", clicks: int = 1) -> None:
+        self.gui.click(xy[0], xy[1], clicks=clicks, interval=0.05 if clicks > 1 else 0.0, button=button)
+
+    def drag(self, xy_from: XY, xy_to: XY, *, button: Button = "left") -> None:
+        gui = self.gui
+        gui.moveTo(xy_from[0], xy_from[1])
+        # pyautogui.dragTo needs a duration for applications to see the motion between press and release
+        gui.dragTo(xy_to[0], xy_to[1], duration=max(self.move_duration_s, 0.2), button=button)
+
+    def scroll(self, clicks: int, xy: XY) -> None:
+        self.gui.scroll(clicks, x=xy[0], y=xy[1])
+
+    def check_text(self, text: str) -> None:
+        """Raise :class:`ActionError` if ``text`` has characters pyautogui cannot type here."""
+        gui = self.gui
+        mapping = getattr(getattr(gui, "platformModule", None), "keyboardMapping", None)
+        if mapping is not None:
+            bad = sorted({c for c in text if mapping.get(c) is None})
+        else:
+            bad = sorted({c for c in text if not gui.isValidKey(c)})
+        if bad:
+            # pyautogui silently skips keys it cannot type; refuse instead of typing a different text
+            raise ActionError(f"cannot type {''.join(bad)!r}: not on this keyboard map (pyautogui types ASCII keys only)")
+
+    def write(self, text: str) -> None:
+        self.check_text(text)
+        self.gui.write(text)
+
+    def press(self, key: str) -> None:
+        self.gui.press(key)
+
+
+__all__ = ["Button", "Pointer", "PyAutoGUIPointer"]
