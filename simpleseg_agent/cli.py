@@ -425,8 +425,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("data", help="training data: convert annotations, generate screens, build tasks")
     data_sub = p.add_subparsers(dest="data_command", required=True)
     from .training.data_cli import add_data_commands
+    from .training.synth.cli import add_synth_commands
 
     add_data_commands(data_sub)
+    add_synth_commands(data_sub)
 
     p = sub.add_parser("eval", help="RES / REC / click accuracy of a model on records.jsonl")
     p.add_argument("--model", required=True, help="preset name, checkpoint folder, hub id or server URL")
