@@ -35,8 +35,8 @@ from typing import Literal, Optional
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import GeometryError, ImageError, ModelError, NotFoundError, ParseError
-from ..tools.results import Latency, Segmentation, ToolError
+from ..errors import GeometryError
+from ..tools.results import TOOL_EXCEPTIONS, Latency, Segmentation, ToolError
 
 XY = tuple[float, float]
 XYZ = tuple[float, float, float]
@@ -49,15 +49,7 @@ class GraspError(GeometryError):
     """No grasp can be planned: unusable depth, impossible gripper settings, nothing fits the gripper."""
 
 
-_EXCEPTIONS = {
-    "parse": ParseError,
-    "not_found": NotFoundError,
-    "model": ModelError,
-    "image": ImageError,
-    "geometry": GeometryError,
-    "depth": GraspError,
-    "no_grasp": GraspError,
-}
+_EXCEPTIONS = {**TOOL_EXCEPTIONS, "depth": GraspError, "no_grasp": GraspError}
 
 
 class GraspToolError(ToolError):

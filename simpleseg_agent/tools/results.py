@@ -27,7 +27,8 @@ XY = tuple[float, float]
 XYXY = tuple[float, float, float, float]
 ErrorKind = Literal["parse", "not_found", "model", "image", "geometry"]
 
-_EXCEPTIONS = {
+#: The library exception of each failure kind (``raise_for_error``); grasp results extend it.
+TOOL_EXCEPTIONS = _EXCEPTIONS = {
     "parse": ParseError,
     "not_found": NotFoundError,
     "model": ModelError,

@@ -100,6 +100,29 @@ class Record:
         )
 
 
+class ReasonLog:
+    """Counting skipped items and remarks by reason, with a few examples each (a mixin for the stats
+    dataclasses of converters and builders, which define ``skipped``, ``notes`` and ``examples``)."""
+
+    max_examples = 5
+
+    def skip(self, reason: str, detail: str = "") -> None:
+        """Count one skipped item under ``reason``."""
+        self.skipped[reason] += 1
+        self._example(reason, detail)
+
+    def note(self, kind: str, detail: str = "") -> None:
+        """Count one non-fatal fix or remark."""
+        self.notes[kind] += 1
+        self._example(kind, detail)
+
+    def _example(self, key: str, detail: str) -> None:
+        if detail:
+            shown = self.examples.setdefault(key, [])
+            if len(shown) < self.max_examples:
+                shown.append(detail)
+
+
 def write_records(records: Iterable[Record], path: str | Path) -> int:
     """Write records as JSON lines (parent folders created); returns how many were written."""
     out = Path(path)

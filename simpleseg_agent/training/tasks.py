@@ -61,7 +61,7 @@ from ..geometry import Region, click_target, point_in_region
 from ..grammar import format_box, format_point, format_polygons
 from ..prompts import Query, build_prompt, training_answer
 from .converters._common import DataError, read_image_info
-from .records import Record
+from .records import ReasonLog, Record
 
 TaskKind = Literal["text2mask", "text2box", "text2point", "point2mask", "box2mask", "point2box"]
 
@@ -173,7 +173,7 @@ class BuildOptions:
 
 
 @dataclass
-class BuildStats:
+class BuildStats(ReasonLog):
     """What a build did: rows per kind, records skipped by reason (written as ``stats.json``)."""
 
     format: str
@@ -186,20 +186,6 @@ class BuildStats:
     skipped: Counter = field(default_factory=Counter)
     notes: Counter = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
-
-    def skip(self, reason: str, detail: str = "") -> None:
-        self.skipped[reason] += 1
-        self._example(reason, detail)
-
-    def note(self, kind: str, detail: str = "") -> None:
-        self.notes[kind] += 1
-        self._example(kind, detail)
-
-    def _example(self, key: str, detail: str) -> None:
-        if detail:
-            shown = self.examples.setdefault(key, [])
-            if len(shown) < 5:
-                shown.append(detail)
 
     def reset(self) -> None:
         self.records_read = self.records_used = self.rows = 0

@@ -26,12 +26,11 @@ import numpy as np
 
 from ...errors import GeometryError, SimpleSegError
 from ...geometry import Region, mask_to_region, region_to_mask
-from ..records import Record
+from ..records import ReasonLog, Record
 
 #: Image file extensions tried when a converter looks an image up by its stem.
 IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 
-_MAX_EXAMPLES = 5
 _ASPECT_TOLERANCE = 0.01  # a declared size with the same aspect ratio (within 1 %) is a rescaled copy
 _EXIF_ORIENTATION = 0x0112
 
@@ -41,7 +40,7 @@ class DataError(SimpleSegError, ValueError):
 
 
 @dataclass
-class ConversionStats:
+class ConversionStats(ReasonLog):
     """Counts of one conversion run.
 
     Attributes:
@@ -61,22 +60,6 @@ class ConversionStats:
     skipped: Counter = field(default_factory=Counter)
     notes: Counter = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
-
-    def skip(self, reason: str, detail: str = "") -> None:
-        """Count one skipped annotation under ``reason``."""
-        self.skipped[reason] += 1
-        self._example(reason, detail)
-
-    def note(self, kind: str, detail: str = "") -> None:
-        """Count one non-fatal fix or remark."""
-        self.notes[kind] += 1
-        self._example(kind, detail)
-
-    def _example(self, key: str, detail: str) -> None:
-        if detail:
-            shown = self.examples.setdefault(key, [])
-            if len(shown) < _MAX_EXAMPLES:
-                shown.append(detail)
 
     @property
     def n_skipped(self) -> int:
