@@ -67,13 +67,21 @@ static int32_t toggle_row(long vmin, long h) {
  * columns with more toggles need the events sorted. */
 typedef struct { int32_t n_a, lo_a, hi_a, n_b, lo_b, hi_b, start; } column_t;
 
+/* side 0 updates (n_a, lo_a, hi_a), side 1 (n_b, lo_b, hi_b): branch-free min / max */
 static inline void note(column_t *c, int side, int32_t row) {
-    if (side == 0) {
-        if (c->n_a++ == 0) { c->lo_a = c->hi_a = row; }
-        else if (row < c->lo_a) c->lo_a = row; else if (row > c->hi_a) c->hi_a = row;
-    } else {
-        if (c->n_b++ == 0) { c->lo_b = c->hi_b = row; }
-        else if (row < c->lo_b) c->lo_b = row; else if (row > c->hi_b) c->hi_b = row;
+    int32_t *f = &c->n_a + 3 * side;
+    f[0]++;
+    f[1] = row < f[1] ? row : f[1];
+    f[2] = row > f[2] ? row : f[2];
+}
+
+static void reset_columns(column_t *cols, long from, long to) {
+    for (long x = from; x <= to; x++) {
+        column_t *c = cols + x;
+        c->n_a = c->n_b = 0;
+        c->lo_a = c->lo_b = INT32_MAX;
+        c->hi_a = c->hi_b = INT32_MIN;
+        c->start = 0;
     }
 }
 
@@ -162,9 +170,10 @@ static int pair_overlap(work_t *wk, const Py_buffer *rings, int normalized, cons
     b->n = 0;
     if ((size_t)w > wk->col_cap) {
         free(wk->col);
-        wk->col = (column_t *)calloc((size_t)w, sizeof(column_t));
+        wk->col = (column_t *)malloc((size_t)w * sizeof(column_t));
         if (!wk->col) { wk->col_cap = 0; return -1; }
         wk->col_cap = (size_t)w;
+        reset_columns(wk->col, 0, w - 1);
     }
     if ((size_t)(p1 - p0) > wk->parity_cap) {
         free(wk->parity);
@@ -242,7 +251,7 @@ static int pair_overlap(work_t *wk, const Py_buffer *rings, int normalized, cons
             }
         }
     }
-    if (cmax >= cmin) memset(cols + cmin, 0, (size_t)(cmax - cmin + 1) * sizeof(column_t));
+    if (cmax >= cmin) reset_columns(cols, cmin, cmax);
     out[0] = inter; out[1] = area_a; out[2] = area_b;
     return 0;
 }
@@ -258,7 +267,7 @@ static PyObject *iou_batch(PyObject *self, PyObject *args) {
     for (; !failed && got < nrings; got++) {
         if (PyObject_GetBuffer(PyList_GET_ITEM(ring_list, got), rings + got, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) { failed = -3; break; }
         if (rings[got].itemsize != sizeof(double) || !rings[got].format || strcmp(rings[got].format, "d") != 0 ||
-            rings[got].len % (Py_ssize_t)(2 * sizeof(double)) != 0 || rings[got].len < (Py_ssize_t)(6 * sizeof(double))) {
+            rings[got].ndim != 2 || !rings[got].shape || rings[got].shape[1] != 2 || rings[got].shape[0] < 3) {
             got++; failed = -4; break;
         }
     }

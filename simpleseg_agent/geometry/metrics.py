@@ -57,7 +57,7 @@ def _parts_norm(item) -> list[list[np.ndarray]]:
         return [list(part.rings) for part in item.parts]
     parts = []
     for poly in item:
-        arr = np.asarray(poly, dtype=np.float64)
+        arr = np.ascontiguousarray(poly, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[1] != 2:
             raise GeometryError(f"a polygon must be an (N, 2) array, got shape {arr.shape}")
         parts.append([arr])

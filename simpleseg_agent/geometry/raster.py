@@ -128,7 +128,7 @@ def _steep_last_sample(xs: np.ndarray, s: np.ndarray, a: np.ndarray, dy: np.ndar
 
 
 def _check_ring(ring: np.ndarray) -> np.ndarray:
-    ring = np.asarray(ring, dtype=np.float64)
+    ring = np.ascontiguousarray(ring, dtype=np.float64)
     if ring.ndim != 2 or ring.shape[1] != 2 or len(ring) < 3:
         raise GeometryError(f"a ring must be an (N, 2) array with N >= 3, got shape {ring.shape}")
     if not np.isfinite(ring).all():
@@ -136,18 +136,6 @@ def _check_ring(ring: np.ndarray) -> np.ndarray:
     if np.abs(ring).max() > _MAX_COORD_PX:
         raise GeometryError(f"pixel coordinates beyond +-{_MAX_COORD_PX:g} cannot be rasterized")
     return ring
-
-
-def _check_rings(xy: np.ndarray, lengths: np.ndarray) -> None:
-    """Validate many concatenated rings at once (the hot path: one check, not one per ring)."""
-    if xy.ndim != 2 or xy.shape[1] != 2:
-        raise GeometryError(f"rings must be (N, 2) arrays, got concatenated shape {xy.shape}")
-    if len(lengths) and lengths.min() < 3:
-        raise GeometryError(f"a ring needs at least 3 vertices, got {int(lengths.min())}")
-    if len(xy) and not np.isfinite(xy).all():
-        raise GeometryError("a ring contains NaN or infinite coordinates")
-    if len(xy) and np.abs(xy).max() > _MAX_COORD_PX:
-        raise GeometryError(f"pixel coordinates beyond +-{_MAX_COORD_PX:g} cannot be rasterized")
 
 
 def _resolutions(resolution_wh, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -261,7 +249,7 @@ def _pack_pairs(parts_a: Sequence, parts_b: Sequence) -> tuple:
     for region_a, region_b in zip(parts_a, parts_b):
         for side, region in ((0, region_a), (1, region_b)):
             for part in region:
-                rings.extend(np.ascontiguousarray(r, dtype=np.float64) for r in part)
+                rings.extend(part)  # the kernel checks each ring is a C-contiguous float64 (N, 2) array
                 part_r.append(len(rings))
                 part_side.append(side)
         pair_p.append(len(part_side))
@@ -299,8 +287,15 @@ def parts_iou_batch(
         wh = np.ascontiguousarray(np.stack([widths, heights], 1), dtype=np.int64)
         try:
             _rasterc.iou_batch(*packed, wh, out, normalized)
-        except ValueError as exc:  # the kernel validates while it walks; report it as ours
-            raise GeometryError(str(exc)) from None
+        except (TypeError, BufferError, ValueError) as exc:
+            if "C-contiguous float64" not in str(exc) and isinstance(exc, ValueError):
+                raise GeometryError(str(exc)) from None  # the kernel validates values while it walks
+            # rings given as lists, other dtypes or strided views: convert (and validate) once, retry
+            rings = [_check_ring(r) for r in packed[0]]
+            try:
+                _rasterc.iou_batch(rings, *packed[1:], wh, out, normalized)
+            except ValueError as exc2:
+                raise GeometryError(str(exc2)) from None
         out = out.reshape(-1, 3)
         return out[:, 0].copy(), out[:, 1].copy(), out[:, 2].copy()
     resolutions = np.stack([widths, heights], 1)
