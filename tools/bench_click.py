@@ -21,7 +21,7 @@ import sys
 
 
 def _measure(size: tuple[int, int], clicks: int) -> dict:
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "agent"))
     from scenes import phrases, random_buttons
 
     from simpleseg_agent.agent import ScreenAgent
