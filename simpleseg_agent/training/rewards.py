@@ -9,6 +9,9 @@ per completion (TRL repeats each row for every completion of its group):
   ``"point2box"`` (box answers) or ``"text2point"`` (point answers); missing means polygons;
 * ``gt_polygons``: the object's outer rings, normalized; ``gt_xyxy``; ``gt_point``; ``image_wh``.
 
+Terms: :func:`iou_reward`, :func:`centroid_reward`, :func:`format_reward`, and the optional
+:func:`boundary_f_reward` (outline precision / recall within a tolerance).
+
 The reference method's reward: mask IoU (main), a small centroid-distance term, and a format
 term; an unparseable answer scores 0 everywhere; no length penalty. :class:`SimpleSegReward`
 combines them with configurable weights; each term is also available alone so TRL can log them
@@ -200,6 +203,48 @@ def _format_terms(b: _Batch) -> list[float]:
     return out
 
 
+def _boundary(mask: np.ndarray) -> np.ndarray:
+    import cv2
+
+    m = mask.astype(np.uint8)
+    return (m - cv2.erode(m, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)) > 0
+
+
+def _boundary_f_terms(b: _Batch, max_side: int, tolerance: float) -> list[float]:
+    import cv2
+
+    from ..geometry import region_to_mask
+
+    out = []
+    for k, p, gt, wh in zip(b.kinds, b.parsed, b.gt_polygons, b.image_wh):
+        if p is None or k != "polygons":
+            out.append(0.0)
+            continue
+        size = _capped_wh(wh, max_side)
+        pb = _boundary(region_to_mask(Region.from_polygons(p.polygons_xy_norm), size))
+        gb = _boundary(region_to_mask(_gt_region(gt), size))
+        if not pb.any() or not gb.any():
+            out.append(float(pb.any() == gb.any()))
+            continue
+        r = max(1, round(tolerance * float(np.hypot(*size))))  # tolerance as a fraction of the diagonal
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        near_g = cv2.dilate(gb.astype(np.uint8), kernel) > 0
+        near_p = cv2.dilate(pb.astype(np.uint8), kernel) > 0
+        precision = float((pb & near_g).sum() / pb.sum())
+        recall = float((gb & near_p).sum() / gb.sum())
+        out.append(0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall))
+    return out
+
+
+def boundary_f_reward(
+    completions: Sequence, *, tolerance: float = 0.0075, max_side: int = DEFAULT_MAX_SIDE, **columns: Any
+) -> list[float]:
+    """Boundary F-score of polygon answers: precision and recall of the predicted and true outlines
+    within ``tolerance`` (a fraction of the image diagonal, 0.75 % as in the DAVIS F measure); 0 for
+    unparseable answers and for box / point tasks."""
+    return _boundary_f_terms(_Batch.build(completions, columns), max_side, tolerance)
+
+
 def iou_reward(completions: Sequence, *, max_side: int = DEFAULT_MAX_SIDE, **columns: Any) -> list[float]:
     """Mask IoU for polygon answers (the reference decoder's pixels, at most ``max_side`` wide),
     box IoU for box answers, 1/0 for a point inside/outside the object; 0 when unparseable."""
@@ -234,12 +279,13 @@ class SimpleSegReward:
     w_iou: float = field(default=1.0, metadata={"help": "weight of the IoU term (the main signal)"})
     w_centroid: float = field(default=0.1, metadata={"help": "weight of the centroid-distance term"})
     w_format: float = field(default=0.1, metadata={"help": "weight of the format term"})
+    w_boundary: float = field(default=0.0, metadata={"help": "weight of the boundary F-score term (off by default)"})
     centroid_scale: float = field(default=0.1, metadata={"help": "distance (fraction of the diagonal) where the centroid term is 1/e"})
     max_side: int = field(default=DEFAULT_MAX_SIDE, metadata={"help": "rasterize IoU at most this wide (pixels)"})
 
     def __post_init__(self) -> None:
         self.__name__ = "simpleseg_reward"  # TRL logs a reward under its __name__
-        weights = (self.w_iou, self.w_centroid, self.w_format)
+        weights = (self.w_iou, self.w_centroid, self.w_format, self.w_boundary)
         if any(w < 0 for w in weights) or sum(weights) <= 0:
             raise ValueError(f"reward weights must be >= 0 with a positive sum, got {weights}")
         if self.centroid_scale <= 0 or self.max_side < 8:
@@ -250,8 +296,9 @@ class SimpleSegReward:
         iou = _iou_terms(b, self.max_side)
         cen = _centroid_terms(b, self.centroid_scale) if self.w_centroid else [0.0] * len(iou)
         fmt = _format_terms(b)
-        total = self.w_iou + self.w_centroid + self.w_format
+        bnd = _boundary_f_terms(b, self.max_side, 0.0075) if self.w_boundary else [0.0] * len(iou)
+        total = self.w_iou + self.w_centroid + self.w_format + self.w_boundary
         return [
-            0.0 if p is None else (self.w_iou * a + self.w_centroid * c + self.w_format * f) / total
-            for p, a, c, f in zip(b.parsed, iou, cen, fmt)
+            0.0 if p is None else (self.w_iou * a + self.w_centroid * c + self.w_format * f + self.w_boundary * e) / total
+            for p, a, c, f, e in zip(b.parsed, iou, cen, fmt, bnd)
         ]

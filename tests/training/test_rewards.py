@@ -105,3 +105,18 @@ def test_completion_text_forms():
 def test_large_images_are_capped():
     big = iou_reward([format_polygons([np.array(SQ) + [0.2, 0.0]])], gt_polygons=[GT], image_wh=[(8000, 6000)])[0]
     assert big == pytest.approx(1 / 3, abs=2e-3)
+
+
+def test_boundary_f_reward():
+    from simpleseg_agent.training.rewards import boundary_f_reward
+
+    exact = format_polygons([SQ])
+    near = format_polygons([np.array(SQ) + [0.005, 0.0]])  # half a pixel-ish at 100 px: within tolerance
+    far = format_polygons([np.array(SQ) + [0.45, 0.45]])
+    got = boundary_f_reward([exact, near, far, "junk", format_box([0.1, 0.1, 0.5, 0.5])],
+                            task=["text2mask"] * 4 + ["text2box"], gt_polygons=[GT] * 5, image_wh=[(400, 400)] * 5)
+    assert got[0] == pytest.approx(1.0)
+    assert got[1] > 0.9
+    assert got[2] == 0.0 and got[3] == 0.0 and got[4] == 0.0
+    weighted = SimpleSegReward(w_iou=0.0, w_centroid=0.0, w_format=0.0, w_boundary=1.0)
+    assert weighted([exact], gt_polygons=[GT], image_wh=[(400, 400)]) == [pytest.approx(1.0)]
