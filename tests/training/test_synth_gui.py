@@ -273,3 +273,14 @@ def test_contact_sheet_reads_a_moved_folder(tmp_path):
 
     out = contact_sheet(moved / "records.jsonl", moved / "sheet.png", n=3)
     assert out.is_file()
+
+
+def test_an_existing_dataset_is_not_mixed_with_a_new_one(tmp_path):
+    from simpleseg_agent.training.synth import GuiScreenGenerator, SynthConfigError
+
+    gen = GuiScreenGenerator()
+    gen.generate(3, tmp_path, seed=0)
+    with pytest.raises(SynthConfigError, match="already holds a dataset"):
+        gen.generate(2, tmp_path, seed=1)
+    gen.generate(2, tmp_path, seed=1, overwrite=True)
+    assert len(list((tmp_path / "images").iterdir())) == 2  # the third old image is gone

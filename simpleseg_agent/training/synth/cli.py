@@ -90,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
     generator = generator_cls(config)
     try:
         summary = generator.generate(args.n, args.out, seed=args.seed, progress=args.progress, workers=args.workers,
-                                     contact_sheet=args.contact_sheet)
+                                     contact_sheet=args.contact_sheet, overwrite=args.overwrite)
     finally:
         close = getattr(generator, "close", None)
         if close is not None:
@@ -141,6 +141,7 @@ def add_synth_commands(subparsers: Any) -> argparse.ArgumentParser:
         p.add_argument("--contact-sheet", action=argparse.BooleanOptionalAction, default=True,
                        help="write contact_sheet.png with the targets drawn in (default: on)")
         p.add_argument("--workers", type=_positive_int, default=1, help="processes (same output as 1; default: 1)")
+        p.add_argument("--overwrite", action="store_true", help="replace a dataset already in --out")
         p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True, help="show a progress bar")
         p.add_argument("--json", action="store_true", help="print a JSON summary")
         _add_config_arguments(p, config_cls, choices)

@@ -6,6 +6,7 @@ one with ``workers=1``, and ``n=16`` starts with the 8 screens of ``n=8``.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,6 +83,7 @@ def write_dataset(
     contact_sheet: bool = False,
     contact_sheet_n: int = 12,
     compress_level: int = 3,
+    overwrite: bool = False,
 ) -> DatasetSummary:
     """Generate ``n`` samples with ``generator`` (anything with ``sample(index, seed)`` and a ``config``)
     and write them under ``out_dir``.
@@ -94,6 +96,8 @@ def write_dataset(
         contact_sheet: also write ``contact_sheet.png`` (thumbnails with the targets drawn in).
         contact_sheet_n: thumbnails on the contact sheet.
         compress_level: PNG compression, 0 (fast, large) to 9 (slow, small).
+        overwrite: replace an earlier dataset in ``out_dir`` (its images and records); without it a
+            folder that already holds one is refused, so old images never sit beside new records.
 
     Example:
         >>> import tempfile
@@ -108,6 +112,11 @@ def write_dataset(
     if not (isinstance(compress_level, int) and 0 <= compress_level <= 9):
         raise SynthConfigError(f"compress_level must be an integer in 0..9, got {compress_level!r}")
     out = Path(out_dir)
+    earlier = [p for p in (out / "images", out / "records.jsonl", out / "contact_sheet.png") if p.exists()]
+    if earlier and not overwrite:
+        raise SynthConfigError(f"{out} already holds a dataset ({earlier[0].name}); choose another folder or pass overwrite=True (--overwrite)")
+    for p in earlier:
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
     (out / "images").mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     records: list[Record] = []
