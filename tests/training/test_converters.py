@@ -428,21 +428,10 @@ def test_element_expressions_edge_cases() -> None:
 
 
 def _run(argv: list[str]) -> int:
-    """What ``simpleseg data ...`` does: parse, run, exit 2 on a SimpleSegError."""
-    import argparse
-    import sys
+    """``simpleseg data ...`` through the real command line."""
+    from simpleseg_agent.cli import main
 
-    from simpleseg_agent.errors import SimpleSegError
-    from simpleseg_agent.training.data_cli import add_data_commands
-
-    parser = argparse.ArgumentParser(prog="simpleseg data")
-    add_data_commands(parser.add_subparsers(dest="data_command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except SimpleSegError as exc:
-        print(f"simpleseg data: error: {exc}", file=sys.stderr)
-        return 2
+    return main(["data", *argv])
 
 
 def test_cli_convert_coco_writes_records_and_stats(coco: Path, tmp_path: Path, capsys) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -14,12 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from simpleseg_agent.errors import SimpleSegError
 from simpleseg_agent.geometry import Part, Region
 from simpleseg_agent.grammar import parse_answer
 from simpleseg_agent.prompts import PROMPT_TEMPLATES
 from simpleseg_agent.training.converters import DataError
-from simpleseg_agent.training.data_cli import add_data_commands
 from simpleseg_agent.training.records import Record, write_records
 from simpleseg_agent.training.tasks import (
     TASK_KINDS,
@@ -380,15 +377,10 @@ def test_trl_trainers_take_one_step_on_the_datasets(data: Path, tiny_model_path:
 
 
 def _run(argv: list[str]) -> int:
-    """What ``simpleseg data ...`` does: parse, run, exit 2 on a SimpleSegError."""
-    parser = argparse.ArgumentParser(prog="simpleseg data")
-    add_data_commands(parser.add_subparsers(dest="data_command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except SimpleSegError as exc:
-        print(f"simpleseg data: error: {exc}", file=sys.stderr)
-        return 2
+    """``simpleseg data ...`` through the real command line."""
+    from simpleseg_agent.cli import main
+
+    return main(["data", *argv])
 
 
 def test_cli_build_tasks(data: Path, capsys) -> None:

@@ -8,10 +8,6 @@ lists comma-separated::
     simpleseg data synth gui -n 8 --out data/gui --difficulty easy
     simpleseg data synth gui -n 2000 --out data/gui-hard --difficulty hard --workers 4 --seed 1
     simpleseg data synth anime -n 500 --out data/anime --difficulty medium --no-contact-sheet
-
-Standalone (before the command is wired into ``simpleseg``)::
-
-    python -m simpleseg_agent.training.synth.cli synth gui -n 8 --out /tmp/gui
 """
 
 from __future__ import annotations
@@ -19,11 +15,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import sys
 from collections.abc import Sequence
 from typing import Any
 
-from ...errors import SimpleSegError
 
 
 def _pair(kind: type):
@@ -148,19 +142,3 @@ def add_synth_commands(subparsers: Any) -> argparse.ArgumentParser:
         p.set_defaults(func=_run, synth_classes=(config_cls, generator_cls))
     kinds.choices["anime"].epilog = "categories: " + ", ".join(CATEGORIES)
     return synth
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Standalone entry point: ``python -m simpleseg_agent.training.synth.cli synth gui ...``."""
-    parser = argparse.ArgumentParser(prog="simpleseg data")
-    add_synth_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except SimpleSegError as exc:
-        print(f"simpleseg data synth: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
