@@ -67,6 +67,12 @@ class DataConfig:
     max_samples: Optional[int] = _help("use at most this many training rows", None)
     task_mix: str = _help("task mix when building from records, e.g. 'text2mask=0.6,text2box=0.2,text2point=0.2'", "")
     seed: int = _help("seed of the task builder", 0)
+    style: str = _help("answer style when building from records: reference ([0.123, 0.456]) or compact (0-999 integers)",
+                       "reference")
+    samples_per_record: int = _help("samples drawn from each record when building from records", 1)
+    turns_per_row: int = _help("SFT: questions about the same image per multi-turn row (the image is encoded once)", 1)
+    vertex_order: str = _help("outline order in mask answers: clockwise (the reference) or random (an ablation)",
+                              "clockwise")
 
 
 @dataclass

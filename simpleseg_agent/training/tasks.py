@@ -160,6 +160,16 @@ class BuildOptions:
         default="click",
         metadata=_help("point queries at the object's click target, or at a random point inside it"),
     )
+    vertex_order: Literal["clockwise", "random"] = field(
+        default="clockwise",
+        metadata=_help("outline order in mask answers: 'clockwise' from the top-most vertex (the reference), "
+                       "or 'random' (random start and direction per ring; an ablation)"),
+    )
+    turns_per_row: int = field(
+        default=1,
+        metadata=_help("SFT: up to this many samples of the same image in one multi-turn conversation (the image "
+                       "is encoded once per row; 1 = one question per row)"),
+    )
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
@@ -170,6 +180,10 @@ class BuildOptions:
             raise DataError(f"samples_per_record must be an integer >= 1, got {self.samples_per_record!r}")
         if self.point_query not in ("click", "inside"):
             raise DataError(f"point_query must be 'click' or 'inside', got {self.point_query!r}")
+        if self.vertex_order not in ("clockwise", "random"):
+            raise DataError(f"vertex_order must be 'clockwise' or 'random', got {self.vertex_order!r}")
+        if isinstance(self.turns_per_row, bool) or not isinstance(self.turns_per_row, int) or self.turns_per_row < 1:
+            raise DataError(f"turns_per_row must be an integer >= 1, got {self.turns_per_row!r}")
 
 
 @dataclass
@@ -352,12 +366,44 @@ def _sample_text(record: Record, t: _Target, kind: str, rng: random.Random, opts
         query = Query.box(t.xyxy)
     prompt = build_prompt(query, answer_kind, rng=rng)
     if answer_kind == "mask":
-        coords = format_polygons(t.polygons, style=opts.style)
+        polygons = t.polygons if opts.vertex_order == "clockwise" else [_shuffle_ring(p, rng) for p in t.polygons]
+        coords = format_polygons(polygons, style=opts.style)
     elif answer_kind == "box":
         coords = format_box(t.xyxy, style=opts.style)
     else:
         coords = format_point(t.point, style=opts.style)
     return prompt, training_answer(coords, rng)
+
+
+def _shuffle_ring(ring: np.ndarray, rng: random.Random) -> np.ndarray:
+    """The same closed outline from a random vertex, in a random direction."""
+    ring = np.roll(np.asarray(ring), -rng.randrange(len(ring)), axis=0)
+    return ring[::-1] if rng.random() < 0.5 else ring
+
+
+def _merge_turns(rows: Iterable[dict[str, Any]], turns: int) -> Iterator[dict[str, Any]]:
+    """Consecutive SFT rows showing the same image, merged into conversations of up to ``turns`` questions.
+
+    The image stays in the first user message only; the later questions are text turns.
+    """
+    group: list[dict[str, Any]] = []
+
+    def flush() -> dict[str, Any]:
+        messages = list(group[0]["messages"])
+        for row in group[1:]:
+            user, answer = row["messages"]
+            text = [c for c in user["content"] if c.get("type") == "text"]
+            messages += [{"role": "user", "content": text}, answer]
+        return {"images": group[0]["images"], "messages": messages,
+                "task": ",".join(r["task"] for r in group), "record_id": ",".join(r["record_id"] for r in group)}
+
+    for row in rows:
+        if group and (len(group) >= turns or row["images"][0]["path"] != group[0]["images"][0]["path"]):
+            yield flush()
+            group = []
+        group.append(row)
+    if group:
+        yield flush()
 
 
 def _user_message(prompt: str) -> dict[str, Any]:
@@ -521,6 +567,8 @@ def build_task_dataset(
     style: Literal["reference", "compact"] = "reference",
     samples_per_record: int = 1,
     point_query: Literal["click", "inside"] = "click",
+    vertex_order: Literal["clockwise", "random"] = "clockwise",
+    turns_per_row: int = 1,
     overwrite: bool = False,
     progress: Any = None,
     writer_batch_size: int = 200,
@@ -535,7 +583,8 @@ def build_task_dataset(
     Dataset = _datasets().Dataset
 
     mix = TaskMix.parse(mix) if isinstance(mix, str) else (mix or TaskMix())
-    opts = BuildOptions(seed=seed, style=style, samples_per_record=samples_per_record, point_query=point_query)
+    opts = BuildOptions(seed=seed, style=style, samples_per_record=samples_per_record, point_query=point_query,
+                        vertex_order=vertex_order, turns_per_row=turns_per_row)
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         if not overwrite:
@@ -544,8 +593,9 @@ def build_task_dataset(
     stats = BuildStats(format, options=asdict(opts), mix=mix.weights)
 
     def generate():
-        yield from iter_task_rows(records, format=format, mix=mix, records_file=records_file, options=opts,
-                                  stats=stats, progress=progress)
+        rows = iter_task_rows(records, format=format, mix=mix, records_file=records_file, options=opts,
+                              stats=stats, progress=progress)
+        yield from (_merge_turns(rows, opts.turns_per_row) if format == "sft" and opts.turns_per_row > 1 else rows)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".simpleseg-build-", dir=out.parent))
