@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .backends.presets import DEFAULT_MODEL
 from .errors import ImageError, SimpleSegError
 
 
@@ -298,7 +299,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     kwargs = {"device": args.device} if args.device else {}
     try:
         report = evaluate(args.model, args.data, split=args.split, out_dir=args.out, batch_size=args.batch_size,
-                          max_samples=args.max_samples, max_new_tokens=args.max_new_tokens, **kwargs)
+                          max_samples=args.max_samples, max_new_tokens=args.max_new_tokens, preset=args.preset,
+                          **kwargs)
     except FileNotFoundError as exc:
         raise SimpleSegError(str(exc)) from None
     print(json.dumps(report.to_json(with_samples=False)) if args.json else report.table())
@@ -392,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("segment", help="ask a model for an object's outline (or box / point)")
     p.add_argument("image", help="image file")
     p.add_argument("query", nargs="?", default="", help="what to find, e.g. 'the submit button'")
-    p.add_argument("--model", required=True, help="preset name, checkpoint folder, hub id or server URL")
+    p.add_argument("--model", default=DEFAULT_MODEL, help=f"preset name, checkpoint folder, hub id or server URL (default: {DEFAULT_MODEL}, the shipped model)")
     p.add_argument("--preset", default=None, help="how to prompt / read the model (see 'simpleseg models')")
     p.add_argument("--answer", choices=["mask", "box", "point"], default="mask")
     p.add_argument("--point", type=_floats(2), default=None, metavar="X,Y", help="a point query (normalized)")
@@ -404,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_segment)
 
     p = sub.add_parser("serve", help="serve a model over the OpenAI chat-completions API")
-    p.add_argument("--model", required=True, help="preset name, checkpoint folder or hub id")
+    p.add_argument("--model", default=DEFAULT_MODEL, help=f"preset name, checkpoint folder or hub id (default: {DEFAULT_MODEL})")
     p.add_argument("--preset", default=None)
     p.add_argument("--device", default=None)
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (127.0.0.1: this machine only)")
@@ -431,7 +433,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_synth_commands(data_sub)
 
     p = sub.add_parser("eval", help="RES / REC / click accuracy of a model on records.jsonl")
-    p.add_argument("--model", required=True, help="preset name, checkpoint folder, hub id or server URL")
+    p.add_argument("--model", default=DEFAULT_MODEL, help=f"preset name, checkpoint folder, hub id or server URL (default: {DEFAULT_MODEL}, the shipped model)")
+    p.add_argument("--preset", default=None, help="how to prompt / read the model (default: from the model)")
     p.add_argument("--data", required=True, help="records.jsonl (from simpleseg data synth/convert)")
     p.add_argument("--split", default=None, help="name of the split in the report (default: the file's stem)")
     p.add_argument("--out", default=None, help="folder for <split>.json and <split>.png")

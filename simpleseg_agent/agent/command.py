@@ -19,7 +19,10 @@ ACTIONS = ("click", "double_click", "right_click", "hover", "locate")
 def add_click_arguments(p: argparse.ArgumentParser) -> None:
     """The ``click`` subcommand's options: model options, then one per :class:`AgentConfig` field."""
     p.add_argument("query", help="what to click, e.g. 'the submit button'")
-    p.add_argument("--model", required=True, help="preset name, checkpoint folder, hub id or server URL")
+    from ..backends.presets import DEFAULT_MODEL
+
+    p.add_argument("--model", default=DEFAULT_MODEL,
+                   help=f"preset name, checkpoint folder, hub id or server URL (default: {DEFAULT_MODEL}, the shipped model)")
     p.add_argument("--preset", default=None, help="how to prompt / read the model (see 'simpleseg models')")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, auto (local models)")
     p.add_argument("--max-new-tokens", type=int, default=None)

@@ -9,12 +9,34 @@ Example:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..grammar import CoordSpace
 from .base import ModelPreset
+
+#: The model shipped inside the package (``simpleseg_agent/models/simpleseg-gui-small``), the default of
+#: every command: a 4.9 M-parameter Qwen2.5-VL trained by ``tools/train_default_model.py`` on generated
+#: GUI screens; it answers in the compact style (integers 0-999).
+DEFAULT_MODEL = "simpleseg-gui-small"
+
+
+def default_model_dir() -> Path:
+    """The folder of the shipped default model (inside the installed package).
+
+    Example:
+        >>> default_model_dir().name
+        'simpleseg-gui-small'
+    """
+    return Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL
+
 
 PRESETS: dict[str, ModelPreset] = {
     p.name: p
     for p in (
+        ModelPreset(
+            DEFAULT_MODEL, str(default_model_dir()), CoordSpace.THOUSAND, "simpleseg", max_new_tokens=160,
+            description="the shipped default: 4.9 M-parameter Qwen2.5-VL for generated-style GUI screens (CPU)",
+        ),
         ModelPreset(
             "simpleseg-qwen2.5-vl", "sthui/SimpleSeg-Qwen2.5-VL", CoordSpace.NORM, "simpleseg",
             description="SimpleSeg on Qwen2.5-VL-7B: polygons, normalized coordinates, the released prompts",

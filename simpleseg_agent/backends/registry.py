@@ -9,11 +9,13 @@ Example:
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError
+from ..grammar import CoordSpace
 from .base import Backend, ModelPreset
 from .presets import DEFAULT_PRESET, PRESETS
 
@@ -48,7 +50,7 @@ def load_backend(spec: str | Path | Backend, *, preset: str | ModelPreset | None
     if not isinstance(spec, (str, Path)) or not str(spec).strip():
         raise ModelError(f"model must be a preset name, a folder, a hub id or a URL, got {spec!r}")
     s = str(spec)
-    chosen = _resolve_preset(preset, s)
+    chosen = resolve_preset(preset, s)
     if _is_url(s):
         from .openai_http import OpenAIHTTPBackend
 
@@ -60,7 +62,14 @@ def load_backend(spec: str | Path | Backend, *, preset: str | ModelPreset | None
     return TransformersBackend(s, preset=chosen, **kwargs)
 
 
-def _resolve_preset(preset: str | ModelPreset | None, spec: str) -> ModelPreset:
+def resolve_preset(preset: str | ModelPreset | None, spec: str) -> ModelPreset:
+    """How to prompt and read ``spec``: the ``preset`` given, the named preset, or for a folder or hub
+    id the SimpleSeg defaults with the coordinate space the folder declares.
+
+    Example:
+        >>> resolve_preset(None, "qwen3-vl-8b").coord_space.value, resolve_preset("qwen2-vl-7b", "/any/folder").name
+        ('1000', 'qwen2-vl-7b')
+    """
     if isinstance(preset, ModelPreset):
         return preset
     if isinstance(preset, str):
@@ -69,4 +78,21 @@ def _resolve_preset(preset: str | ModelPreset | None, spec: str) -> ModelPreset:
         return PRESETS[preset]
     if spec in PRESETS:
         return PRESETS[spec]
-    return replace(DEFAULT_PRESET, model_id=spec)
+    return replace(DEFAULT_PRESET, model_id=spec, coord_space=_folder_coord_space(spec))
+
+
+def _folder_coord_space(spec: str) -> CoordSpace:
+    """The answer space a checkpoint folder declares in ``simpleseg_model.json`` (our training runs
+    write ``"coord_space"``); SimpleSeg's normalized space when it declares none."""
+    info = Path(spec) / "simpleseg_model.json"
+    try:
+        declared = json.loads(info.read_text()).get("coord_space") if info.is_file() else None
+    except (OSError, ValueError, AttributeError):
+        declared = None
+    if declared is None:
+        return DEFAULT_PRESET.coord_space
+    try:
+        return CoordSpace(str(declared))
+    except ValueError:
+        raise ModelError(f"{info} declares an unknown coord_space {declared!r}; known: "
+                         f"{', '.join(c.value for c in CoordSpace)}") from None

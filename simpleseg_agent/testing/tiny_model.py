@@ -144,6 +144,7 @@ class TinyModelSettings:
     vision_intermediate: int = 128
     min_pixels: int = 28 * 28 * 4
     max_pixels: int = 28 * 28 * 64
+    rope_theta: float = 1000000.0
     corpus_lines: int = 3000
     format_version: int = 1  # bump when the builder's output changes for the same settings
 
@@ -262,7 +263,7 @@ def _model_config(settings: TinyModelSettings, tokenizer):
         "num_attention_heads": settings.text_heads,
         "num_key_value_heads": settings.text_kv_heads,
         "max_position_embeddings": 4096,
-        "rope_parameters": {"rope_type": "default", "rope_theta": 1000000.0, "mrope_section": mrope_section},
+        "rope_parameters": {"rope_type": "default", "rope_theta": float(settings.rope_theta), "mrope_section": mrope_section},
         "bos_token_id": ids["<|endoftext|>"],
         "eos_token_id": ids["<|im_end|>"],
         "pad_token_id": ids["<|endoftext|>"],

@@ -90,9 +90,9 @@ def _column(kwargs: dict, name: str, n: int, default: Any = None) -> list:
     return list(values)
 
 
-def _parse(text: str, kind: str) -> ParsedAnswer | None:
+def _parse(text: str, kind: str, space: str = "norm") -> ParsedAnswer | None:
     try:
-        parsed = parse_answer(text, kind=kind)
+        parsed = parse_answer(text, kind=kind, space=space)
     except ParseError:
         return None
     return parsed
@@ -118,11 +118,11 @@ class _Batch:
     image_wh: list
 
     @classmethod
-    def build(cls, completions: Sequence, kwargs: dict) -> _Batch:
+    def build(cls, completions: Sequence, kwargs: dict, space: str = "norm") -> _Batch:
         n = len(completions)
         tasks = _column(kwargs, "task", n)
         kinds = [_answer_kind(t) for t in tasks]
-        parsed = [_parse(completion_text(c), k) for c, k in zip(completions, kinds)]
+        parsed = [_parse(completion_text(c), k, space) for c, k in zip(completions, kinds)]
         return cls(
             kinds, parsed, _column(kwargs, "gt_polygons", n), _column(kwargs, "gt_xyxy", n),
             _column(kwargs, "gt_point", n), _column(kwargs, "image_wh", n),
@@ -282,6 +282,8 @@ class SimpleSegReward:
     w_boundary: float = field(default=0.0, metadata={"help": "weight of the boundary F-score term (off by default)"})
     centroid_scale: float = field(default=0.1, metadata={"help": "distance (fraction of the diagonal) where the centroid term is 1/e"})
     max_side: int = field(default=DEFAULT_MAX_SIDE, metadata={"help": "rasterize IoU at most this wide (pixels)"})
+    coord_space: str = field(default="norm", metadata={"help": "space of the answers' numbers: norm (0-1) or 1000 "
+                                                                "(the compact style's 0-999 integers)"})
 
     def __post_init__(self) -> None:
         self.__name__ = "simpleseg_reward"  # TRL logs a reward under its __name__
@@ -290,9 +292,11 @@ class SimpleSegReward:
             raise ValueError(f"reward weights must be >= 0 with a positive sum, got {weights}")
         if self.centroid_scale <= 0 or self.max_side < 8:
             raise ValueError("centroid_scale must be > 0 and max_side >= 8")
+        if self.coord_space not in ("norm", "1000"):
+            raise ValueError(f"coord_space must be 'norm' or '1000', got {self.coord_space!r}")
 
     def __call__(self, completions: Sequence, **columns: Any) -> list[float]:
-        b = _Batch.build(completions, columns)
+        b = _Batch.build(completions, columns, self.coord_space)
         iou = _iou_terms(b, self.max_side)
         cen = _centroid_terms(b, self.centroid_scale) if self.w_centroid else [0.0] * len(iou)
         fmt = _format_terms(b)

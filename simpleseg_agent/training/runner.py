@@ -107,7 +107,10 @@ def _load_rows(path: str, kind: str, recipe: _Common):
         out_dir = Path(recipe.output_dir) / f"data-{kind}"
         if not (out_dir / "dataset_info.json").is_file():  # built once per run folder; a resumed run reuses it
             mix = tasks.TaskMix.parse(recipe.data.task_mix) if recipe.data.task_mix else tasks.TaskMix()
-            builder(read_records(p), out_dir, mix=mix, seed=recipe.data.seed, records_file=p, overwrite=True)
+            d = recipe.data
+            extra = {"turns_per_row": d.turns_per_row} if kind == "sft" else {}
+            builder(read_records(p), out_dir, mix=mix, seed=d.seed, records_file=p, overwrite=True, style=d.style,
+                    samples_per_record=d.samples_per_record, vertex_order=d.vertex_order, **extra)
         ds = datasets.load_from_disk(str(out_dir))
     if recipe.data.max_samples:
         ds = ds.select(range(min(recipe.data.max_samples, len(ds))))
@@ -161,12 +164,23 @@ def _finish(trainer, processor, recipe: _Common, kind: str, started: float, resu
     (final / "simpleseg_model.json").write_text(json.dumps({
         "recipe": recipe.to_dict(),
         "kind": kind,
+        "coord_space": _answer_space(recipe, trainer),
         "global_step": trainer.state.global_step,
         "resumed_from": str(resumed_from) if resumed_from else None,
         "seconds": round(time.time() - started, 2),
         "log_history": history,
     }, indent=2, default=str))
     return final
+
+
+def _answer_space(recipe: _Common, trainer) -> str:
+    """The coordinate space the trained model answers in: what it was trained on, or what the starting
+    checkpoint declared (GSPO keeps the SFT model's style)."""
+    if isinstance(recipe, SFTRecipe) and Path(recipe.data.train).is_file():
+        return "1000" if recipe.data.style == "compact" else "norm"
+    from ..backends.registry import resolve_preset
+
+    return resolve_preset(None, recipe.model.model).coord_space.value
 
 
 def run_sft(recipe: SFTRecipe) -> Path:
@@ -186,7 +200,11 @@ def build_reward(recipe: GSPORecipe):
     """The recipe's reward callable (see :class:`~simpleseg_agent.training.rewards.SimpleSegReward`)."""
     from .rewards import SimpleSegReward
 
-    return SimpleSegReward(w_iou=recipe.w_iou, w_centroid=recipe.w_centroid, w_format=recipe.w_format)
+    from ..backends.registry import resolve_preset
+
+    space = resolve_preset(None, recipe.model.model).coord_space.value if recipe.model.model else "norm"
+    return SimpleSegReward(w_iou=recipe.w_iou, w_centroid=recipe.w_centroid, w_format=recipe.w_format,
+                           coord_space=space if space in ("norm", "1000") else "norm")
 
 
 def run_gspo(recipe: GSPORecipe, *, callbacks: list | None = None) -> Path:

@@ -120,3 +120,13 @@ def test_boundary_f_reward():
     assert got[2] == 0.0 and got[3] == 0.0 and got[4] == 0.0
     weighted = SimpleSegReward(w_iou=0.0, w_centroid=0.0, w_format=0.0, w_boundary=1.0)
     assert weighted([exact], gt_polygons=[GT], image_wh=[(400, 400)]) == [pytest.approx(1.0)]
+
+
+def test_compact_answers_are_read_on_the_0_999_grid():
+    gt = [[[0.1, 0.1], [0.5, 0.1], [0.5, 0.5], [0.1, 0.5]]]
+    compact = "[[[100,100],[500,100],[500,500],[100,500]]]"
+    assert SimpleSegReward(coord_space="1000")([compact], gt_polygons=[gt], image_wh=[(64, 64)]) == [1.0]
+    # read as 0-1 numbers, 100 and 500 are far out of range: clamped to the corner, no overlap
+    assert SimpleSegReward()([compact], gt_polygons=[gt], image_wh=[(64, 64)])[0] < 0.2
+    with pytest.raises(ValueError, match="coord_space"):
+        SimpleSegReward(coord_space="px")
