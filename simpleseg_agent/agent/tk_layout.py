@@ -1,0 +1,384 @@
+"""A generated GUI screen as a REAL Tk window that looks like its Pillow rendering, and a screen finder.
+
+The default model learned from screens that :mod:`simpleseg_agent.training.synth.gui` draws with
+Pillow. :class:`LayoutWindow` shows the same :class:`~simpleseg_agent.training.synth.gui_layout.ScreenLayout`
+as a real Tk window in its own process (:mod:`._tk_layout_window`), so the model can be shown a
+real window and an agent's click can be checked by the window itself:
+
+* the window covers the screen from ``+0+0`` at the layout's size, without decorations
+  (override-redirect); on an Xvfb of the layout's size it *is* the screen;
+* surfaces (desktop, window, title bar, bars, sidebar) are canvas rectangles of the same colours;
+  every element sits at its exact pixel box (``place``) with the same texts, colours and shapes;
+* text uses the very font files Pillow used: the window process gets a private fontconfig setup
+  that holds only the layout's family (regular and bold), so Tk's Xft picks the same glyphs at the
+  same pixel size (``size=-px``) and hinting, placed at Pillow's pen position;
+* icons (icon-button glyphs, the search glass, the check mark, the dropdown chevron) are small
+  images painted by the Pillow engine's glyph code, as real toolkits show icons from image files;
+* every interactive element (buttons, icon buttons, fields, checkboxes, toggles, dropdowns, menu
+  items, tabs, sidebar items, links) is its own widget: a click on it prints
+  ``CLICKED <element index> <text>`` on the process's stdout (buttons are ``tk.Canvas`` widgets that
+  draw their rounded shape, or real ``tk.Button`` widgets with ``native_buttons=True``); a click
+  anywhere else prints ``MISSED <x> <y>``. Elements do not change state when clicked, so the screen
+  stays what the model saw.
+
+:func:`find_button_screen` finds, deterministically, a generated screen with a button of a given
+text (seed search from a start seed; the default model's training seed is skipped).
+
+Example (no display needed):
+    >>> screen = find_button_screen("Submit")
+    >>> screen.element.kind, screen.element.text, screen.image.size == screen.layout.size_wh
+    ('button', 'Submit', True)
+    >>> screen.seed == find_button_screen("Submit").seed  # deterministic
+    True
+    >>> layout_from_json(json.loads(json.dumps(layout_to_json(screen.layout)))) == screen.layout
+    True
+    >>> clickable_at(screen.layout, screen.element.center) == screen.element_index
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from PIL import Image
+
+from ..errors import NotFoundError, SimpleSegError
+from ..training.synth._common import FontFamily
+from ..training.synth.gui_layout import Element, ScreenLayout, Surface
+from ..training.synth.gui_theme import Theme
+from .screen import DisplayError
+
+#: Element kinds that are widgets reporting their clicks (``text`` is drawn on the background).
+CLICKABLE_KINDS: tuple[str, ...] = (
+    "button", "icon_button", "text_field", "dropdown", "checkbox", "toggle", "menu_item", "tab", "nav_item", "link",
+)
+#: Seeds of the default model's training screens (``simpleseg data synth gui --seed 1``): never shown by the demo.
+TRAINING_SEEDS: tuple[int, ...] = (1,)
+
+
+# layouts <-> JSON (the window process reads its layout from stdin) ------------------------------
+def layout_to_json(layout: ScreenLayout) -> dict[str, Any]:
+    """A JSON-ready dict of ``layout`` (read back by :func:`layout_from_json`)."""
+    return asdict(layout)
+
+
+def _t(value: Any) -> Any:
+    return None if value is None else tuple(value)
+
+
+def layout_from_json(data: Mapping[str, Any]) -> ScreenLayout:
+    """The :class:`ScreenLayout` of a :func:`layout_to_json` dict (lists turned back into tuples).
+
+    Raises:
+        SimpleSegError: the dict is not a layout (a missing or unexpected field).
+    """
+    try:
+        theme = Theme(**{k: (_t(v) if isinstance(v, list) else v) for k, v in data["theme"].items()})
+        surfaces = [Surface(_t(s["box"]), _t(s["color"]), s["kind"]) for s in data["surfaces"]]
+        elements = []
+        for e in data["elements"]:
+            e = dict(e)
+            for key in ("box", "bg", "fill", "border", "ink", "origin"):
+                e[key] = _t(e.get(key))
+            e["state"] = {k: (_t(v) if isinstance(v, list) else v) for k, v in e.get("state", {}).items()}
+            elements.append(Element(**e))
+        return ScreenLayout(_t(data["size_wh"]), theme, FontFamily(**data["family"]), int(data["font_px"]),
+                            str(data["title"]), surfaces, elements)
+    except (KeyError, TypeError) as exc:
+        raise SimpleSegError(f"not a screen layout (as written by layout_to_json): {type(exc).__name__}: {exc}") from None
+
+
+def element_label(el: Element) -> str:
+    """What a click report names an element by: its text, else its name (icons, checkboxes), else its kind.
+
+    Example:
+        >>> element_label(Element("icon_button", (0, 0, 10, 10), name="close"))
+        'close'
+    """
+    return el.text or el.name or el.kind
+
+
+def clickable_at(layout: ScreenLayout, xy_px: tuple[float, float]) -> int | None:
+    """Index of the clickable element whose box holds the pixel ``xy_px`` (``None``: no element).
+
+    Boxes are ``xyxy`` with exclusive ends, as in the layout (pixel ``(x, y)`` is inside when
+    ``x0 <= x < x1`` and ``y0 <= y < y1``).
+    """
+    x, y = xy_px
+    for i, el in enumerate(layout.elements):
+        x0, y0, x1, y1 = el.box
+        if el.kind in CLICKABLE_KINDS and x0 <= x < x1 and y0 <= y < y1:
+            return i
+    return None
+
+
+# finding a screen --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ButtonScreen:
+    """A generated screen holding the wanted button: ``screen(index, seed)`` of the generator."""
+
+    seed: int
+    index: int
+    difficulty: str
+    image: Image.Image
+    layout: ScreenLayout
+    element_index: int
+
+    @property
+    def element(self) -> Element:
+        return self.layout.elements[self.element_index]
+
+
+def find_button_screen(
+    text: str = "Submit",
+    *,
+    start_seed: int = 0,
+    max_seeds: int = 2000,
+    index: int = 0,
+    difficulty: str = "easy",
+    skip_seeds: tuple[int, ...] = TRAINING_SEEDS,
+) -> ButtonScreen:
+    """The first screen ``index`` of seed ``start_seed``, ``start_seed + 1``, ... that holds exactly one
+    ``button`` whose text is ``text`` (case-insensitive), rendered with the Pillow engine.
+
+    Only layouts are built while searching (about 2 ms each); the found one is rendered once.
+
+    Raises:
+        NotFoundError: no such screen among ``max_seeds`` seeds (the message names the button texts seen).
+        SimpleSegError: an empty ``text`` or a bad ``max_seeds``.
+    """
+    from ..training.synth.gui import GuiScreenGenerator, GuiSynthConfig
+    from ..training.synth.gui_pil import render_pil
+
+    if not isinstance(text, str) or not text.strip():
+        raise SimpleSegError(f"the button text must be a non-empty string such as 'Submit', got {text!r}")
+    if isinstance(max_seeds, bool) or not isinstance(max_seeds, int) or max_seeds < 1:
+        raise SimpleSegError(f"max_seeds must be an int >= 1, got {max_seeds!r}")
+    gen = GuiScreenGenerator(GuiSynthConfig(difficulty=difficulty, engine="pil"))
+    wanted = text.strip().casefold()
+    seen: set[str] = set()
+    for seed in range(int(start_seed), int(start_seed) + max_seeds):
+        if seed in skip_seeds:
+            continue
+        layout = gen.layout(index, seed)
+        hits = [i for i, el in enumerate(layout.elements) if el.kind == "button" and el.text.casefold() == wanted]
+        seen.update(el.text for el in layout.elements if el.kind == "button")
+        if len(hits) == 1:
+            return ButtonScreen(seed, index, difficulty, render_pil(layout), layout, hits[0])
+    shown = ", ".join(sorted(seen)[:12]) or "none"
+    raise NotFoundError(f"no {difficulty} screen among seeds {start_seed}..{start_seed + max_seeds - 1} has a "
+                        f"{text!r} button (button texts seen: {shown})")
+
+
+# the window --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LayoutEvent:
+    """What the window reported: ``clicked`` an element (``index``, ``text``), or ``missed`` them all at ``xy``."""
+
+    kind: Literal["clicked", "missed"]
+    index: int | None = None
+    text: str = ""
+    xy: tuple[int, int] | None = None
+
+    @classmethod
+    def parse(cls, line: str) -> LayoutEvent | None:
+        """The event of one stdout line of the window process (``None`` for other lines).
+
+        Example:
+            >>> LayoutEvent.parse("CLICKED 7 Save changes")
+            LayoutEvent(kind='clicked', index=7, text='Save changes', xy=None)
+            >>> LayoutEvent.parse("MISSED 12 30").xy, LayoutEvent.parse("READY")
+            ((12, 30), None)
+        """
+        parts = line.rstrip("\n").split(" ", 2)
+        try:
+            if parts[0] == "CLICKED" and len(parts) >= 2:
+                return cls("clicked", int(parts[1]), parts[2] if len(parts) > 2 else "")
+            if parts[0] == "MISSED" and len(parts) == 3:
+                return cls("missed", xy=(int(parts[1]), int(parts[2])))
+        except ValueError:
+            return None
+        return None
+
+
+_FONTS_CONF = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <dir>{dir}</dir>
+  <cachedir>{dir}/cache</cachedir>
+  <match target="font">
+    <edit name="antialias" mode="assign"><bool>true</bool></edit>
+    <edit name="hinting" mode="assign"><bool>true</bool></edit>
+    <edit name="hintstyle" mode="assign"><const>hintfull</const></edit>
+    <edit name="autohint" mode="assign"><bool>false</bool></edit>
+    <edit name="rgba" mode="assign"><const>none</const></edit>
+    <edit name="embolden" mode="assign"><bool>false</bool></edit>
+  </match>
+</fontconfig>
+"""
+
+
+def fontconfig_dir(family: FontFamily) -> str | None:
+    """A temporary folder with a ``fonts.conf`` that holds only ``family``'s font files, hinted as
+    FreeType hints them for Pillow (full hinting, grayscale anti-aliasing, no synthetic bold).
+
+    Point ``FONTCONFIG_FILE`` at ``<folder>/fonts.conf`` and Tk's Xft draws Pillow's glyphs: whatever
+    family name Tk asks for, the only candidates are these files, the bold one for ``weight=bold``.
+    ``None`` for Pillow's built-in font (no file Tk could load). The caller removes the folder.
+    """
+    files = [p for p in dict.fromkeys((family.regular, family.bold)) if p]
+    if not files:
+        return None
+    folder = tempfile.mkdtemp(prefix="simpleseg-fonts-")
+    for path in files:
+        os.symlink(path, os.path.join(folder, os.path.basename(path)))
+    with open(os.path.join(folder, "fonts.conf"), "w") as f:
+        f.write(_FONTS_CONF.format(dir=folder))
+    return folder
+
+
+def _stop(proc: subprocess.Popen, timeout_s: float = 5.0) -> None:
+    """Terminate by PID, wait, kill if needed, and reap."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    proc.wait()
+
+
+class LayoutWindow:
+    """``layout`` as a real Tk window at ``+0+0`` in a child process; see the module docstring.
+
+    Args:
+        layout: the screen to show.
+        env: the child's environment (default: this process's); ``DISPLAY`` says where it appears.
+        native_buttons: draw buttons as real ``tk.Button`` widgets (square corners) instead of
+            ``tk.Canvas`` widgets that draw the layout's rounded shape.
+        timeout_s: how long to wait for the window to be ready, or to answer :meth:`sync`.
+
+    :meth:`sync` returns what the window handled since the last call (input sent before the call
+    included); :meth:`close` stops the process by PID. Use it as a context manager.
+
+    Raises:
+        DisplayError: the window did not come up (no display, no Tk, the process died); the
+            message holds the end of the child's stderr.
+    """
+
+    def __init__(self, layout: ScreenLayout, *, env: Mapping[str, str] | None = None, native_buttons: bool = False,
+                 timeout_s: float = 20.0) -> None:
+        self.layout = layout
+        self.timeout_s = timeout_s
+        self._lines: queue.Queue = queue.Queue()
+        self._token = 0
+        self._fonts = fontconfig_dir(layout.family)
+        child_env = dict(os.environ if env is None else env)
+        if self._fonts:
+            child_env["FONTCONFIG_FILE"] = os.path.join(self._fonts, "fonts.conf")
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "simpleseg_agent.agent._tk_layout_window"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env,
+            )
+        except BaseException:
+            self._remove_fonts()
+            raise
+        threading.Thread(target=self._read, daemon=True).start()
+        t0 = time.perf_counter()
+        try:
+            try:
+                self.proc.stdin.write(json.dumps({"layout": layout_to_json(layout), "native_buttons": bool(native_buttons)}) + "\n")
+                self.proc.stdin.flush()
+            except OSError:  # the child died before reading its spec: _next reports its stderr
+                pass
+            self._next(lambda line: line == "READY")
+        except BaseException:
+            self.close()
+            raise
+        self.startup_s = time.perf_counter() - t0
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self._lines.put(line.rstrip("\n"))
+        self._lines.put(None)
+
+    def _next(self, match, seen: list[str] | None = None) -> str:
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            try:
+                line = self._lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+            except queue.Empty:
+                raise DisplayError(f"the layout window did not answer within {self.timeout_s:.0f} s") from None
+            if line is None:
+                try:
+                    self.proc.wait(5.0)
+                except subprocess.TimeoutExpired:
+                    pass
+                err = self.proc.stderr.read() if self.proc.poll() is not None else ""
+                last = [line.strip() for line in err.splitlines() if line.strip()][-1:] or ["no message"]
+                raise DisplayError(f"the layout window exited (status {self.proc.returncode}): {last[0][-300:]}")
+            if match(line):
+                return line
+            if seen is not None:
+                seen.append(line)
+
+    def sync(self) -> list[LayoutEvent]:
+        """Every click the window handled since the last call, in order."""
+        self._token += 1
+        token = str(self._token)
+        try:
+            self.proc.stdin.write(f"ping {token}\n")
+            self.proc.stdin.flush()
+        except OSError as exc:
+            raise DisplayError(f"the layout window is gone: {exc}") from exc
+        seen: list[str] = []
+        self._next(lambda line: line == f"PONG {token}", seen)
+        return [e for e in map(LayoutEvent.parse, seen) if e is not None]
+
+    def clicked(self) -> list[int]:
+        """Indices of the elements clicked since the last :meth:`sync` (or call of this)."""
+        return [e.index for e in self.sync() if e.kind == "clicked"]
+
+    def _remove_fonts(self) -> None:
+        if self._fonts:
+            shutil.rmtree(self._fonts, ignore_errors=True)
+            self._fonts = None
+
+    def close(self) -> None:
+        proc = getattr(self, "proc", None)
+        if proc is not None:
+            if proc.stdin and not proc.stdin.closed:
+                try:
+                    proc.stdin.close()  # the window closes at end of input
+                    proc.wait(2.0)
+                except (OSError, subprocess.TimeoutExpired):
+                    pass
+            _stop(proc)
+            for f in (proc.stdout, proc.stderr):
+                if f:
+                    f.close()
+        self._remove_fonts()
+
+    def __enter__(self) -> LayoutWindow:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = [
+    "CLICKABLE_KINDS", "TRAINING_SEEDS", "ButtonScreen", "LayoutEvent", "LayoutWindow", "clickable_at", "element_label",
+    "find_button_screen", "fontconfig_dir", "layout_from_json", "layout_to_json",
+]
