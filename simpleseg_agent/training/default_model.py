@@ -1,0 +1,111 @@
+"""The shipped default model: its architecture, its data and the pipeline that reproduces it.
+
+The default model is a small Qwen2.5-VL (about 4.9 M parameters, fp32 safetensors under 25 MB)
+trained from random weights with this project's own recipes on generated GUI screens of the
+``easy`` difficulty:
+
+1. ``init``  — :data:`DEFAULT_MODEL_SETTINGS` written by :func:`~simpleseg_agent.testing.tiny_model.build_tiny_model`
+   (stock processor and chat template, a byte-level BPE tokenizer, random weights from the seed);
+2. ``data``  — ``simpleseg data synth gui`` with :data:`TRAIN_DATA` and :data:`HELDOUT_DATA`;
+3. ``sft``   — ``training/default-gui-sft.yaml`` (multi-turn rows: one image, several questions);
+4. ``gspo``  — ``training/default-gui-gspo.yaml`` from the SFT result;
+5. ``eval``  — ``simpleseg eval`` on the held-out screens.
+
+``python tools/train_default_model.py --work runs/default`` runs the steps in order and resumes
+where it stopped. The architecture choices, for the record: ``rope_theta`` 30 instead of 1e6,
+so the height and width sections of M-RoPE (head dim 64, sections 8/12/12) turn by 0.04-0.43 rad
+per grid cell and a 23-column screen spans about 2.8 rad instead of a few thousandths; images up
+to ``28*28*160`` pixels (a 640x400 screen is seen at about 448x280, its 20-26 px labels at 14-18 px).
+
+Example:
+    >>> DEFAULT_MODEL_SETTINGS.text_hidden, DEFAULT_MODEL_SETTINGS.max_pixels == 28 * 28 * 160
+    (256, True)
+    >>> TRAIN_DATA["difficulty"], HELDOUT_DATA["seed"] != TRAIN_DATA["seed"]
+    ('easy', True)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ..testing.tiny_model import TinyModelSettings
+
+__all__ = ["DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "HELDOUT_DATA", "TRAIN_DATA", "provenance"]
+
+#: The architecture and random initialization of the default model.
+DEFAULT_MODEL_SETTINGS = TinyModelSettings(
+    seed=8,
+    vocab_size=1000,
+    text_hidden=256,
+    text_layers=4,
+    text_heads=4,
+    text_kv_heads=2,
+    text_intermediate=768,
+    vision_hidden=128,
+    vision_depth=4,
+    vision_heads=4,
+    vision_intermediate=256,
+    min_pixels=28 * 28 * 4,
+    max_pixels=28 * 28 * 160,
+    rope_theta=30.0,
+)
+
+#: ``simpleseg data synth gui`` arguments of the training screens.
+TRAIN_DATA = {"n": 20000, "seed": 1, "difficulty": "easy"}
+#: ... of the GSPO prompts (screens of their own)...
+GSPO_DATA = {"n": 400, "seed": 3, "difficulty": "easy"}
+#: ... and of the held-out screens (a seed the training data never uses).
+HELDOUT_DATA = {"n": 200, "seed": 2026, "difficulty": "easy"}
+
+
+def _git_commit(repo: Path) -> str | None:
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], repo: str | Path) -> dict[str, Any]:
+    """What ``simpleseg_model.json`` says about the shipped weights: how they were made and how they score.
+
+    Args:
+        stage: which run is shipped (``"sft"`` or ``"gspo"``).
+        run_dir: that run's ``final`` folder (its ``simpleseg_model.json`` holds the recipe and the log).
+        reports: held-out evaluation reports by stage (``simpleseg eval`` JSON).
+        repo: the repository, for the commit.
+
+    Example:
+        >>> import tempfile, json, pathlib
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (d / "simpleseg_model.json").write_text(json.dumps({"recipe": {"name": "x"}, "global_step": 5}))
+        >>> info = provenance(stage="sft", run_dir=d, reports={"sft": {"ciou": 0.5, "samples": []}}, repo=d)
+        >>> info["coord_space"], info["stage"], info["heldout"]["sft"]["ciou"], "samples" in info["heldout"]["sft"]
+        ('1000', 'sft', 0.5, False)
+    """
+    run_dir = Path(run_dir)
+    runs: dict[str, Any] = {}
+    stages = {"sft": run_dir} if stage == "sft" else {"sft": run_dir.parent.parent / "sft" / "final", stage: run_dir}
+    for name, folder in stages.items():
+        f = folder / "simpleseg_model.json"
+        if f.is_file():
+            info = json.loads(f.read_text())
+            runs[name] = {k: info.get(k) for k in ("recipe", "global_step", "seconds", "resumed_from", "log_history")}
+    return {
+        "name": "simpleseg-gui-small",
+        "description": "Qwen2.5-VL architecture, trained from random weights on generated easy GUI screens",
+        "stage": stage,
+        "coord_space": "1000",
+        "answer_style": "compact",
+        "architecture": asdict(DEFAULT_MODEL_SETTINGS),
+        "data": {"train": TRAIN_DATA, "gspo": GSPO_DATA, "heldout": HELDOUT_DATA,
+                 "generator": "simpleseg data synth gui (PIL engine)"},
+        "commit": _git_commit(Path(repo)),
+        "reproduce": "python tools/train_default_model.py --work runs/default --ship",
+        "heldout": {k: {m: v for m, v in r.items() if m != "samples"} for k, r in reports.items()},
+        "runs": runs,
+    }

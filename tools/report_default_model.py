@@ -1,0 +1,86 @@
+"""Curves and tables of the default model's training, from the files the pipeline leaves behind.
+
+    python tools/report_default_model.py --work runs/default --out docs/default-model
+
+Reads ``<work>/sft`` and ``<work>/gspo`` (``simpleseg_model.json`` of ``final``, or the last checkpoint's
+``trainer_state.json`` while a run is going), ``<work>/reports/{sft,gspo}/heldout.json`` (``simpleseg eval``),
+``<work>/reports/ckpt/<step>/heldout.json`` (held-out subsets evaluated at checkpoints) and
+``<work>/reports/ablations/*.json``; writes ``sft_curves.png``, ``gspo_reward.png``, ``heldout_iou.png``
+into ``--out`` and prints the Markdown tables of ``docs/default-model.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from simpleseg_agent.training.charts import line_chart, log_series
+
+
+def _history(run: Path) -> list[dict]:
+    final = run / "final" / "simpleseg_model.json"
+    if final.is_file():
+        return json.loads(final.read_text()).get("log_history", [])
+    states = sorted(run.glob("checkpoint-*/trainer_state.json"), key=lambda p: int(p.parent.name.split("-")[1]))
+    return json.loads(states[-1].read_text()).get("log_history", []) if states else []
+
+
+def _row(name: str, r: dict) -> str:
+    lat = r.get("median_seconds_per_query")
+    lat_s = f"{lat:.2f}" if isinstance(lat, (int, float)) else "-"
+    return (f"| {name} | {r['n']} | {r['giou']:.3f} | {r['ciou']:.3f} | {100 * r['rec_acc50']:.1f} % | "
+            f"{100 * r['click_acc']:.1f} % | {100 * r['format_error_rate']:.1f} % | {r['mean_answer_tokens']:.1f} | {lat_s} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--work", type=Path, default=Path("runs/default"))
+    parser.add_argument("--out", type=Path, default=Path("docs/default-model"))
+    args = parser.parse_args(argv)
+    work, out = args.work, args.out
+    out.mkdir(parents=True, exist_ok=True)
+
+    sft = _history(work / "sft")
+    if sft:
+        loss, acc = log_series(sft, "loss"), log_series(sft, "mean_token_accuracy")
+        line_chart({"train loss": loss}, out / "sft_loss.png", title="SFT: training loss (answer tokens)",
+                   x_label="optimizer step (8 screens, up to 8 questions each)")
+        line_chart({"token accuracy": acc}, out / "sft_token_accuracy.png", title="SFT: answer-token accuracy",
+                   x_label="optimizer step", y_range=(0, 1))
+        print(f"SFT: {len(loss[0])} logged steps, loss {loss[1][0]:.3f} -> {loss[1][-1]:.3f}, "
+              f"token accuracy {acc[1][0]:.3f} -> {acc[1][-1]:.3f}")
+    gspo = _history(work / "gspo")
+    if gspo:
+        series = {k: log_series(gspo, k) for k in ("reward", "rewards/simpleseg_reward/mean") if log_series(gspo, k)[0]}
+        if series:
+            line_chart(series, out / "gspo_reward.png", title="GSPO: mean reward of the sampled answers",
+                       x_label="optimizer step", y_range=(0, 1))
+            name, (xs, ys) = next(iter(series.items()))
+            print(f"GSPO: {len(xs)} logged steps, {name} {ys[0]:.3f} -> {ys[-1]:.3f}")
+    ckpts = sorted((int(p.parent.name), json.loads(p.read_text())) for p in (work / "reports" / "ckpt").glob("*/heldout.json"))
+    if ckpts:
+        steps = [s for s, _ in ckpts]
+        line_chart({"mean IoU (gIoU)": (steps, [r["giou"] for _, r in ckpts]),
+                    "click accuracy": (steps, [r["click_acc"] for _, r in ckpts]),
+                    "format errors": (steps, [r["format_error_rate"] for _, r in ckpts])},
+                   out / "heldout_iou.png", title=f"SFT checkpoints on the first {ckpts[0][1]['n']} held-out queries",
+                   x_label="optimizer step", y_range=(0, 1))
+        print("\n| step | queries | mean IoU | click acc. | format errors |\n|---|---|---|---|---|")
+        for s, r in ckpts:
+            print(f"| {s} | {r['n']} | {r['giou']:.3f} | {100 * r['click_acc']:.1f} % | {100 * r['format_error_rate']:.1f} % |")
+    print("\n| model | queries | mean IoU (gIoU) | cIoU | REC@0.5 | click acc. | format errors | answer tokens | s / query |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name in ("sft", "gspo"):
+        f = work / "reports" / name / "heldout.json"
+        if f.is_file():
+            print(_row(name.upper(), json.loads(f.read_text())))
+    for f in sorted((work / "reports" / "ablations").glob("*.json")):
+        print(f"\nablation {f.stem}:")
+        print(f.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Reproduce the shipped default model (``simpleseg-gui-small``) from scratch, step by step.
+
+    python tools/train_default_model.py --work runs/default                  # everything, resumable
+    python tools/train_default_model.py --work runs/default --steps eval     # one step
+    python tools/train_default_model.py --work runs/default --ship           # ... and copy into the package
+
+Steps (each is skipped when its output exists; SFT and GSPO resume from their last checkpoint):
+
+1. ``init``  — the random 4.9 M-parameter Qwen2.5-VL of :data:`~simpleseg_agent.training.default_model.DEFAULT_MODEL_SETTINGS`;
+2. ``data``  — ``simpleseg data synth gui`` for the training screens, the GSPO screens and the held-out screens;
+3. ``sft``   — ``simpleseg train sft --recipe default-gui-sft``;
+4. ``gspo``  — ``simpleseg train gspo --recipe default-gui-gspo`` from the SFT model;
+5. ``eval``  — ``simpleseg eval`` of the SFT and the GSPO model on the held-out screens;
+6. ``ship``  (with ``--ship``) — the better of the two by held-out mean IoU, with ``simpleseg_model.json``
+   provenance (recipes, commit, data seeds, metrics), into ``simpleseg_agent/models/simpleseg-gui-small``.
+
+Every step is a ``simpleseg`` command (printed before it runs), so the log is a recipe a user can
+replay by hand. On the project's 2-core CPU: data ~2 min, SFT ~100 min, GSPO ~25 min, eval ~10 min.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from simpleseg_agent.training.default_model import (
+    DEFAULT_MODEL_SETTINGS,
+    GSPO_DATA,
+    HELDOUT_DATA,
+    TRAIN_DATA,
+    provenance,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+STEPS = ("init", "data", "sft", "gspo", "eval")
+
+
+def _run(argv: list[str], log: Path) -> None:
+    cmd = [sys.executable, "-m", "simpleseg_agent.cli", *argv]
+    print("$ simpleseg " + " ".join(shlex.quote(a) for a in argv), flush=True)
+    t0 = time.time()
+    with log.open("a") as f:
+        f.write(f"\n$ simpleseg {' '.join(shlex.quote(a) for a in argv)}\n")
+        f.flush()
+        done = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=REPO)
+    if done.returncode:
+        raise SystemExit(f"step failed (exit {done.returncode}); see {log}")
+    print(f"  done in {time.time() - t0:.0f} s", flush=True)
+
+
+def _synth(spec: dict, out: Path, log: Path) -> None:
+    if (out / "records.jsonl").is_file():
+        print(f"data: {out} exists, skipped")
+        return
+    _run(["data", "synth", "gui", "-n", str(spec["n"]), "--seed", str(spec["seed"]), "--difficulty", spec["difficulty"],
+          "--out", str(out), "--workers", "2", "--no-progress"], log)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--work", type=Path, default=Path("runs/default"), help="working folder (data, runs, reports)")
+    parser.add_argument("--steps", default=",".join(STEPS), help=f"comma-separated subset of {', '.join(STEPS)}")
+    parser.add_argument("--ship", action="store_true", help="copy the better model into the package with its provenance")
+    parser.add_argument("--eval-max-samples", type=int, default=None, help="evaluate on the first N held-out queries only")
+    args = parser.parse_args(argv)
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()]
+    unknown = sorted(set(steps) - set(STEPS))
+    if unknown:
+        parser.error(f"unknown steps {unknown}; known: {', '.join(STEPS)}")
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    log = work / "pipeline.log"
+    data, init, sft, gspo = work / "data", work / "init", work / "sft", work / "gspo"
+
+    if "init" in steps:
+        if (init / "model.safetensors").is_file():
+            print(f"init: {init} exists, skipped")
+        else:
+            from simpleseg_agent.testing.tiny_model import build_tiny_model
+
+            build_tiny_model(init, settings=DEFAULT_MODEL_SETTINGS)
+            print(f"init: wrote {init}")
+    if "data" in steps:
+        _synth(TRAIN_DATA, data / "train", log)
+        _synth(GSPO_DATA, data / "gspo", log)
+        _synth(HELDOUT_DATA, data / "heldout", log)
+    if "sft" in steps and not (sft / "final" / "model.safetensors").is_file():
+        _run(["train", "sft", "--recipe", "default-gui-sft", "--model.model", str(init),
+              "--data.train", str(data / "train" / "records.jsonl"), "--output-dir", str(sft)], log)
+    if "gspo" in steps and not (gspo / "final" / "model.safetensors").is_file():
+        _run(["train", "gspo", "--recipe", "default-gui-gspo", "--model.model", str(sft / "final"),
+              "--data.train", str(data / "gspo" / "records.jsonl"), "--output-dir", str(gspo)], log)
+    if "eval" in steps:
+        for name, model in (("sft", sft / "final"), ("gspo", gspo / "final")):
+            if not model.is_dir() or (work / "reports" / name / "heldout.json").is_file():
+                continue
+            extra = ["--max-samples", str(args.eval_max_samples)] if args.eval_max_samples else []
+            _run(["eval", "--model", str(model), "--data", str(data / "heldout" / "records.jsonl"),
+                  "--out", str(work / "reports" / name), "--split", "heldout", *extra], log)
+    if args.ship:
+        reports = {n: json.loads((work / "reports" / n / "heldout.json").read_text())
+                   for n in ("sft", "gspo") if (work / "reports" / n / "heldout.json").is_file()}
+        if not reports:
+            raise SystemExit("nothing to ship: run the eval step first")
+        best = max(reports, key=lambda n: reports[n]["ciou"])
+        target = REPO / "simpleseg_agent" / "models" / "simpleseg-gui-small"
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(parents=True)
+        src = work / best / "final"
+        for f in src.iterdir():
+            if f.is_file() and f.name != "simpleseg_model.json" and not f.name.startswith(("training_args", "data-")):
+                shutil.copy2(f, target / f.name)
+        info = provenance(stage=best, run_dir=src, reports=reports, repo=REPO)
+        (target / "simpleseg_model.json").write_text(json.dumps(info, indent=2) + "\n")
+        size = sum(f.stat().st_size for f in target.iterdir())
+        print(f"shipped the {best} model ({size / 1e6:.1f} MB) to {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
