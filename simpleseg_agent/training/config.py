@@ -73,6 +73,8 @@ class DataConfig:
     turns_per_row: int = _help("SFT: questions about the same image per multi-turn row (the image is encoded once)", 1)
     vertex_order: str = _help("outline order in mask answers: clockwise (the reference) or random (an ablation)",
                               "clockwise")
+    simplify_eps_frac: float = _help("Douglas-Peucker on mask answers at this fraction of the perimeter (0: as recorded)",
+                                     0.0)
 
 
 @dataclass

@@ -34,7 +34,7 @@ from typing import Any
 
 from ..testing.tiny_model import TinyModelSettings
 
-__all__ = ["DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "HELDOUT_DATA", "TRAIN_DATA", "provenance"]
+__all__ = ["CI_SCREENS", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "HELDOUT_DATA", "TRAIN_DATA", "provenance", "subset_metrics"]
 
 #: The architecture and random initialization of the default model.
 DEFAULT_MODEL_SETTINGS = TinyModelSettings(
@@ -60,6 +60,37 @@ TRAIN_DATA = {"n": 20000, "seed": 1, "difficulty": "easy"}
 GSPO_DATA = {"n": 400, "seed": 3, "difficulty": "easy"}
 #: ... and of the held-out screens (a seed the training data never uses).
 HELDOUT_DATA = {"n": 200, "seed": 2026, "difficulty": "easy"}
+
+
+#: The first screens of the held-out set that CI regenerates and evaluates (their metrics ship in the provenance).
+CI_SCREENS = 12
+
+
+def subset_metrics(samples: list[dict], n_screens: int = CI_SCREENS) -> dict[str, float]:
+    """Metrics of a held-out report restricted to its first ``n_screens`` screens (record ids ``SSSSSS-EEE``).
+
+    Example:
+        >>> s = [{"record_id": "000000-000", "iou": 1.0, "inter_px": 10, "union_px": 10, "click_hit": True,
+        ...       "format_error": False, "rec_hit": True},
+        ...      {"record_id": "000020-000", "iou": 0.0, "inter_px": 0, "union_px": 10, "click_hit": False,
+        ...       "format_error": True, "rec_hit": False}]
+        >>> subset_metrics(s, 12)["giou"], subset_metrics(s, 30)["n"]
+        (1.0, 2)
+    """
+    picked = [x for x in samples if int(str(x["record_id"]).split("-")[0]) < n_screens]
+    n = len(picked)
+    if not n:
+        raise ValueError(f"no sample of the first {n_screens} screens in the report")
+    union = sum(float(x["union_px"]) for x in picked)
+    return {
+        "n_screens": n_screens,
+        "n": n,
+        "giou": sum(float(x["iou"]) for x in picked) / n,
+        "ciou": sum(float(x["inter_px"]) for x in picked) / union if union else float("nan"),
+        "rec_acc50": sum(bool(x["rec_hit"]) for x in picked) / n,
+        "click_acc": sum(bool(x["click_hit"]) for x in picked) / n,
+        "format_error_rate": sum(bool(x["format_error"]) for x in picked) / n,
+    }
 
 
 def _git_commit(repo: Path) -> str | None:
@@ -107,5 +138,6 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         "commit": _git_commit(Path(repo)),
         "reproduce": "python tools/train_default_model.py --work runs/default --ship",
         "heldout": {k: {m: v for m, v in r.items() if m != "samples"} for k, r in reports.items()},
+        "ci_sample": subset_metrics(reports[stage]["samples"]) if reports.get(stage, {}).get("samples") else None,
         "runs": runs,
     }

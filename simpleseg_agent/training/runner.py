@@ -110,7 +110,8 @@ def _load_rows(path: str, kind: str, recipe: _Common):
             d = recipe.data
             extra = {"turns_per_row": d.turns_per_row} if kind == "sft" else {}
             builder(read_records(p), out_dir, mix=mix, seed=d.seed, records_file=p, overwrite=True, style=d.style,
-                    samples_per_record=d.samples_per_record, vertex_order=d.vertex_order, **extra)
+                    samples_per_record=d.samples_per_record, vertex_order=d.vertex_order,
+                    simplify_eps_frac=d.simplify_eps_frac, **extra)
         ds = datasets.load_from_disk(str(out_dir))
     if recipe.data.max_samples:
         ds = ds.select(range(min(recipe.data.max_samples, len(ds))))

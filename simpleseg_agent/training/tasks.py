@@ -165,6 +165,11 @@ class BuildOptions:
         metadata=_help("outline order in mask answers: 'clockwise' from the top-most vertex (the reference), "
                        "or 'random' (random start and direction per ring; an ablation)"),
     )
+    simplify_eps_frac: float = field(
+        default=0.0,
+        metadata=_help("simplify mask answers with Douglas-Peucker at this fraction of each ring's perimeter "
+                       "(0: the records' polygons as they are; the ground truth of rewards is never simplified)"),
+    )
     turns_per_row: int = field(
         default=1,
         metadata=_help("SFT: up to this many samples of the same image in one multi-turn conversation (the image "
@@ -182,6 +187,9 @@ class BuildOptions:
             raise DataError(f"point_query must be 'click' or 'inside', got {self.point_query!r}")
         if self.vertex_order not in ("clockwise", "random"):
             raise DataError(f"vertex_order must be 'clockwise' or 'random', got {self.vertex_order!r}")
+        if isinstance(self.simplify_eps_frac, bool) or not isinstance(self.simplify_eps_frac, (int, float)) \
+                or not 0.0 <= self.simplify_eps_frac < 0.5:
+            raise DataError(f"simplify_eps_frac must be a number in [0, 0.5), got {self.simplify_eps_frac!r}")
         if isinstance(self.turns_per_row, bool) or not isinstance(self.turns_per_row, int) or self.turns_per_row < 1:
             raise DataError(f"turns_per_row must be an integer >= 1, got {self.turns_per_row!r}")
 
@@ -366,13 +374,25 @@ def _sample_text(record: Record, t: _Target, kind: str, rng: random.Random, opts
         query = Query.box(t.xyxy)
     prompt = build_prompt(query, answer_kind, rng=rng)
     if answer_kind == "mask":
-        polygons = t.polygons if opts.vertex_order == "clockwise" else [_shuffle_ring(p, rng) for p in t.polygons]
+        polygons = _simplified(t.polygons, record.image_wh, opts.simplify_eps_frac) if opts.simplify_eps_frac else t.polygons
+        if opts.vertex_order == "random":
+            polygons = [_shuffle_ring(p, rng) for p in polygons]
         coords = format_polygons(polygons, style=opts.style)
     elif answer_kind == "box":
         coords = format_box(t.xyxy, style=opts.style)
     else:
         coords = format_point(t.point, style=opts.style)
     return prompt, training_answer(coords, rng)
+
+
+def _simplified(polygons: list[np.ndarray], image_wh, eps_frac: float) -> list[np.ndarray]:
+    """Douglas-Peucker in pixels at ``eps_frac`` of each ring's perimeter, back in normalized coordinates,
+    clockwise from the top-most vertex again."""
+    from ..geometry.contours import _simplify
+
+    wh = np.asarray(image_wh, dtype=np.float64)
+    rings = [_simplify(np.asarray(p, dtype=np.float64) * wh, eps_frac, None) / wh for p in polygons]
+    return list(Region.from_polygons(rings).canonical().polygons)
 
 
 def _shuffle_ring(ring: np.ndarray, rng: random.Random) -> np.ndarray:
@@ -568,6 +588,7 @@ def build_task_dataset(
     samples_per_record: int = 1,
     point_query: Literal["click", "inside"] = "click",
     vertex_order: Literal["clockwise", "random"] = "clockwise",
+    simplify_eps_frac: float = 0.0,
     turns_per_row: int = 1,
     overwrite: bool = False,
     progress: Any = None,
@@ -584,7 +605,7 @@ def build_task_dataset(
 
     mix = TaskMix.parse(mix) if isinstance(mix, str) else (mix or TaskMix())
     opts = BuildOptions(seed=seed, style=style, samples_per_record=samples_per_record, point_query=point_query,
-                        vertex_order=vertex_order, turns_per_row=turns_per_row)
+                        vertex_order=vertex_order, simplify_eps_frac=simplify_eps_frac, turns_per_row=turns_per_row)
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         if not overwrite:

@@ -95,3 +95,26 @@ def test_bad_turn_and_order_options_are_refused() -> None:
         BuildOptions(turns_per_row=0)
     with pytest.raises(DataError, match="vertex_order"):
         BuildOptions(vertex_order="ccw")
+
+
+def test_simplified_answers_drop_vertices_within_the_tolerance(tmp_path: Path) -> None:
+    from simpleseg_agent.geometry import region_iou
+    from simpleseg_agent.training.synth.gui import rounded_rect_px
+
+    Image.fromarray(np.full((400, 640, 3), 200, np.uint8)).save(tmp_path / "s.png")
+    ring = rounded_rect_px((100, 100, 300, 160), 14, 0.5) / np.array([640, 400])  # a pill-ish button, many vertices
+    rec = Record("s.png", (640, 400), ["the button"], Region.from_polygons([ring]), record_id="r:0")
+    write_records([rec], tmp_path / "records.jsonl")
+
+    def answer(eps: float) -> np.ndarray:
+        row = next(iter_task_rows(tmp_path / "records.jsonl", mix="text2mask=1",
+                                  options=BuildOptions(simplify_eps_frac=eps)))
+        return parse_answer(row["messages"][1]["content"][0]["text"]).polygons_xy_norm[0]
+
+    full, coarse = answer(0.0), answer(0.02)
+    assert len(full) == len(ring) > 8 and 4 <= len(coarse) < len(full)
+    iou = region_iou(Region.from_polygons([coarse]), rec.region, (640, 400))
+    assert 0.9 < iou < 1.0  # corners cut, the button kept
+    assert Region.from_polygons([coarse]).canonical().polygons[0].tolist() == coarse.tolist()  # still clockwise from the top
+    with pytest.raises(DataError, match="simplify_eps_frac"):
+        BuildOptions(simplify_eps_frac=-0.1)
