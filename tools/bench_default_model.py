@@ -1,0 +1,78 @@
+"""Latency of the shipped default model on CPU: one query at a time, and batched, on held-out screens.
+
+The baseline is the same queries answered in batches of 8 (what ``simpleseg eval`` does), measured
+in the same run; the figure that matters for an agent is the single-query latency of
+``SimpleSeg.segment`` (image intake, prompt, the model's answer, parsing, the click target), against
+the 1 s budget of a desktop agent's step. Screens are freshly generated held-out screens (the
+held-out seed), queries their first expressions.
+
+Run: ``python tools/bench_default_model.py [--screens 8] [--threads 1]``. The last line is a JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--screens", type=int, default=8, help="held-out screens (all their queries are timed)")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--model", default=None, help="model (default: the shipped default model)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from simpleseg_agent.backends.presets import DEFAULT_MODEL
+    from simpleseg_agent.tools import SimpleSeg
+    from simpleseg_agent.training.default_model import HELDOUT_DATA
+    from simpleseg_agent.training.synth.gui import GuiScreenGenerator, GuiSynthConfig
+
+    gen = GuiScreenGenerator(GuiSynthConfig(difficulty=HELDOUT_DATA["difficulty"]))
+    jobs = []
+    for i in range(args.screens):
+        image, records = gen.screen(i, seed=HELDOUT_DATA["seed"])
+        jobs += [(image, r.expressions[0]) for r in records]
+    tool = SimpleSeg(args.model or DEFAULT_MODEL)
+    tool.segment(jobs[0][0], jobs[0][1])  # warm-up
+
+    single, model_only, tokens = [], [], []
+    for image, query in jobs:
+        t0 = time.perf_counter()
+        r = tool.segment(image, query)
+        single.append(time.perf_counter() - t0)
+        model_only.append(r.latency.model_s)
+        tokens.append(r.answer_tokens)
+    t0 = time.perf_counter()
+    for k in range(0, len(jobs), 8):
+        chunk = jobs[k:k + 8]
+        tool.run_batch([im for im, _ in chunk], [q for _, q in chunk], "mask")
+    batched = (time.perf_counter() - t0) / len(jobs)
+
+    med = statistics.median(single)
+    p90 = sorted(single)[int(0.9 * (len(single) - 1))]
+    result = {
+        "queries": len(jobs), "threads": args.threads,
+        "single_query_median_s": round(med, 4), "single_query_p90_s": round(p90, 4),
+        "model_share_of_single": round(statistics.median(m / s for m, s in zip(model_only, single)), 3),
+        "batched_per_query_s": round(batched, 4), "single_vs_batched": round(med / batched, 2),
+        "median_answer_tokens": statistics.median(tokens), "budget_s": 1.0, "within_budget": med <= 1.0,
+    }
+    print(f"{len(jobs)} queries on {args.screens} held-out screens, {args.threads} thread(s)")
+    print(f"one query at a time (SimpleSeg.segment): median {med * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms "
+          f"({'within' if med <= 1.0 else 'over'} the 1 s budget); the model is {100 * result['model_share_of_single']:.0f} % of it")
+    print(f"baseline, batches of 8: {batched * 1000:.0f} ms per query -> single / batched = {result['single_vs_batched']:.2f}x")
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
+    sys.exit(0)
