@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import secrets
 import select
 import shutil
@@ -32,9 +31,8 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -42,24 +40,10 @@ from ..backends.base import Backend, GenerationRequest, GenerationResult, ModelP
 from ..errors import ActionError
 from ..grammar import CoordSpace, format_polygons
 from ..grammar.spaces import coerce_space, from_norm
+from ._child import LineChild, stop_process
 from .screen import DisplayError
 
 NOT_FOUND = "I cannot find that on the screen."
-
-
-def _stop(proc: subprocess.Popen | None, timeout_s: float = 5.0) -> None:
-    """Terminate by PID, wait, kill if needed, and reap (no zombies)."""
-    if proc is None or proc.poll() is not None:
-        if proc is not None:
-            proc.wait()
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout_s)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
 
 _FAMILY_LOCAL = 256
 
@@ -155,7 +139,7 @@ class XvfbServer:
                         "screen" if i == 0 else "none")
 
     def stop(self) -> None:
-        _stop(self.proc)
+        stop_process(self.proc)
         self.proc = None
         if self.xauthority:
             try:
@@ -171,7 +155,7 @@ class XvfbServer:
         self.stop()
 
 
-class TkWindow:
+class TkWindow(LineChild):
     """A real Tk window in a child process (see :mod:`simpleseg_agent.agent._tk_window` for the spec).
 
     ``geometry`` maps each widget name to its global ``(x, y, w, h)`` once the window is ready.
@@ -179,15 +163,16 @@ class TkWindow:
     included); :meth:`close` stops the process by PID.
     """
 
+    what = "test window"
+
     def __init__(self, spec: dict, *, env: Mapping[str, str] | None = None, timeout_s: float = 20.0) -> None:
         self.timeout_s = timeout_s
-        self._lines: queue.Queue = queue.Queue()
         self._token = 0
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "simpleseg_agent.agent._tk_window"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True, env=dict(env) if env is not None else None,
         )
-        threading.Thread(target=self._read, daemon=True).start()
+        self._start_reader()
         try:
             self.proc.stdin.write(json.dumps(spec) + "\n")
             self.proc.stdin.flush()
@@ -197,28 +182,11 @@ class TkWindow:
             raise
         self.geometry: dict[str, tuple[int, int, int, int]] = {k: tuple(v) for k, v in ready["widgets"].items()}
 
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            try:
-                self._lines.put(json.loads(line))
-            except ValueError:
-                pass
-        self._lines.put(None)
-
-    def _next(self, match: Callable[[dict], bool], seen: list | None = None) -> dict:
-        deadline = time.monotonic() + self.timeout_s
-        while True:
-            try:
-                event = self._lines.get(timeout=max(deadline - time.monotonic(), 0.01))
-            except queue.Empty:
-                raise DisplayError(f"the test window did not answer within {self.timeout_s:.0f} s") from None
-            if event is None:
-                err = self.proc.stderr.read() if self.proc.poll() is not None else ""
-                raise DisplayError(f"the test window exited: {err.strip()[-500:]}")
-            if match(event):
-                return event
-            if seen is not None:
-                seen.append(event)
+    def _parse(self, line: str) -> dict | None:
+        try:
+            return json.loads(line)
+        except ValueError:
+            return None
 
     def sync(self) -> list[dict]:
         """Every event handled so far (after the last :meth:`sync`), in order."""
@@ -235,15 +203,7 @@ class TkWindow:
         return (x + w // 2, y + h // 2)
 
     def close(self) -> None:
-        if self.proc.stdin and not self.proc.stdin.closed:
-            try:
-                self.proc.stdin.close()
-            except OSError:
-                pass
-        _stop(self.proc)
-        for f in (self.proc.stdout, self.proc.stderr):
-            if f:
-                f.close()
+        self._stop_child()
 
     def __enter__(self) -> TkWindow:
         return self

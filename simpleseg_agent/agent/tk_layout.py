@@ -40,12 +40,10 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -58,6 +56,7 @@ from ..training.default_model import GSPO_DATA, TRAIN_DATA
 from ..training.synth._common import FontFamily
 from ..training.synth.gui_layout import Element, ScreenLayout, Surface
 from ..training.synth.gui_theme import Theme
+from ._child import LineChild
 from .screen import DisplayError
 
 #: Element kinds that are widgets reporting their clicks (``text`` is drawn on the background).
@@ -250,18 +249,7 @@ def fontconfig_dir(family: FontFamily) -> str | None:
     return folder
 
 
-def _stop(proc: subprocess.Popen, timeout_s: float = 5.0) -> None:
-    """Terminate by PID, wait, kill if needed, and reap."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    proc.wait()
-
-
-class LayoutWindow:
+class LayoutWindow(LineChild):
     """``layout`` as a real Tk window at ``+0+0`` in a child process; see the module docstring.
 
     Args:
@@ -279,11 +267,12 @@ class LayoutWindow:
             message holds the end of the child's stderr.
     """
 
+    what = "layout window"
+
     def __init__(self, layout: ScreenLayout, *, env: Mapping[str, str] | None = None, native_buttons: bool = False,
                  timeout_s: float = 20.0) -> None:
         self.layout = layout
         self.timeout_s = timeout_s
-        self._lines: queue.Queue = queue.Queue()
         self._token = 0
         self._fonts = fontconfig_dir(layout.family)
         child_env = dict(os.environ if env is None else env)
@@ -297,7 +286,7 @@ class LayoutWindow:
         except BaseException:
             self._remove_fonts()
             raise
-        threading.Thread(target=self._read, daemon=True).start()
+        self._start_reader()
         t0 = time.perf_counter()
         try:
             try:
@@ -310,31 +299,6 @@ class LayoutWindow:
             self.close()
             raise
         self.startup_s = time.perf_counter() - t0
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self._lines.put(line.rstrip("\n"))
-        self._lines.put(None)
-
-    def _next(self, match, seen: list[str] | None = None) -> str:
-        deadline = time.monotonic() + self.timeout_s
-        while True:
-            try:
-                line = self._lines.get(timeout=max(deadline - time.monotonic(), 0.01))
-            except queue.Empty:
-                raise DisplayError(f"the layout window did not answer within {self.timeout_s:.0f} s") from None
-            if line is None:
-                try:
-                    self.proc.wait(5.0)
-                except subprocess.TimeoutExpired:
-                    pass
-                err = self.proc.stderr.read() if self.proc.poll() is not None else ""
-                last = [line.strip() for line in err.splitlines() if line.strip()][-1:] or ["no message"]
-                raise DisplayError(f"the layout window exited (status {self.proc.returncode}): {last[0][-300:]}")
-            if match(line):
-                return line
-            if seen is not None:
-                seen.append(line)
 
     def sync(self) -> list[LayoutEvent]:
         """Every click the window handled since the last call, in order."""
@@ -359,18 +323,7 @@ class LayoutWindow:
             self._fonts = None
 
     def close(self) -> None:
-        proc = getattr(self, "proc", None)
-        if proc is not None:
-            if proc.stdin and not proc.stdin.closed:
-                try:
-                    proc.stdin.close()  # the window closes at end of input
-                    proc.wait(2.0)
-                except (OSError, subprocess.TimeoutExpired):
-                    pass
-            _stop(proc)
-            for f in (proc.stdout, proc.stderr):
-                if f:
-                    f.close()
+        self._stop_child()
         self._remove_fonts()
 
     def __enter__(self) -> LayoutWindow:
