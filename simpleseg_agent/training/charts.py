@@ -60,7 +60,10 @@ def line_chart(
     W, H = size_wh
     img = Image.new("RGB", (W, H), "white")
     d = ImageDraw.Draw(img)
-    font = ImageFont.load_default()
+    try:
+        font = ImageFont.load_default(size=13)
+    except TypeError:  # Pillow < 10.1: the bitmap font
+        font = ImageFont.load_default()
     left, right, top, bottom = 64, 20, 34 if title else 14, 46
     pts = [(float(x), float(y)) for xs, ys in series.values() for x, y in zip(xs, ys)
            if math.isfinite(float(x)) and math.isfinite(float(y))]

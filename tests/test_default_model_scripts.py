@@ -1,0 +1,61 @@
+"""The default model's scripts: the reproduction starts from the documented architecture; the report draws what it finds."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from simpleseg_agent.training.default_model import DEFAULT_MODEL_SETTINGS
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.timeout(300)
+def test_the_pipeline_init_step_writes_the_documented_architecture(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("torch")
+    pipeline = _script("train_default_model")
+    assert pipeline.main(["--work", str(tmp_path), "--steps", "init"]) == 0
+    cfg = json.loads((tmp_path / "init" / "config.json").read_text())
+    s = DEFAULT_MODEL_SETTINGS
+    assert cfg["text_config"]["hidden_size"] == s.text_hidden and cfg["vision_config"]["depth"] == s.vision_depth
+    assert cfg["text_config"]["rope_parameters"]["rope_theta"] == s.rope_theta
+    info = json.loads((tmp_path / "init" / "simpleseg_model.json").read_text())
+    assert info["n_parameters"] == 4_862_080 and info["description"].startswith("random weights")
+    assert pipeline.main(["--work", str(tmp_path), "--steps", "init"]) == 0  # present: skipped, not rebuilt
+    assert "exists, skipped" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        pipeline.main(["--work", str(tmp_path), "--steps", "init,bake"])
+    assert exc.value.code == 2
+
+
+def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, capsys) -> None:
+    work = tmp_path / "work"
+    (work / "sft" / "final").mkdir(parents=True)
+    history = [{"step": s, "loss": 3.0 / s, "mean_token_accuracy": 1 - 1 / s} for s in (10, 20, 30)]
+    (work / "sft" / "final" / "simpleseg_model.json").write_text(json.dumps({"log_history": history}))
+    metrics = {"n": 80, "giou": 0.5, "ciou": 0.4, "rec_acc50": 0.3, "click_acc": 0.6, "format_error_rate": 0.01,
+               "mean_answer_tokens": 40.0}
+    for step in (10, 30):
+        (work / "reports" / "ckpt" / str(step)).mkdir(parents=True)
+        (work / "reports" / "ckpt" / str(step) / "heldout.json").write_text(json.dumps(metrics))
+    (work / "reports" / "sft").mkdir(parents=True)
+    (work / "reports" / "sft" / "heldout.json").write_text(json.dumps({**metrics, "n": 1429}))
+    out = tmp_path / "out"
+    assert _script("report_default_model").main(["--work", str(work), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "loss 0.300 -> 0.100" in printed and "| 30 | 80 | 0.500 | 60.0 % | 1.0 % |" in printed
+    assert "| SFT | 1429 | 0.500 | 0.400 | 30.0 % | 60.0 % | 1.0 % | 40.0 | - |" in printed
+    for png in ("sft_loss.png", "sft_token_accuracy.png", "heldout_iou.png"):
+        assert Image.open(out / png).size == (720, 420)
+    assert not (out / "gspo_reward.png").exists()  # no GSPO run: no chart
