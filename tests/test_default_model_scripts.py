@@ -50,12 +50,18 @@ def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, c
         (work / "reports" / "ckpt" / str(step)).mkdir(parents=True)
         (work / "reports" / "ckpt" / str(step) / "heldout.json").write_text(json.dumps(metrics))
     (work / "reports" / "sft").mkdir(parents=True)
-    (work / "reports" / "sft" / "heldout.json").write_text(json.dumps({**metrics, "n": 1429}))
+    samples = [{"record_id": "a", "iou": 0.9, "click_hit": True}, {"record_id": "b", "iou": 0.1, "click_hit": False},
+               {"record_id": "c", "iou": 0.3, "click_hit": False}]
+    (work / "reports" / "sft" / "heldout.json").write_text(json.dumps({**metrics, "n": 1429, "samples": samples}))
+    heldout = tmp_path / "records.jsonl"
+    heldout.write_text("\n".join(json.dumps({"record_id": r, "meta": {"how": [k, "position"]}})
+                                 for r, k in (("a", "type"), ("b", "text"), ("c", "text"))))
     out = tmp_path / "out"
-    assert _script("report_default_model").main(["--work", str(work), "--out", str(out)]) == 0
+    assert _script("report_default_model").main(["--work", str(work), "--out", str(out), "--heldout", str(heldout)]) == 0
     printed = capsys.readouterr().out
     assert "loss 0.300 -> 0.100" in printed and "| 30 | 80 | 0.500 | 60.0 % | 1.0 % |" in printed
     assert "| SFT | 1429 | 0.500 | 0.400 | 30.0 % | 60.0 % | 1.0 % | 40.0 | - |" in printed
+    assert "| text | 2 | 0.200 | 0.0 % |" in printed and "| type | 1 | 0.900 | 100.0 % |" in printed
     for png in ("sft_loss.png", "sft_token_accuracy.png", "heldout_iou.png"):
         assert Image.open(out / png).size == (720, 420)
     assert not (out / "gspo_reward.png").exists()  # no GSPO run: no chart

@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", type=Path, default=Path("runs/default"))
     parser.add_argument("--out", type=Path, default=Path("docs/default-model"))
+    parser.add_argument("--heldout", type=Path, default=None,
+                        help="held-out records.jsonl: adds a table by kind of expression (meta.how of generated records)")
     args = parser.parse_args(argv)
     work, out = args.work, args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -76,6 +78,24 @@ def main(argv: list[str] | None = None) -> int:
         f = work / "reports" / name / "heldout.json"
         if f.is_file():
             print(_row(name.upper(), json.loads(f.read_text())))
+    if args.heldout and args.heldout.is_file():
+        how = {}
+        for line in args.heldout.read_text().splitlines():
+            rec = json.loads(line)
+            kinds = rec.get("meta", {}).get("how") or []
+            how[rec.get("record_id")] = kinds[0] if kinds else "?"
+        for name in ("sft", "gspo"):
+            f = work / "reports" / name / "heldout.json"
+            if not f.is_file():
+                continue
+            groups: dict[str, list[dict]] = {}
+            for smp in json.loads(f.read_text()).get("samples", []):
+                groups.setdefault(how.get(smp["record_id"], "?"), []).append(smp)
+            print(f"\n{name.upper()} by kind of expression\n\n| expression kind | queries | mean IoU | click acc. |\n|---|---|---|---|")
+            for kind, smps in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+                n = len(smps)
+                print(f"| {kind} | {n} | {sum(x['iou'] for x in smps) / n:.3f} | "
+                      f"{100 * sum(bool(x['click_hit']) for x in smps) / n:.1f} % |")
     for f in sorted((work / "reports" / "ablations").glob("*.json")):
         print(f"\nablation {f.stem}:")
         print(f.read_text())
