@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--learning-rate", default="2e-4")
     parser.add_argument("--eval-queries", type=int, default=140, help="first held-out queries to evaluate")
     parser.add_argument("--arms", default=",".join(ARMS), help=f"subset of {', '.join(ARMS)}")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads of each training run")
     args = parser.parse_args(argv)
     work = args.work.resolve()
     start = (args.start or work / "sft" / "final").resolve()
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             _run(["train", "sft", "--recipe", "default-gui-sft", "--model.model", str(start), "--data.train", str(data),
                   "--output-dir", str(run), "--max-steps", str(args.steps), "--learning-rate", args.learning_rate,
                   "--lr-scheduler-type", "constant", "--warmup-ratio", "0", "--save-steps", str(10 * args.steps),
+                  "--num-threads", str(args.threads),
                   *ARMS[arm]], work / "ablations.log")
         report = out / arm / "heldout.json"
         if not report.is_file():
