@@ -11,7 +11,7 @@ Steps (each is skipped when its output exists; SFT and GSPO resume from their la
 3. ``sft``   — ``simpleseg train sft --recipe default-gui-sft``;
 4. ``gspo``  — ``simpleseg train gspo --recipe default-gui-gspo`` from the SFT model;
 5. ``eval``  — ``simpleseg eval`` of the SFT and the GSPO model on the held-out screens;
-6. ``ship``  (with ``--ship``) — the better of the two by held-out mean IoU, with ``simpleseg_model.json``
+6. ``ship``  (with ``--ship``) — the better of the two by held-out mean IoU (gIoU), with ``simpleseg_model.json``
    provenance (recipes, commit, data seeds, metrics), into ``simpleseg_agent/models/simpleseg-gui-small``.
 
 Every step is a ``simpleseg`` command (printed before it runs), so the log is a recipe a user can
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                    for n in ("sft", "gspo") if (work / "reports" / n / "heldout.json").is_file()}
         if not reports:
             raise SystemExit("nothing to ship: run the eval step first")
-        best = max(reports, key=lambda n: reports[n]["ciou"])
+        best = max(reports, key=lambda n: reports[n]["giou"])  # mean IoU over queries
         target = REPO / "simpleseg_agent" / "models" / "simpleseg-gui-small"
         if target.exists():
             shutil.rmtree(target)

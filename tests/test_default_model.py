@@ -1,0 +1,104 @@
+"""The shipped default model: its files, size, architecture, provenance, and a freshly generated held-out sample.
+
+The held-out check regenerates the first screens of the held-out set from their seed (as a clean
+checkout would) and evaluates the shipped weights on them with ``simpleseg eval``; the provenance
+carries the same screens' metrics from the full evaluation, so a regression in the model, the
+prompts, the parser or the generator shows up as a gap.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from simpleseg_agent.backends.presets import DEFAULT_MODEL, PRESETS, default_model_dir
+from simpleseg_agent.cli import main
+from simpleseg_agent.training.default_model import (
+    CI_SCREENS,
+    DEFAULT_MODEL_SETTINGS,
+    GSPO_DATA,
+    HELDOUT_DATA,
+    TRAIN_DATA,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+MODEL = default_model_dir()
+INFO = json.loads((MODEL / "simpleseg_model.json").read_text()) if (MODEL / "simpleseg_model.json").is_file() else {}
+
+
+def test_the_weights_ship_inside_the_package_within_25_mb() -> None:
+    names = {f.name for f in MODEL.iterdir()}
+    assert {"model.safetensors", "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+            "processor_config.json", "chat_template.jinja", "simpleseg_model.json"} <= names
+    size = sum(f.stat().st_size for f in MODEL.iterdir())
+    assert size <= 25 * 10**6, f"{size / 1e6:.1f} MB"
+    assert PRESETS[DEFAULT_MODEL].model_id == str(MODEL)
+
+
+def test_the_architecture_is_the_documented_qwen2_5_vl() -> None:
+    cfg = json.loads((MODEL / "config.json").read_text())
+    s = DEFAULT_MODEL_SETTINGS
+    assert cfg["model_type"] == "qwen2_5_vl" and cfg["architectures"] == ["Qwen2_5_VLForConditionalGeneration"]
+    text, vision = cfg["text_config"], cfg["vision_config"]
+    assert (text["hidden_size"], text["num_hidden_layers"], text["num_attention_heads"]) == (s.text_hidden, s.text_layers, s.text_heads)
+    assert text["rope_parameters"]["rope_theta"] == s.rope_theta
+    assert (vision["hidden_size"], vision["depth"], vision["patch_size"]) == (s.vision_hidden, s.vision_depth, 14)
+    proc = json.loads((MODEL / "processor_config.json").read_text())
+    assert proc["image_processor"]["size"] == {"longest_edge": s.max_pixels, "shortest_edge": s.min_pixels}  # pixel budget
+
+
+def _recipe_fields(yaml_name: str) -> dict:
+    """The recipe's fields that decide the weights (``num_threads`` only decides the speed: the GSPO run
+    shared the CPU with the evaluation and ran on one thread)."""
+    data = yaml.safe_load((REPO / "training" / yaml_name).read_text())
+    data.pop("kind")
+    data.pop("num_threads", None)
+    model, dat = data.pop("model"), data.pop("data")
+    flat = {k: v for k, v in data.items()}
+    flat.update({f"model.{k}": v for k, v in model.items() if k != "model"})
+    flat.update({f"data.{k}": v for k, v in dat.items() if k != "train"})
+    return flat
+
+
+def test_provenance_names_the_recipes_the_data_and_the_commit() -> None:
+    assert INFO["coord_space"] == "1000" and INFO["name"] == DEFAULT_MODEL
+    assert INFO["data"]["train"] == TRAIN_DATA and INFO["data"]["gspo"] == GSPO_DATA and INFO["data"]["heldout"] == HELDOUT_DATA
+    assert INFO["architecture"] == json.loads(json.dumps(DEFAULT_MODEL_SETTINGS.__dict__))
+    for stage, yaml_name in (("sft", "default-gui-sft.yaml"), ("gspo", "default-gui-gspo.yaml")):
+        if stage not in INFO["runs"]:
+            assert stage == "gspo" and INFO["stage"] == "sft"
+            continue
+        recipe = INFO["runs"][stage]["recipe"]
+        for key, want in _recipe_fields(yaml_name).items():
+            head, _, rest = key.partition(".")
+            got = recipe[head][rest] if rest else recipe[key]
+            assert got == want or (isinstance(want, float) and abs(got - want) < 1e-12), (stage, key, got, want)
+        assert INFO["runs"][stage]["global_step"] == recipe["max_steps"]
+    assert re.fullmatch(r"[0-9a-f]{40}", INFO["commit"])
+    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=REPO, capture_output=True, text=True)
+    if shallow.returncode == 0 and shallow.stdout.strip() == "false":  # a full clone holds the commit
+        assert subprocess.run(["git", "cat-file", "-e", f"{INFO['commit']}^{{commit}}"], cwd=REPO).returncode == 0
+    heldout = INFO["heldout"][INFO["stage"]]
+    assert heldout["n"] >= 1000 and 0.0 <= heldout["ciou"] <= 1.0
+
+
+@pytest.mark.timeout(600)
+def test_a_freshly_generated_held_out_sample_scores_as_the_provenance_says(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "heldout"
+    assert main(["data", "synth", "gui", "-n", str(CI_SCREENS), "--seed", str(HELDOUT_DATA["seed"]),
+                 "--difficulty", HELDOUT_DATA["difficulty"], "--out", str(data), "--no-progress", "--no-contact-sheet"]) == 0
+    capsys.readouterr()
+    assert main(["eval", "--data", str(data / "records.jsonl"), "--out", str(tmp_path / "report"), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    want = INFO["ci_sample"]
+    assert got["n"] == want["n"]  # the same screens, the same queries
+    # the same weights on the same screens: only floating-point noise of a different CPU may flip a
+    # greedy token now and then, so the sample's metrics stay within a few points of the shipped ones
+    assert abs(got["giou"] - want["giou"]) <= 0.05, (got, want)
+    assert abs(got["click_acc"] - want["click_acc"]) <= 0.05, (got, want)
+    assert abs(got["format_error_rate"] - want["format_error_rate"]) <= 0.05, (got, want)
