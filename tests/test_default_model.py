@@ -89,6 +89,12 @@ def test_provenance_names_the_recipes_the_data_and_the_commit() -> None:
 
 @pytest.mark.timeout(600)
 def test_a_freshly_generated_held_out_sample_scores_as_the_provenance_says(tmp_path: Path, capsys) -> None:
+    from simpleseg_agent.training.synth._common import available_fonts
+
+    fonts = [f.name for f in available_fonts()]
+    assert fonts == INFO["data"]["fonts"], (
+        f"this machine draws screens with {fonts}, the model's held-out screens were drawn with "
+        f"{INFO['data']['fonts']}: install the generator's font packages (see .ci/run)")
     data = tmp_path / "heldout"
     assert main(["data", "synth", "gui", "-n", str(CI_SCREENS), "--seed", str(HELDOUT_DATA["seed"]),
                  "--difficulty", HELDOUT_DATA["difficulty"], "--out", str(data), "--no-progress", "--no-contact-sheet"]) == 0

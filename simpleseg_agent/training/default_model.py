@@ -93,6 +93,13 @@ def subset_metrics(samples: list[dict], n_screens: int = CI_SCREENS) -> dict[str
     }
 
 
+def _font_names() -> list[str]:
+    """The font families the generator found (screens are drawn with them: other fonts, other pixels)."""
+    from .synth._common import available_fonts
+
+    return [f.name for f in available_fonts()]
+
+
 def _git_commit(repo: Path) -> str | None:
     try:
         done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=10)
@@ -134,7 +141,7 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         "answer_style": "compact",
         "architecture": asdict(DEFAULT_MODEL_SETTINGS),
         "data": {"train": TRAIN_DATA, "gspo": GSPO_DATA, "heldout": HELDOUT_DATA,
-                 "generator": "simpleseg data synth gui (PIL engine)"},
+                 "generator": "simpleseg data synth gui (PIL engine)", "fonts": _font_names()},
         "commit": _git_commit(Path(repo)),
         "reproduce": "python tools/train_default_model.py --work runs/default --ship",
         "heldout": {k: {m: v for m, v in r.items() if m != "samples"} for k, r in reports.items()},
