@@ -26,6 +26,7 @@ from typing import Any
 from ..training.synth._common import load_font
 from ..training.synth.gui_layout import Element, ScreenLayout
 from ..training.synth.gui_pil import draw_glyph
+from ._tk_child import serve_pings
 from .tk_layout import CLICKABLE_KINDS, element_label, layout_from_json
 
 _ANCHORS = {"mm": "center", "lm": "w", "rm": "e", "mt": "n", "lt": "nw", "rt": "ne", "mb": "s", "lb": "sw", "rb": "se"}
@@ -321,17 +322,7 @@ def main() -> None:
         _settle(root)
         _emit("READY")
 
-    def on_stdin(fileobj, mask) -> None:
-        line = sys.stdin.readline()
-        if not line:
-            root.destroy()
-            return
-        if line.startswith("ping"):
-            _settle(root)
-            parts = line.split()
-            _emit(f"PONG {parts[1] if len(parts) > 1 else ''}")
-
-    root.tk.createfilehandler(sys.stdin, tk.READABLE, on_stdin)
+    serve_pings(root, _settle, lambda token: _emit(f"PONG {token}"))
     root.after(10, ready)
     root.mainloop()
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 import json
 import sys
 
+from ._tk_child import serve_pings
+
 
 def _emit(**event) -> None:
     sys.stdout.write(json.dumps(event) + "\n")
@@ -95,16 +97,7 @@ def main() -> None:
         _settle(root)
         _emit(event="ready", widgets={n: [w.winfo_rootx(), w.winfo_rooty(), w.winfo_width(), w.winfo_height()] for n, w in widgets.items()})
 
-    def on_stdin(fileobj, mask) -> None:
-        line = sys.stdin.readline()
-        if not line:
-            root.destroy()
-            return
-        if line.startswith("ping"):
-            _settle(root)
-            _emit(event="pong", token=line.split()[1] if len(line.split()) > 1 else "")
-
-    root.tk.createfilehandler(sys.stdin, tk.READABLE, on_stdin)
+    serve_pings(root, _settle, lambda token: _emit(event="pong", token=token))
     root.after(10, ready)
     root.mainloop()
 
