@@ -165,7 +165,7 @@ def _finish(trainer, processor, recipe: _Common, kind: str, started: float, resu
     (final / "simpleseg_model.json").write_text(json.dumps({
         "recipe": recipe.to_dict(),
         "kind": kind,
-        "coord_space": _answer_space(recipe, trainer),
+        "coord_space": _answer_space(recipe),
         "global_step": trainer.state.global_step,
         "resumed_from": str(resumed_from) if resumed_from else None,
         "seconds": round(time.time() - started, 2),
@@ -174,14 +174,19 @@ def _finish(trainer, processor, recipe: _Common, kind: str, started: float, resu
     return final
 
 
-def _answer_space(recipe: _Common, trainer) -> str:
+def _start_space(recipe: _Common) -> str:
+    """The coordinate space the starting checkpoint answers in (what it declares; SimpleSeg's by default)."""
+    from ..backends.registry import resolve_preset
+
+    return resolve_preset(None, recipe.model.model).coord_space.value if recipe.model.model else "norm"
+
+
+def _answer_space(recipe: _Common) -> str:
     """The coordinate space the trained model answers in: what it was trained on, or what the starting
     checkpoint declared (GSPO keeps the SFT model's style)."""
     if isinstance(recipe, SFTRecipe) and Path(recipe.data.train).is_file():
         return "1000" if recipe.data.style == "compact" else "norm"
-    from ..backends.registry import resolve_preset
-
-    return resolve_preset(None, recipe.model.model).coord_space.value
+    return _start_space(recipe)
 
 
 def run_sft(recipe: SFTRecipe) -> Path:
@@ -201,9 +206,7 @@ def build_reward(recipe: GSPORecipe):
     """The recipe's reward callable (see :class:`~simpleseg_agent.training.rewards.SimpleSegReward`)."""
     from .rewards import SimpleSegReward
 
-    from ..backends.registry import resolve_preset
-
-    space = resolve_preset(None, recipe.model.model).coord_space.value if recipe.model.model else "norm"
+    space = _start_space(recipe)
     return SimpleSegReward(w_iou=recipe.w_iou, w_centroid=recipe.w_centroid, w_format=recipe.w_format,
                            coord_space=space if space in ("norm", "1000") else "norm")
 

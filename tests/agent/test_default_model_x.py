@@ -68,5 +68,3 @@ def test_the_default_model_clicks_through_the_agent_on_a_real_window(screen, def
     x, y = record.target.xy_action
     under = clickable_at(screen.layout, (x, y))
     assert fired == ([] if under is None else [under]), (record.raw_answers, (x, y), fired)
-    if under == screen.element_index:
-        assert fired == [screen.element_index]  # the Submit button fired
