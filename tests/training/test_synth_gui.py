@@ -19,7 +19,7 @@ from simpleseg_agent.training.synth.gui_expressions import TYPE_WORDS
 from simpleseg_agent.training.synth.vocab import ICON_WORDS
 
 N_SCREENS = 20
-DIFFICULTIES = ("easy", "medium", "hard")
+DIFFICULTIES = ("starter", "easy", "medium", "hard")
 _CACHE: dict = {}
 
 
@@ -111,6 +111,19 @@ def test_difficulty_knob_changes_density_resolution_and_font():
     assert stats["easy"][0] < stats["medium"][0] < stats["hard"][0]
     assert stats["easy"][1] < 720 and stats["hard"][1] >= 1600
     assert stats["easy"][2] > stats["medium"][2] > stats["hard"][2]
+
+
+def test_starter_puts_a_small_window_anywhere():
+    """Starter screens: fewer elements than easy, and the window (so its close button) moves around
+    the desktop far more than on easy screens, where the window nearly fills the screen."""
+
+    def close_centres(difficulty):
+        return np.array([r.region.xyxy[:2] for r in all_records(difficulty) if r.meta["name"] == "close"])
+
+    starter, easy = close_centres("starter"), close_centres("easy")
+    assert len(starter) == len(easy) == N_SCREENS  # one close button per screen
+    assert (starter.std(axis=0) > 2 * easy.std(axis=0)).all(), (starter.std(axis=0), easy.std(axis=0))
+    assert len(all_records("starter")) < len(all_records("easy"))
 
 
 def test_all_widget_kinds_and_themes_appear():

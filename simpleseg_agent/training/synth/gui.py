@@ -44,12 +44,17 @@ from .gui_expressions import element_candidates
 from .gui_layout import WIDGET_KINDS, Element, ScreenLayout, layout_screen
 from .gui_theme import THEMES
 
-DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
+DIFFICULTIES: tuple[str, ...] = ("starter", "easy", "medium", "hard")
 ENGINES: tuple[str, ...] = ("pil", "chromium")
 _SALT = 0x67_75_69  # "gui": GUI screens draw from their own random streams
 
 #: What each difficulty fills in for the fields left as ``None``.
 GUI_PRESETS: dict[str, dict[str, Any]] = {
+    # A smaller window anywhere on the desktop with a few elements: where things are cannot be
+    # guessed from the layout's habits, so a model must look (a first curriculum stage).
+    "starter": dict(width_range=(576, 704), height_range=(360, 440), elements_range=(2, 5), font_px_range=(18, 22),
+                    columns_range=(1, 1), window_fill_range=(0.45, 0.8), menubar_prob=0.0, toolbar_prob=0.1,
+                    tabs_prob=0.0, sidebar_prob=0.0, footer_prob=0.4),
     "easy": dict(width_range=(576, 704), height_range=(360, 440), elements_range=(5, 10), font_px_range=(20, 26),
                  columns_range=(1, 1), window_fill_range=(0.85, 1.0), menubar_prob=0.0, toolbar_prob=0.15,
                  tabs_prob=0.1, sidebar_prob=0.0, footer_prob=0.5),
@@ -66,7 +71,8 @@ GUI_PRESETS: dict[str, dict[str, Any]] = {
 class GuiSynthConfig:
     """How synthetic GUI screens look. Fields left ``None`` come from the ``difficulty`` preset."""
 
-    difficulty: str = help_field("easy", "preset for the fields left unset: easy (few large elements, ~640x400, "
+    difficulty: str = help_field("easy", "preset for the fields left unset: starter (a small window anywhere on a "
+                                         "~640x400 desktop, 2-5 elements), easy (few large elements, ~640x400, "
                                          "large fonts), medium, hard (dense, ~1920x1080, small fonts)")
     engine: str = help_field("pil", "renderer: pil (built in) or chromium (Debian's headless browser; apt install chromium)")
     width_range: tuple[int, int] | None = help_field(None, "screen width in pixels, (min, max)")
