@@ -153,3 +153,50 @@ def resolve_image(record: Record, records_file: str | Path) -> Path:
     """The record's image path resolved against the records file's folder."""
     p = Path(record.image_path)
     return p if p.is_absolute() else Path(records_file).resolve().parent / p
+
+
+def merge_records(sources: Iterable[tuple[str | Path, int | None, str]], out: str | Path) -> dict[str, int]:
+    """Write one ``records.jsonl`` from several: image paths made absolute, record ids prefixed.
+
+    Args:
+        sources: ``(records_file, max_images, prefix)`` per source; ``max_images`` keeps the records of
+            the file's first N images (``None``: all; an image's records are consecutive, as the generators
+            write them); ``prefix`` goes before each record id
+            (``"starter/000000-000"``) so ids stay unique across sources.
+        out: the merged file (its folder is created).
+
+    Returns:
+        Records written per prefix.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> from simpleseg_agent.geometry import Region
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> square = Region.from_polygons([[[0.1, 0.1], [0.3, 0.1], [0.3, 0.3], [0.1, 0.3]]])
+        >>> rows = [Record(f"img/{i}.png", (64, 48), ["the box"], square, record_id=f"{i}") for i in (0, 0, 1)]
+        >>> _ = (d / "a.jsonl").write_text("".join(json.dumps(r.to_json()) + "\\n" for r in rows))
+        >>> merge_records([(d / "a.jsonl", 1, "a"), (d / "a.jsonl", None, "b")], d / "m" / "records.jsonl")
+        {'a': 2, 'b': 3}
+        >>> [r.record_id for r in read_records(d / "m" / "records.jsonl")][:3]
+        ['a/0', 'a/0', 'b/0']
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    tmp = out.with_name(out.name + ".part")
+    with tmp.open("w", encoding="utf-8") as f:
+        for records_file, max_images, prefix in sources:
+            images: set[str] = set()
+            n = 0
+            for record in read_records(records_file):
+                if max_images is not None and record.image_path not in images and len(images) >= max_images:
+                    break
+                images.add(record.image_path)
+                data = record.to_json()
+                data["image_path"] = str(resolve_image(record, records_file))
+                data["record_id"] = f"{prefix}/{record.record_id}"
+                f.write(json.dumps(data) + "\n")
+                n += 1
+            counts[prefix] = counts.get(prefix, 0) + n
+    tmp.replace(out)  # readers never see a half-written file
+    return counts
