@@ -12,6 +12,8 @@ point2mask    the click target (or a point        polygons
               inside, ``point_query="inside"``)
 box2mask      the object's box                    polygons
 point2box     the click target                    a box
+point2text    the click target                    the element's text, ``"Save"``
+              (SFT only; GUI records of the kinds in :data:`READABLE_LABELS` with ``meta["text"]``)
 ============  ==================================  ==============================
 
 Coordinates are normalized by the image width/height; polygons are the record's outer rings in
@@ -63,7 +65,7 @@ from ..prompts import Query, build_prompt, training_answer
 from .converters._common import DataError, read_image_info
 from .records import ReasonLog, Record
 
-TaskKind = Literal["text2mask", "text2box", "text2point", "point2mask", "box2mask", "point2box"]
+TaskKind = Literal["text2mask", "text2box", "text2point", "point2mask", "box2mask", "point2box", "point2text"]
 
 #: ``kind -> (query kind, answer kind)``.
 TASK_SPEC: dict[str, tuple[str, str]] = {
@@ -73,8 +75,20 @@ TASK_SPEC: dict[str, tuple[str, str]] = {
     "point2mask": ("point", "mask"),
     "box2mask": ("box", "mask"),
     "point2box": ("point", "box"),
+    "point2text": ("point", "text"),
 }
 TASK_KINDS: tuple[str, ...] = tuple(TASK_SPEC)
+
+#: Element kinds whose ``meta["text"]`` is drawn inside the element itself (a checkbox's or a field's
+#: text is its label beside it), so reading at the element's click target gives that text.
+READABLE_LABELS = frozenset({"button", "text", "link", "tab", "menu_item", "nav_item"})
+
+#: Prompts of the reading task (``point2text``): the answer is the text shown at the point.
+READ_TEMPLATES: tuple[str, ...] = (
+    "What does the element at point {q} say?",
+    "Read the text of the element at point {q}.",
+    "Which text is shown at point {q}?",
+)
 
 _MIN_AREA_PX = 1.0
 _COORD_SLACK = 1e-6  # rounding noise tolerated outside [0, 1]
@@ -103,6 +117,7 @@ class TaskMix:
     point2mask: float = field(default=0.1, metadata=_help("point inside the object -> polygons"))
     box2mask: float = field(default=0.1, metadata=_help("box around the object -> polygons"))
     point2box: float = field(default=0.05, metadata=_help("point inside the object -> box"))
+    point2text: float = field(default=0.0, metadata=_help("click target -> the element's text (reading; SFT only)"))
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -372,6 +387,8 @@ def _sample_text(record: Record, t: _Target, kind: str, rng: random.Random, opts
         query = Query.point(_inside_point(t, rng) if opts.point_query == "inside" else t.point)
     else:
         query = Query.box(t.xyxy)
+    if answer_kind == "text":
+        return rng.choice(READ_TEMPLATES).format(q=query.rendered), json.dumps(_readable_text(record), ensure_ascii=False)
     prompt = build_prompt(query, answer_kind, rng=rng)
     if answer_kind == "mask":
         polygons = _simplified(t.polygons, record.image_wh, opts.simplify_eps_frac) if opts.simplify_eps_frac else t.polygons
@@ -383,6 +400,14 @@ def _sample_text(record: Record, t: _Target, kind: str, rng: random.Random, opts
     else:
         coords = format_point(t.point, style=opts.style)
     return prompt, training_answer(coords, rng)
+
+
+def _readable_text(record: Record) -> str | None:
+    """The text drawn inside the element, when the record has one (see :data:`READABLE_LABELS`)."""
+    text = record.meta.get("text") if isinstance(record.meta, dict) else None
+    if record.label in READABLE_LABELS and isinstance(text, str) and text.strip():
+        return text.strip()
+    return None
 
 
 def _simplified(polygons: list[np.ndarray], image_wh, eps_frac: float) -> list[np.ndarray]:
@@ -479,6 +504,9 @@ def iter_task_rows(
     if format not in ("sft", "grpo"):
         raise DataError(f"format must be 'sft' or 'grpo', got {format!r}")
     mix = TaskMix.parse(mix) if isinstance(mix, str) else (mix or TaskMix())
+    if format == "grpo" and mix.point2text > 0:
+        raise DataError("point2text (reading) is an SFT task: its answers are text, not coordinates the GSPO "
+                        "reward can score; give it weight 0 in GRPO mixes")
     opts = options or BuildOptions()
     stats = stats if stats is not None else BuildStats(format)
     stats.reset()
@@ -514,11 +542,18 @@ def iter_task_rows(
         if isinstance(target, str):
             stats.skip(target, f"{what}: {record.region!r}")
             continue
-        allowed = visual if record.meta.get("ambiguous") else positive
+        ambiguous = bool(record.meta.get("ambiguous"))
+        allowed = visual if ambiguous else positive
+        if "point2text" in allowed and _readable_text(record) is None:
+            allowed = [k for k in allowed if k != "point2text"]
+            if not allowed:  # the mix asks for reading only
+                stats.skip("nothing_to_read", f"{what}: no text drawn inside a {record.label or 'unlabelled'} "
+                                               "element and the mix has point2text only")
+                continue
         if not allowed:
             stats.skip("ambiguous_text_only", f"{what}: its expression names several objects and the mix has text queries only")
             continue
-        if allowed is visual and len(visual) < len(positive):
+        if ambiguous and len(visual) < len(positive):
             stats.note("ambiguous_visual_only", f"{what}: point and box queries only")
         rows = []
         try:
