@@ -56,12 +56,43 @@ def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, c
     heldout = tmp_path / "records.jsonl"
     heldout.write_text("\n".join(json.dumps({"record_id": r, "meta": {"how": [k, "position"]}})
                                  for r, k in (("a", "type"), ("b", "text"), ("c", "text"))))
+    (work / "locate" / "final").mkdir(parents=True)
+    (work / "locate" / "final" / "simpleseg_model.json").write_text(
+        json.dumps({"log_history": [{"step": s, "loss": 1.0 / s} for s in (25, 50)]}))
+    for name, step, giou in (("easy", 0, 0.05), ("easy", 250, 0.1), ("starter", 0, 0.01), ("starter", 250, 0.2)):
+        (work / "reports" / "locate-ckpt" / name / str(step)).mkdir(parents=True)
+        (work / "reports" / "locate-ckpt" / name / str(step) / "heldout.json").write_text(
+            json.dumps({**metrics, "n": 120, "giou": giou}))
+    (work / "reports" / "locate").mkdir(parents=True)
+    (work / "reports" / "locate" / "heldout.json").write_text(json.dumps({**metrics, "n": 1429, "giou": 0.7}))
     out = tmp_path / "out"
     assert _script("report_default_model").main(["--work", str(work), "--out", str(out), "--heldout", str(heldout)]) == 0
     printed = capsys.readouterr().out
     assert "loss 0.300 -> 0.100" in printed and "| 30 | 80 | 0.500 | 60.0 % | 1.0 % |" in printed
     assert "| SFT | 1429 | 0.500 | 0.400 | 30.0 % | 60.0 % | 1.0 % | 40.0 | - |" in printed
     assert "| text | 2 | 0.200 | 0.0 % |" in printed and "| type | 1 | 0.900 | 100.0 % |" in printed
-    for png in ("sft_loss.png", "sft_token_accuracy.png", "heldout_iou.png"):
+    assert "locate: 2 logged steps, loss 0.040 -> 0.020" in printed
+    assert "| 250 | starter | 120 | 0.200 | 60.0 % | 1.0 % | 40.0 |" in printed
+    assert "| LOCATE | 1429 | 0.700 |" in printed
+    for png in ("sft_loss.png", "sft_token_accuracy.png", "heldout_iou.png", "locate_loss.png", "locate_heldout.png"):
         assert Image.open(out / png).size == (720, 420)
     assert not (out / "gspo_reward.png").exists()  # no GSPO run: no chart
+
+
+@pytest.mark.timeout(300)
+def test_the_position_probe_scores_every_layer_on_screens_it_did_not_fit(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from simpleseg_agent.testing.tiny_model import build_tiny_model
+    from simpleseg_agent.training.synth import GuiScreenGenerator, GuiSynthConfig
+
+    model = build_tiny_model(tmp_path / "tiny")
+    GuiScreenGenerator(GuiSynthConfig(difficulty="starter")).generate(4, tmp_path / "gui", seed=0)
+    probe = _script("probe_positions")
+    rows = probe.probe(model, tmp_path / "gui" / "records.jsonl", screens=4)
+    layers = json.loads((model / "config.json").read_text())["text_config"]["num_hidden_layers"]
+    assert [r["layer"] for r in rows] == list(range(layers + 1))
+    for r in rows:  # scored on the held-out screen: finite, and an error no larger than the image
+        assert all(isinstance(r[k], float) and r[k] == r[k] for k in r if k != "layer")
+        assert 0.0 <= r["mae_col"] <= 1.0 and 0.0 <= r["mae_row"] <= 1.0 and r["r2_col"] <= 1.0
+    with pytest.raises(SystemExit, match="both to fit and to test"):
+        probe.probe(model, tmp_path / "gui" / "records.jsonl", screens=1)

@@ -2,11 +2,13 @@
 
     python tools/report_default_model.py --work runs/default --out docs/default-model
 
-Reads ``<work>/sft`` and ``<work>/gspo`` (``simpleseg_model.json`` of ``final``, or the last checkpoint's
-``trainer_state.json`` while a run is going), ``<work>/reports/{sft,gspo}/heldout.json`` (``simpleseg eval``),
-``<work>/reports/ckpt/<step>/heldout.json`` (held-out subsets evaluated at checkpoints) and
-``<work>/reports/ablations/*.json``; writes ``sft_curves.png``, ``gspo_reward.png``, ``heldout_iou.png``
-into ``--out`` and prints the Markdown tables of ``docs/default-model.md``.
+Reads ``<work>/{sft,locate,gspo}`` (``simpleseg_model.json`` of ``final``, or the last checkpoint's
+``trainer_state.json`` while a run is going), ``<work>/reports/{sft,locate,gspo}/heldout.json`` (``simpleseg eval``),
+``<work>/reports/ckpt/<step>/heldout.json`` (held-out subsets evaluated at SFT checkpoints),
+``<work>/reports/locate-ckpt/{easy,starter}/<step>/heldout.json`` (the same for the second stage, on easy
+and on starter screens) and ``<work>/reports/ablations/*.json``; writes ``sft_loss.png``,
+``sft_token_accuracy.png``, ``locate_loss.png``, ``gspo_reward.png``, ``heldout_iou.png``,
+``locate_heldout.png`` into ``--out`` and prints the Markdown tables of ``docs/default-model.md``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 from pathlib import Path
 
 from simpleseg_agent.training.charts import line_chart, log_series
+from simpleseg_agent.training.default_model import STAGES
 
 
 def _history(run: Path) -> list[dict]:
@@ -53,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
                    x_label="optimizer step", y_range=(0, 1))
         print(f"SFT: {len(loss[0])} logged steps, loss {loss[1][0]:.3f} -> {loss[1][-1]:.3f}, "
               f"token accuracy {acc[1][0]:.3f} -> {acc[1][-1]:.3f}")
+    locate = _history(work / "locate")
+    if locate:
+        loss = log_series(locate, "loss")
+        line_chart({"train loss": loss}, out / "locate_loss.png", title="Second SFT stage (starter + easy): training loss",
+                   x_label="optimizer step (8 screens, up to 8 questions each)")
+        print(f"locate: {len(loss[0])} logged steps, loss {loss[1][0]:.3f} -> {loss[1][-1]:.3f}")
     gspo = _history(work / "gspo")
     if gspo:
         series = {k: log_series(gspo, k) for k in ("reward", "rewards/simpleseg_reward/mean") if log_series(gspo, k)[0]}
@@ -72,9 +81,27 @@ def main(argv: list[str] | None = None) -> int:
         print("\n| step | queries | mean IoU | click acc. | format errors |\n|---|---|---|---|---|")
         for s, r in ckpts:
             print(f"| {s} | {r['n']} | {r['giou']:.3f} | {100 * r['click_acc']:.1f} % | {100 * r['format_error_rate']:.1f} % |")
+    sets = {}
+    for name in ("easy", "starter"):
+        found = sorted((int(p.parent.name), json.loads(p.read_text()))
+                       for p in (work / "reports" / "locate-ckpt" / name).glob("*/heldout.json"))
+        if found:
+            sets[name] = found
+    if sets:
+        series = {}
+        for name, found in sets.items():
+            series[f"{name}: mean IoU"] = ([s for s, _ in found], [r["giou"] for _, r in found])
+            series[f"{name}: click accuracy"] = ([s for s, _ in found], [r["click_acc"] for _, r in found])
+        line_chart(series, out / "locate_heldout.png", title="Second SFT stage: checkpoints on held-out subsets",
+                   x_label="optimizer step (0: the first stage's model)", y_range=(0, 1))
+        print("\n| step | set | queries | mean IoU | click acc. | format errors | answer tokens |\n|---|---|---|---|---|---|---|")
+        for name, found in sets.items():
+            for s, r in found:
+                print(f"| {s} | {name} | {r['n']} | {r['giou']:.3f} | {100 * r['click_acc']:.1f} % | "
+                      f"{100 * r['format_error_rate']:.1f} % | {r['mean_answer_tokens']:.1f} |")
     print("\n| model | queries | mean IoU (gIoU) | cIoU | REC@0.5 | click acc. | format errors | answer tokens | s / query |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for name in ("sft", "gspo"):
+    for name in STAGES:
         f = work / "reports" / name / "heldout.json"
         if f.is_file():
             print(_row(name.upper(), json.loads(f.read_text())))
@@ -84,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             rec = json.loads(line)
             kinds = rec.get("meta", {}).get("how") or []
             how[rec.get("record_id")] = kinds[0] if kinds else "?"
-        for name in ("sft", "gspo"):
+        for name in STAGES:
             f = work / "reports" / name / "heldout.json"
             if not f.is_file():
                 continue
