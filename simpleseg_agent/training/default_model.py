@@ -6,10 +6,13 @@ trained from random weights with this project's own recipes on generated GUI scr
 
 1. ``init``  — :data:`DEFAULT_MODEL_SETTINGS` written by :func:`~simpleseg_agent.testing.tiny_model.build_tiny_model`
    (stock processor and chat template, a byte-level BPE tokenizer, random weights from the seed);
-2. ``data``  — ``simpleseg data synth gui`` with :data:`TRAIN_DATA` and :data:`HELDOUT_DATA`;
+2. ``data``  — ``simpleseg data synth gui`` with :data:`TRAIN_DATA`, :data:`STARTER_DATA`, :data:`GSPO_DATA` and
+   :data:`HELDOUT_DATA`; the second stage's records merge starter and easy screens (:data:`LOCATE_MIX`);
 3. ``sft``   — ``training/default-gui-sft.yaml`` (multi-turn rows: one image, several questions);
-4. ``gspo``  — ``training/default-gui-gspo.yaml`` from the SFT result;
-5. ``eval``  — ``simpleseg eval`` on the held-out screens.
+4. ``locate`` — ``training/default-gui-locate.yaml``: a second SFT stage from the first one's model on
+   starter screens (a small window anywhere, so positions cannot be guessed) mixed with easy ones;
+5. ``gspo``  — ``training/default-gui-gspo.yaml`` from the second stage's model;
+6. ``eval``  — ``simpleseg eval`` on the held-out screens.
 
 ``python tools/train_default_model.py --work runs/default`` runs the steps in order and resumes
 where it stopped. The architecture choices, for the record: ``rope_theta`` 30 instead of 1e6,
@@ -34,7 +37,8 @@ from typing import Any
 
 from ..testing.tiny_model import TinyModelSettings
 
-__all__ = ["CI_SCREENS", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "HELDOUT_DATA", "TRAIN_DATA", "provenance", "subset_metrics"]
+__all__ = ["CI_SCREENS", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "HELDOUT_DATA", "LOCATE_MIX", "STAGES", "STARTER_DATA",
+           "TRAIN_DATA", "provenance", "subset_metrics"]
 
 #: The architecture and random initialization of the default model.
 DEFAULT_MODEL_SETTINGS = TinyModelSettings(
@@ -56,11 +60,19 @@ DEFAULT_MODEL_SETTINGS = TinyModelSettings(
 
 #: ``simpleseg data synth gui`` arguments of the training screens.
 TRAIN_DATA = {"n": 20000, "seed": 1, "difficulty": "easy"}
+#: ... of the starter screens of the second SFT stage...
+STARTER_DATA = {"n": 8000, "seed": 11, "difficulty": "starter"}
+#: ... whose records file merges all starter screens with the first 6,000 training screens:
+#: ``(data folder, screens, record id prefix)``.
+LOCATE_MIX = (("starter", None, "starter"), ("train", 6000, "easy"))
 #: ... of the GSPO prompts (screens of their own)...
 GSPO_DATA = {"n": 400, "seed": 3, "difficulty": "easy"}
 #: ... and of the held-out screens (a seed the training data never uses).
 HELDOUT_DATA = {"n": 200, "seed": 2026, "difficulty": "easy"}
 
+
+#: The training stages in order; each starts from the previous one's ``final`` model.
+STAGES = ("sft", "locate", "gspo")
 
 #: The first screens of the held-out set that CI regenerates and evaluates (their metrics ship in the provenance).
 CI_SCREENS = 12
@@ -112,35 +124,43 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
     """What ``simpleseg_model.json`` says about the shipped weights: how they were made and how they score.
 
     Args:
-        stage: which run is shipped (``"sft"`` or ``"gspo"``).
-        run_dir: that run's ``final`` folder (its ``simpleseg_model.json`` holds the recipe and the log).
+        stage: which run is shipped (one of :data:`STAGES`).
+        run_dir: that run's ``final`` folder (``<work>/<stage>/final``; its ``simpleseg_model.json`` holds the
+            recipe and the log). The earlier stages' runs are read from their folders next to it.
         reports: held-out evaluation reports by stage (``simpleseg eval`` JSON).
         repo: the repository, for the commit.
 
     Example:
         >>> import tempfile, json, pathlib
-        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> d = pathlib.Path(tempfile.mkdtemp()) / "sft" / "final"
+        >>> d.mkdir(parents=True)
         >>> _ = (d / "simpleseg_model.json").write_text(json.dumps({"recipe": {"name": "x"}, "global_step": 5}))
         >>> info = provenance(stage="sft", run_dir=d, reports={"sft": {"ciou": 0.5, "samples": []}}, repo=d)
         >>> info["coord_space"], info["stage"], info["heldout"]["sft"]["ciou"], "samples" in info["heldout"]["sft"]
         ('1000', 'sft', 0.5, False)
+        >>> list(info["runs"])
+        ['sft']
     """
+    if stage not in STAGES:
+        raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
     run_dir = Path(run_dir)
+    work = run_dir.parent.parent
     runs: dict[str, Any] = {}
-    stages = {"sft": run_dir} if stage == "sft" else {"sft": run_dir.parent.parent / "sft" / "final", stage: run_dir}
-    for name, folder in stages.items():
-        f = folder / "simpleseg_model.json"
+    for name in STAGES[: STAGES.index(stage) + 1]:
+        f = (run_dir if name == stage else work / name / "final") / "simpleseg_model.json"
         if f.is_file():
             info = json.loads(f.read_text())
             runs[name] = {k: info.get(k) for k in ("recipe", "global_step", "seconds", "resumed_from", "log_history")}
     return {
         "name": "simpleseg-gui-small",
-        "description": "Qwen2.5-VL architecture, trained from random weights on generated easy GUI screens",
+        "description": "Qwen2.5-VL architecture, trained from random weights on generated GUI screens (easy, then starter + easy)",
         "stage": stage,
         "coord_space": "1000",
         "answer_style": "compact",
         "architecture": asdict(DEFAULT_MODEL_SETTINGS),
-        "data": {"train": TRAIN_DATA, "gspo": GSPO_DATA, "heldout": HELDOUT_DATA,
+        "data": {"train": TRAIN_DATA, "starter": STARTER_DATA,
+                 "locate_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in LOCATE_MIX],
+                 "gspo": GSPO_DATA, "heldout": HELDOUT_DATA,
                  "generator": "simpleseg data synth gui (PIL engine)", "fonts": _font_names()},
         "commit": _git_commit(Path(repo)),
         "reproduce": "python tools/train_default_model.py --work runs/default --ship",
