@@ -7,15 +7,18 @@
 Steps (each is skipped when its output exists; SFT and GSPO resume from their last checkpoint):
 
 1. ``init``  — the random 4.9 M-parameter Qwen2.5-VL of :data:`~simpleseg_agent.training.default_model.DEFAULT_MODEL_SETTINGS`;
-2. ``data``  — ``simpleseg data synth gui`` for the training screens, the GSPO screens and the held-out screens;
+2. ``data``  — ``simpleseg data synth gui`` for the training screens (easy, starter), the GSPO screens and the
+   held-out screens, and ``data/locate/records.jsonl`` merging starter and easy screens for the second stage;
 3. ``sft``   — ``simpleseg train sft --recipe default-gui-sft``;
-4. ``gspo``  — ``simpleseg train gspo --recipe default-gui-gspo`` from the SFT model;
-5. ``eval``  — ``simpleseg eval`` of the SFT and the GSPO model on the held-out screens;
-6. ``ship``  (with ``--ship``) — the better of the two by held-out mean IoU (gIoU), with ``simpleseg_model.json``
+4. ``locate`` — ``simpleseg train sft --recipe default-gui-locate`` from the SFT model;
+5. ``gspo``  — ``simpleseg train gspo --recipe default-gui-gspo`` from the locate model;
+6. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens;
+7. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU), with ``simpleseg_model.json``
    provenance (recipes, commit, data seeds, metrics), into ``simpleseg_agent/models/simpleseg-gui-small``.
 
 Every step is a ``simpleseg`` command (printed before it runs), so the log is a recipe a user can
-replay by hand. On the project's 2-core CPU: data ~2 min, SFT ~100 min, GSPO ~25 min, eval ~10 min.
+replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~45 min, GSPO ~10 min,
+eval ~5 min per model.
 """
 
 from __future__ import annotations
@@ -33,12 +36,16 @@ from simpleseg_agent.training.default_model import (
     DEFAULT_MODEL_SETTINGS,
     GSPO_DATA,
     HELDOUT_DATA,
+    LOCATE_MIX,
+    STAGES,
+    STARTER_DATA,
     TRAIN_DATA,
     provenance,
 )
+from simpleseg_agent.training.records import merge_records
 
 REPO = Path(__file__).resolve().parent.parent
-STEPS = ("init", "data", "sft", "gspo", "eval")
+STEPS = ("init", "data", "sft", "locate", "gspo", "eval")
 
 
 def _run(argv: list[str], log: Path) -> None:
@@ -76,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     log = work / "pipeline.log"
-    data, init, sft, gspo = work / "data", work / "init", work / "sft", work / "gspo"
+    data, init, sft, locate, gspo = work / "data", work / "init", work / "sft", work / "locate", work / "gspo"
 
     if "init" in steps:
         if (init / "model.safetensors").is_file():
@@ -88,16 +95,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"init: wrote {init}")
     if "data" in steps:
         _synth(TRAIN_DATA, data / "train", log)
+        _synth(STARTER_DATA, data / "starter", log)
         _synth(GSPO_DATA, data / "gspo", log)
         _synth(HELDOUT_DATA, data / "heldout", log)
+        if not (data / "locate" / "records.jsonl").is_file():
+            counts = merge_records([(data / d / "records.jsonl", n, p) for d, n, p in LOCATE_MIX],
+                                   data / "locate" / "records.jsonl")
+            print(f"data: {data / 'locate' / 'records.jsonl'} merges {counts} records")
     if "sft" in steps and not (sft / "final" / "model.safetensors").is_file():
         _run(["train", "sft", "--recipe", "default-gui-sft", "--model.model", str(init),
               "--data.train", str(data / "train" / "records.jsonl"), "--output-dir", str(sft)], log)
+    if "locate" in steps and not (locate / "final" / "model.safetensors").is_file():
+        _run(["train", "sft", "--recipe", "default-gui-locate", "--model.model", str(sft / "final"),
+              "--data.train", str(data / "locate" / "records.jsonl"), "--output-dir", str(locate)], log)
     if "gspo" in steps and not (gspo / "final" / "model.safetensors").is_file():
-        _run(["train", "gspo", "--recipe", "default-gui-gspo", "--model.model", str(sft / "final"),
+        _run(["train", "gspo", "--recipe", "default-gui-gspo", "--model.model", str(locate / "final"),
               "--data.train", str(data / "gspo" / "records.jsonl"), "--output-dir", str(gspo)], log)
     if "eval" in steps:
-        for name, model in (("sft", sft / "final"), ("gspo", gspo / "final")):
+        for name in STAGES:
+            model = work / name / "final"
             if not model.is_dir() or (work / "reports" / name / "heldout.json").is_file():
                 continue
             extra = ["--max-samples", str(args.eval_max_samples)] if args.eval_max_samples else []
@@ -105,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                   "--out", str(work / "reports" / name), "--split", "heldout", *extra], log)
     if args.ship:
         reports = {n: json.loads((work / "reports" / n / "heldout.json").read_text())
-                   for n in ("sft", "gspo") if (work / "reports" / n / "heldout.json").is_file()}
+                   for n in STAGES if (work / "reports" / n / "heldout.json").is_file()}
         if not reports:
             raise SystemExit("nothing to ship: run the eval step first")
         best = max(reports, key=lambda n: reports[n]["giou"])  # mean IoU over queries
