@@ -23,6 +23,9 @@ from simpleseg_agent.training.default_model import (
     DEFAULT_MODEL_SETTINGS,
     GSPO_DATA,
     HELDOUT_DATA,
+    LOCATE_MIX,
+    STAGES,
+    STARTER_DATA,
     TRAIN_DATA,
 )
 
@@ -68,11 +71,13 @@ def _recipe_fields(yaml_name: str) -> dict:
 def test_provenance_names_the_recipes_the_data_and_the_commit() -> None:
     assert INFO["coord_space"] == "1000" and INFO["name"] == DEFAULT_MODEL
     assert INFO["data"]["train"] == TRAIN_DATA and INFO["data"]["gspo"] == GSPO_DATA and INFO["data"]["heldout"] == HELDOUT_DATA
+    assert INFO["data"]["starter"] == STARTER_DATA
+    assert [(m["data"], m["screens"], m["prefix"]) for m in INFO["data"]["locate_mix"]] == list(LOCATE_MIX)
     assert INFO["architecture"] == json.loads(json.dumps(DEFAULT_MODEL_SETTINGS.__dict__))
-    for stage, yaml_name in (("sft", "default-gui-sft.yaml"), ("gspo", "default-gui-gspo.yaml")):
-        if stage not in INFO["runs"]:
-            assert stage == "gspo" and INFO["stage"] == "sft"
-            continue
+    # every stage up to the shipped one ran, each with its recipe as committed
+    assert list(INFO["runs"]) == list(STAGES[: STAGES.index(INFO["stage"]) + 1])
+    for stage in INFO["runs"]:
+        yaml_name = f"default-gui-{stage}.yaml"
         recipe = INFO["runs"][stage]["recipe"]
         for key, want in _recipe_fields(yaml_name).items():
             head, _, rest = key.partition(".")
