@@ -8,10 +8,11 @@ Steps (each is skipped when its output exists; SFT and GSPO resume from their la
 
 1. ``init``  — the random 4.9 M-parameter Qwen2.5-VL of :data:`~simpleseg_agent.training.default_model.DEFAULT_MODEL_SETTINGS`;
 2. ``data``  — ``simpleseg data synth gui`` for the training screens (easy, starter), the GSPO screens and the
-   held-out screens, and ``data/locate/records.jsonl`` merging starter and easy screens for the second stage;
+   held-out screens, and ``data/locate/records.jsonl`` / ``data/gspo-mix/records.jsonl`` merging starter and
+   easy screens for the second stage and for GSPO;
 3. ``sft``   — ``simpleseg train sft --recipe default-gui-sft``;
 4. ``locate`` — ``simpleseg train sft --recipe default-gui-locate`` from the SFT model;
-5. ``gspo``  — ``simpleseg train gspo --recipe default-gui-gspo`` from the locate model;
+5. ``gspo``  — ``simpleseg train gspo --recipe default-gui-gspo`` from the locate model (easy + starter screens);
 6. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens;
 7. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU), with ``simpleseg_model.json``
    provenance (recipes, commit, data seeds, metrics), into ``simpleseg_agent/models/simpleseg-gui-small``.
@@ -35,6 +36,8 @@ from pathlib import Path
 from simpleseg_agent.training.default_model import (
     DEFAULT_MODEL_SETTINGS,
     GSPO_DATA,
+    GSPO_MIX,
+    GSPO_STARTER_DATA,
     HELDOUT_DATA,
     LOCATE_MIX,
     STAGES,
@@ -97,11 +100,13 @@ def main(argv: list[str] | None = None) -> int:
         _synth(TRAIN_DATA, data / "train", log)
         _synth(STARTER_DATA, data / "starter", log)
         _synth(GSPO_DATA, data / "gspo", log)
+        _synth(GSPO_STARTER_DATA, data / "gspo-starter", log)
         _synth(HELDOUT_DATA, data / "heldout", log)
-        if not (data / "locate" / "records.jsonl").is_file():
-            counts = merge_records([(data / d / "records.jsonl", n, p) for d, n, p in LOCATE_MIX],
-                                   data / "locate" / "records.jsonl")
-            print(f"data: {data / 'locate' / 'records.jsonl'} merges {counts} records")
+        for name, mix in (("locate", LOCATE_MIX), ("gspo-mix", GSPO_MIX)):
+            if not (data / name / "records.jsonl").is_file():
+                counts = merge_records([(data / d / "records.jsonl", n, p) for d, n, p in mix],
+                                       data / name / "records.jsonl")
+                print(f"data: {data / name / 'records.jsonl'} merges {counts} records")
     if "sft" in steps and not (sft / "final" / "model.safetensors").is_file():
         _run(["train", "sft", "--recipe", "default-gui-sft", "--model.model", str(init),
               "--data.train", str(data / "train" / "records.jsonl"), "--output-dir", str(sft)], log)
@@ -110,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
               "--data.train", str(data / "locate" / "records.jsonl"), "--output-dir", str(locate)], log)
     if "gspo" in steps and not (gspo / "final" / "model.safetensors").is_file():
         _run(["train", "gspo", "--recipe", "default-gui-gspo", "--model.model", str(locate / "final"),
-              "--data.train", str(data / "gspo" / "records.jsonl"), "--output-dir", str(gspo)], log)
+              "--data.train", str(data / "gspo-mix" / "records.jsonl"), "--output-dir", str(gspo)], log)
     if "eval" in steps:
         for name in STAGES:
             model = work / name / "final"

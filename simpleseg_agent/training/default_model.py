@@ -6,12 +6,13 @@ trained from random weights with this project's own recipes on generated GUI scr
 
 1. ``init``  — :data:`DEFAULT_MODEL_SETTINGS` written by :func:`~simpleseg_agent.testing.tiny_model.build_tiny_model`
    (stock processor and chat template, a byte-level BPE tokenizer, random weights from the seed);
-2. ``data``  — ``simpleseg data synth gui`` with :data:`TRAIN_DATA`, :data:`STARTER_DATA`, :data:`GSPO_DATA` and
-   :data:`HELDOUT_DATA`; the second stage's records merge starter and easy screens (:data:`LOCATE_MIX`);
+2. ``data``  — ``simpleseg data synth gui`` with :data:`TRAIN_DATA`, :data:`STARTER_DATA`, :data:`GSPO_DATA`,
+   :data:`GSPO_STARTER_DATA` and :data:`HELDOUT_DATA`; the second stage's records merge starter and easy
+   screens (:data:`LOCATE_MIX`), so do GSPO's (:data:`GSPO_MIX`);
 3. ``sft``   — ``training/default-gui-sft.yaml`` (multi-turn rows: one image, several questions);
 4. ``locate`` — ``training/default-gui-locate.yaml``: a second SFT stage from the first one's model on
    starter screens (a small window anywhere, so positions cannot be guessed) mixed with easy ones;
-5. ``gspo``  — ``training/default-gui-gspo.yaml`` from the second stage's model;
+5. ``gspo``  — ``training/default-gui-gspo.yaml`` from the second stage's model, on easy and starter screens;
 6. ``eval``  — ``simpleseg eval`` on the held-out screens.
 
 ``python tools/train_default_model.py --work runs/default`` runs the steps in order and resumes
@@ -37,8 +38,8 @@ from typing import Any
 
 from ..testing.tiny_model import TinyModelSettings
 
-__all__ = ["CI_SCREENS", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "HELDOUT_DATA", "LOCATE_MIX", "STAGES", "STARTER_DATA",
-           "TRAIN_DATA", "provenance", "subset_metrics"]
+__all__ = ["CI_SCREENS", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STARTER_DATA", "HELDOUT_DATA",
+           "LOCATE_MIX", "STAGES", "STARTER_DATA", "TRAIN_DATA", "provenance", "subset_metrics"]
 
 #: The architecture and random initialization of the default model.
 DEFAULT_MODEL_SETTINGS = TinyModelSettings(
@@ -65,8 +66,10 @@ STARTER_DATA = {"n": 8000, "seed": 11, "difficulty": "starter"}
 #: ... whose records file merges all starter screens with the first 6,000 training screens:
 #: ``(data folder, screens, record id prefix)``.
 LOCATE_MIX = (("starter", None, "starter"), ("train", 6000, "easy"))
-#: ... of the GSPO prompts (screens of their own)...
+#: ... of the GSPO prompts (screens of their own, easy and starter, merged as :data:`GSPO_MIX`)...
 GSPO_DATA = {"n": 400, "seed": 3, "difficulty": "easy"}
+GSPO_STARTER_DATA = {"n": 400, "seed": 13, "difficulty": "starter"}
+GSPO_MIX = (("gspo", None, "easy"), ("gspo-starter", None, "starter"))
 #: ... and of the held-out screens (a seed the training data never uses).
 HELDOUT_DATA = {"n": 200, "seed": 2026, "difficulty": "easy"}
 
@@ -160,7 +163,9 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         "architecture": asdict(DEFAULT_MODEL_SETTINGS),
         "data": {"train": TRAIN_DATA, "starter": STARTER_DATA,
                  "locate_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in LOCATE_MIX],
-                 "gspo": GSPO_DATA, "heldout": HELDOUT_DATA,
+                 "gspo": GSPO_DATA, "gspo_starter": GSPO_STARTER_DATA,
+                 "gspo_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in GSPO_MIX],
+                 "heldout": HELDOUT_DATA,
                  "generator": "simpleseg data synth gui (PIL engine)", "fonts": _font_names()},
         "commit": _git_commit(Path(repo)),
         "reproduce": "python tools/train_default_model.py --work runs/default --ship",
