@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from simpleseg_agent.backends.presets import default_model_dir
 from simpleseg_agent.training.default_model import DEFAULT_MODEL_SETTINGS
+
+DEFAULT_MODEL_DIR = default_model_dir()
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -96,3 +99,11 @@ def test_the_position_probe_scores_every_layer_on_screens_it_did_not_fit(tmp_pat
         assert 0.0 <= r["mae_col"] <= 1.0 and 0.0 <= r["mae_row"] <= 1.0 and r["r2_col"] <= 1.0
     with pytest.raises(SystemExit, match="both to fit and to test"):
         probe.probe(model, tmp_path / "gui" / "records.jsonl", screens=1)
+    # answers of the shipped model on those screens: correlations are numbers in [-1, 1]
+    track = probe.answer_tracking(DEFAULT_MODEL_DIR, tmp_path / "gui" / "records.jsonl", queries=6)
+    assert track["queries"] == 6 and 0 <= track["failed"] <= 3
+    close = probe.answer_tracking(DEFAULT_MODEL_DIR, tmp_path / "gui" / "records.jsonl", queries=10, name="close")
+    assert close["queries"] == 4 and close["name"] == "close"  # one close button per screen
+    with pytest.raises(SystemExit, match="no record named 'help'"):
+        probe.answer_tracking(DEFAULT_MODEL_DIR, tmp_path / "gui" / "records.jsonl", name="help")
+    assert -1.0 <= track["r_x"] <= 1.0 and -1.0 <= track["r_y"] <= 1.0 and 0.0 <= track["mae_x"] <= 1.0
