@@ -22,6 +22,8 @@ from simpleseg_agent.training.default_model import (
     CI_SCREENS,
     DEFAULT_MODEL_SETTINGS,
     GSPO_DATA,
+    GSPO_MIX,
+    GSPO_STARTER_DATA,
     HELDOUT_DATA,
     LOCATE_MIX,
     STAGES,
@@ -73,6 +75,8 @@ def test_provenance_names_the_recipes_the_data_and_the_commit() -> None:
     assert INFO["data"]["train"] == TRAIN_DATA and INFO["data"]["gspo"] == GSPO_DATA and INFO["data"]["heldout"] == HELDOUT_DATA
     assert INFO["data"]["starter"] == STARTER_DATA
     assert [(m["data"], m["screens"], m["prefix"]) for m in INFO["data"]["locate_mix"]] == list(LOCATE_MIX)
+    assert INFO["data"]["gspo_starter"] == GSPO_STARTER_DATA
+    assert [(m["data"], m["screens"], m["prefix"]) for m in INFO["data"]["gspo_mix"]] == list(GSPO_MIX)
     assert INFO["architecture"] == json.loads(json.dumps(DEFAULT_MODEL_SETTINGS.__dict__))
     # every stage up to the shipped one ran, each with its recipe as committed
     assert list(INFO["runs"]) == list(STAGES[: STAGES.index(INFO["stage"]) + 1])
