@@ -156,10 +156,14 @@ def test_round_trip_iou_bound_on_random_shapes(seed, n):
     """mask -> polygons -> mask: IoU >= 0.995 with no simplification, >= 0.95 at the reference epsilon.
 
     Not exactly 1 at epsilon 0: a diagonal step of the traced border becomes a bevel that can cut
-    a corner pixel (seen: 1 pixel of 520 on a shape touching the image border).
+    a corner pixel (seen: 1 pixel of 520 on a shape touching the image border). Blobs can enclose
+    background (seed 1194, n 4: a 166-pixel hole): the exact bound holds with ``holes=True``; the
+    reference's default keeps outer rings only, so its round trip covers the mask and fills the holes.
     """
     m = blob_mask(np.random.default_rng(seed), 160, 120, n)
-    exact = mask_to_region(m, epsilon_frac=0)
+    exact = mask_to_region(m, epsilon_frac=0, holes=True)
     assert mask_iou(region_to_mask(exact, (160, 120)), m) >= 0.995
+    outer = region_to_mask(mask_to_region(m, epsilon_frac=0), (160, 120))  # the reference: holes filled
+    assert (m & ~outer).sum() <= max(2, m.sum() // 500)  # nothing of the mask is lost but bevelled corners
     ref = mask_to_region(m)
-    assert mask_iou(region_to_mask(ref, (160, 120)), m) >= 0.95
+    assert mask_iou(region_to_mask(ref, (160, 120)), outer) >= 0.95
