@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from simpleseg_agent.errors import GeometryError
 from simpleseg_agent.training.records import merge_records, read_records, resolve_image
 from simpleseg_agent.training.synth import GuiScreenGenerator, GuiSynthConfig
-from simpleseg_agent.training.tasks import iter_task_rows, _merge_turns, BuildOptions, TaskMix
+from simpleseg_agent.training.tasks import BuildOptions, TaskMix, _merge_turns, iter_task_rows
 
 
 @pytest.fixture(scope="module")
