@@ -219,7 +219,8 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     backend_kwargs = {}
     if args.device:
         backend_kwargs["device"] = args.device
-    tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, **backend_kwargs)
+    tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, samples=args.samples,
+                     temperature=args.temperature, seed=args.seed, **backend_kwargs)
     try:
         method = {"mask": tool.segment, "box": tool.locate_box, "point": tool.locate_point}[args.answer]
         result = method(image, query)
@@ -293,6 +294,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_consensus_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--samples", type=int, default=0, metavar="K",
+                   help="consensus decoding: K sampled answers besides the greedy one, keep the one that agrees best "
+                        "with the others (costs K + 1 answers per query; default 0: greedy)")
+    p.add_argument("--temperature", type=float, default=0.7, help="sampling temperature of --samples (default 0.7)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of --samples (default 0)")
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
     from .training.evaluate import evaluate
 
@@ -300,7 +309,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     try:
         report = evaluate(args.model, args.data, split=args.split, out_dir=args.out, batch_size=args.batch_size,
                           max_samples=args.max_samples, max_new_tokens=args.max_new_tokens, preset=args.preset,
-                          **kwargs)
+                          samples=args.samples, temperature=args.temperature, seed=args.seed, **kwargs)
     except FileNotFoundError as exc:
         raise SimpleSegError(str(exc)) from None
     print(json.dumps(report.to_json(with_samples=False)) if args.json else report.table())
@@ -407,6 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--box", type=_floats(4), default=None, metavar="X1,Y1,X2,Y2", help="a box query (normalized)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, auto (local models)")
     p.add_argument("--max-new-tokens", type=int, default=None)
+    _add_consensus_arguments(p)
     p.add_argument("--out", default=None, help="write an overlay PNG here")
     p.add_argument("--json", action="store_true", help="print the typed result as JSON")
     p.set_defaults(func=_cmd_segment)
@@ -445,8 +455,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default=None, help="name of the split in the report (default: the file's stem)")
     p.add_argument("--out", default=None, help="folder for <split>.json and <split>.png")
     p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--max-samples", type=int, default=None)
+    p.add_argument("--max-samples", type=int, default=None, help="evaluate the first N queries only")
     p.add_argument("--max-new-tokens", type=int, default=None)
+    _add_consensus_arguments(p)
     p.add_argument("--device", default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_eval)

@@ -5,9 +5,10 @@ Standard library only (``http.server``). Endpoints:
 * ``GET /v1/models`` — one model, named ``model_name``.
 * ``POST /v1/chat/completions`` — the last ``user`` message's text parts (joined by newlines) are the
   prompt and its first ``image_url`` (a ``data:`` URL of a PNG, JPEG or WebP) is the image;
-  ``max_completion_tokens`` or ``max_tokens`` is the answer budget. Answering is greedy whatever
-  ``temperature`` says; system messages and earlier turns are ignored (the backends answer one
-  question about one image). The response is a standard ``chat.completion`` plus a ``simpleseg``
+  ``max_completion_tokens`` or ``max_tokens`` is the answer budget. Answering is greedy unless
+  ``temperature`` is above 0 (then sampled, seeded by ``seed`` when given; the default is greedy, not
+  OpenAI's 1); system messages and earlier turns are ignored (the backends answer one question about
+  one image). The response is a standard ``chat.completion`` plus a ``simpleseg``
   field with ``model_input_wh`` (the image size the model saw) and ``model_s``, which
   :class:`~simpleseg_agent.backends.openai_http.OpenAIHTTPBackend` reads.
 * ``GET /health`` — ``200`` while the server runs.
@@ -167,7 +168,16 @@ def _parse_chat_request(body: Any) -> GenerationRequest:
     max_tokens = _positive_int(body, "max_completion_tokens")
     if max_tokens is None:
         max_tokens = _positive_int(body, "max_tokens")
-    return GenerationRequest(image=_decode_data_url(image_url), prompt=prompt, max_new_tokens=max_tokens)
+    temperature = body.get("temperature", 0.0)
+    if temperature is None:
+        temperature = 0.0
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0.0 <= temperature <= 2.0:
+        raise _BadRequest(f"temperature must be a number in [0, 2], got {temperature!r}", param="temperature")
+    seed = body.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise _BadRequest(f"seed must be an integer, got {seed!r}", param="seed")
+    return GenerationRequest(image=_decode_data_url(image_url), prompt=prompt, max_new_tokens=max_tokens,
+                             temperature=float(temperature), seed=seed)
 
 
 def _completion_body(result: GenerationResult, model_name: str) -> dict:

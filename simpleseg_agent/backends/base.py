@@ -49,11 +49,17 @@ class ModelPreset:
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """One question about one image. ``image`` is an RGB PIL image at its original resolution."""
+    """One question about one image. ``image`` is an RGB PIL image at its original resolution.
+
+    ``temperature`` 0 asks for the greedy answer; above 0 the backend samples at that temperature
+    (no top-k / top-p cut), seeded with ``seed`` when it is given.
+    """
 
     image: Image.Image
     prompt: str
     max_new_tokens: int | None = None
+    temperature: float = 0.0
+    seed: int | None = None
 
 
 @dataclass(frozen=True)

@@ -318,17 +318,23 @@ class TransformersBackend(Backend):
             budget = req.max_new_tokens
             if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
                 raise ModelError(f"request {i}: max_new_tokens must be a positive int or None, got {budget!r}")
+            temp = req.temperature
+            if isinstance(temp, bool) or not isinstance(temp, (int, float)) or not 0.0 <= temp < float("inf"):
+                raise ModelError(f"request {i}: temperature must be a number >= 0, got {temp!r}")
         budgets = [req.max_new_tokens if req.max_new_tokens is not None else self.max_new_tokens for req in requests]
+        keys = [(b, float(req.temperature)) for b, req in zip(budgets, requests)]
         results: list[GenerationResult | None] = [None] * len(requests)
-        for budget in dict.fromkeys(budgets):
-            indices = [i for i, b in enumerate(budgets) if b == budget]
+        for key in dict.fromkeys(keys):
+            indices = [i for i, k in enumerate(keys) if k == key]
             for start in range(0, len(indices), self.batch_size):
                 chunk = indices[start : start + self.batch_size]
-                for i, result in zip(chunk, self._generate_batch([requests[i] for i in chunk], budget)):
+                for i, result in zip(chunk, self._generate_batch([requests[i] for i in chunk], *key)):
                     results[i] = result
         return results  # type: ignore[return-value]
 
-    def _generate_batch(self, requests: list[GenerationRequest], max_new_tokens: int) -> list[GenerationResult]:
+    def _generate_batch(
+        self, requests: list[GenerationRequest], max_new_tokens: int, temperature: float = 0.0
+    ) -> list[GenerationResult]:
         torch = self._torch
         t0 = time.perf_counter()
         try:
@@ -349,8 +355,16 @@ class TransformersBackend(Backend):
             "eos_token_id": self._eos_ids,
         }
         gen_kwargs.update(self.generate_kwargs)
+        if temperature > 0:  # a sample: the whole distribution at that temperature
+            gen_kwargs.update(do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
+        seed = requests[0].seed if temperature > 0 else None
         try:
-            with torch.inference_mode():
+            # a seeded sample leaves the caller's random state as it was
+            dev = self._input_device
+            cuda = [dev.index or 0] if getattr(dev, "type", "") == "cuda" else []
+            with torch.random.fork_rng(devices=cuda, enabled=seed is not None), torch.inference_mode():
+                if seed is not None:
+                    torch.manual_seed(seed)
                 out = self.model.generate(**inputs, **gen_kwargs)
         except torch.cuda.OutOfMemoryError as exc:
             raise ModelError(

@@ -3,10 +3,10 @@
 Example:
     >>> from simpleseg_agent.tools import SimpleSeg, Segmentation
     >>> sorted(Segmentation.model_json_schema()["properties"])[:3]
-    ['answer_tokens', 'area_norm', 'area_px']
+    ['agreement', 'answer_tokens', 'area_norm']
 """
 
 from .results import BoxResult, ClickPoint, Latency, PointResult, Segmentation, ToolError
-from .segmenter import SimpleSeg
+from .segmenter import SimpleSeg, consensus
 
-__all__ = ["BoxResult", "ClickPoint", "Latency", "PointResult", "Segmentation", "SimpleSeg", "ToolError"]
+__all__ = ["BoxResult", "ClickPoint", "Latency", "PointResult", "Segmentation", "SimpleSeg", "ToolError", "consensus"]

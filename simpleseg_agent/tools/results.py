@@ -74,6 +74,8 @@ class _Result(BaseModel):
     model_input_wh: Optional[tuple[int, int]] = Field(None, description="image size as the model saw it")
     model: str = ""
     latency: Latency = Field(default_factory=Latency)
+    samples: int = Field(0, description="sampled answers besides the greedy one (consensus decoding); 0: greedy only")
+    agreement: Optional[float] = Field(None, description="with samples: how much the answers agreed, 0-1")
     error: Optional[ToolError] = None
 
     _tool: str = "tool"

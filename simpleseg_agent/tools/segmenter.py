@@ -65,6 +65,13 @@ class SimpleSeg:
         preset: how to prompt the model and read its coordinates (default: from ``model``).
         out_of_range: ``"clamp"`` answers outside the image to its border, or ``"reject"`` them.
         max_new_tokens: answer budget per query (default: the preset's).
+        samples: consensus decoding: besides the greedy answer, ask for this many sampled answers
+            (at ``temperature``, seeded by ``seed``) and return the one that agrees best with the others
+            (mean mask IoU for outlines, box IoU for boxes, closeness for points), with
+            ``result.agreement`` (0-1) saying how much the answers agreed. ``0`` (default): greedy only.
+            Costs ``samples + 1`` answers per query; see ``docs/default-model.md`` for the trade-off.
+        temperature: the sampling temperature of those answers.
+        seed: the samples' random seed (``None``: unseeded).
         **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...).
     """
 
@@ -75,14 +82,26 @@ class SimpleSeg:
         preset: str | ModelPreset | None = None,
         out_of_range: Literal["clamp", "reject"] = "clamp",
         max_new_tokens: int | None = None,
+        samples: int = 0,
+        temperature: float = 0.7,
+        seed: int | None = 0,
         **backend_kwargs: Any,
     ) -> None:
         from ..backends.registry import load_backend
 
+        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 0:
+            raise ModelError(f"samples must be an int >= 0, got {samples!r}")
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature < float("inf"):
+            raise ModelError(f"temperature must be a finite number > 0, got {temperature!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ModelError(f"seed must be an int or None, got {seed!r}")
         self.backend = load_backend(model, preset=preset, **backend_kwargs)
         self.preset: ModelPreset = getattr(self.backend, "preset", None) or ModelPreset("custom", str(model))
         self.out_of_range = out_of_range
         self.max_new_tokens = max_new_tokens
+        self.samples = samples
+        self.temperature = float(temperature)
+        self.seed = seed
 
     # public tools ---------------------------------------------------------------------------
     def segment(self, image: ImageInput, query: QueryInput, *, raise_on_error: bool = False) -> Segmentation:
@@ -140,8 +159,10 @@ class SimpleSeg:
                 job.error = ToolError(kind="model", message=str(exc))
                 continue
             requests.append(GenerationRequest(pil, job.prompt, self.max_new_tokens))
+            requests.extend(GenerationRequest(pil, job.prompt, self.max_new_tokens, temperature=self.temperature,
+                                              seed=self.seed) for _ in range(self.samples))
             live.append(job)
-        answers: list[GenerationResult | None] = [None] * len(live)
+        answers: list[GenerationResult | None] = [None] * len(requests)
         if requests:
             try:
                 answers = list(self.backend.generate(requests))
@@ -150,9 +171,10 @@ class SimpleSeg:
             except SimpleSegError as exc:
                 for job in live:
                     job.error = ToolError(kind="model", message=str(exc))
-                answers = [None] * len(live)
-        by_job = {id(j): a for j, a in zip(live, answers)}
-        results = [self._result(job, by_job.get(id(job))) for job in jobs]
+                answers = [None] * len(requests)
+        per = self.samples + 1  # each live job's answers: the greedy one, then its samples
+        by_job = {id(j): answers[k * per : (k + 1) * per] for k, j in enumerate(live)}
+        results = [self._pick(job, by_job.get(id(job), [None])) for job in jobs]
         t1 = time.perf_counter()
         # a batch's own time is shared evenly between its queries
         share = (t1 - t0) / max(len(jobs), 1)
@@ -161,6 +183,16 @@ class SimpleSeg:
             model_s = r.latency.model_s
             out.append(r.model_copy(update={"latency": Latency(model_s=model_s, overhead_s=max(share - model_s, 0.0), total_s=share)}))
         return out
+
+    def _pick(self, job: _Job, gens: list[GenerationResult | None]):
+        """The greedy answer's result, or with samples the consensus of all answers (see ``samples``)."""
+        results = [self._result(job, g) for g in gens]
+        if self.samples == 0:
+            return results[0]
+        best, agreement = consensus(results, job.answer)
+        model_s = sum(r.latency.model_s for r in results)  # every answer cost model time
+        return results[best].model_copy(update={"samples": self.samples, "agreement": agreement,
+                                                "latency": Latency(model_s=model_s)})
 
     def _result(self, job: _Job, gen: GenerationResult | None):
         cls = _RESULT_TYPES[job.answer]
@@ -237,3 +269,68 @@ class SimpleSeg:
 
 def _t(values) -> tuple:
     return tuple(float(v) for v in np.asarray(values, dtype=np.float64).ravel())
+
+
+def _similarities(results: Sequence, answer: AnswerKind) -> np.ndarray:
+    """Pairwise agreement (0-1) of the successful results; 0 wherever one of the two failed."""
+    n = len(results)
+    sim = np.zeros((n, n))
+    ok = [i for i, r in enumerate(results) if r.ok]
+    if answer == "mask":
+        from ..geometry import region_to_mask
+
+        w, h = results[ok[0]].image_wh if ok else (1, 1)
+        scale = min(1.0, 1024 / max(w, h))  # outlines compared at up to 1024 px on the long side
+        wh = (max(1, round(w * scale)), max(1, round(h * scale)))
+        masks = {i: region_to_mask(results[i].region(), wh) for i in ok}
+        for a in ok:
+            for b in ok:
+                if a < b:
+                    union = np.logical_or(masks[a], masks[b]).sum()
+                    sim[a, b] = sim[b, a] = np.logical_and(masks[a], masks[b]).sum() / union if union else 0.0
+    elif answer == "box":
+        from ..geometry.metrics import box_iou
+
+        for a in ok:
+            for b in ok:
+                if a < b:
+                    sim[a, b] = sim[b, a] = float(box_iou(results[a].xyxy_norm, results[b].xyxy_norm))
+    else:
+        for a in ok:
+            for b in ok:
+                if a < b:
+                    w, h = results[a].image_wh
+                    pa, pb = np.asarray(results[a].xy_px), np.asarray(results[b].xy_px)
+                    d = float(np.hypot(*(pa - pb))) / (0.05 * float(np.hypot(w, h)))
+                    sim[a, b] = sim[b, a] = max(0.0, 1.0 - d)
+    return sim
+
+
+def consensus(results: Sequence[Segmentation | BoxResult | PointResult], answer: AnswerKind) -> tuple[int, float]:
+    """Which of several answers to one query agrees best with the others, and how much (0-1).
+
+    Agreement of two answers: mask IoU of outlines, box IoU of boxes, and for points 1 at the same
+    spot falling linearly to 0 at 5 % of the image diagonal. An answer's score is its mean agreement
+    with all the other answers, failed ones counting as 0; the best score wins, the earliest answer on
+    a tie. When every answer failed, the first one is returned with agreement 0.
+
+    Example (a named fake backend's answers; real use: ``SimpleSeg(model, samples=8)``):
+        >>> from PIL import Image
+        >>> from simpleseg_agent.testing.fakes import FakeAnswerBackend
+        >>> sq = "[[[0.1, 0.1], [0.5, 0.1], [0.5, 0.5], [0.1, 0.5]]]"
+        >>> seg = SimpleSeg(FakeAnswerBackend(["[[[0.6, 0.6], [0.9, 0.6], [0.9, 0.9], [0.6, 0.9]]]", sq]))
+        >>> rs = seg.run_batch([Image.new("RGB", (100, 100))] * 3, ["a"] * 3)
+        >>> consensus(rs, "mask")
+        (1, 0.5)
+    """
+    if not results:
+        raise ValueError("consensus of no answers")
+    ok = [i for i, r in enumerate(results) if r.ok]
+    if not ok:
+        return 0, 0.0
+    if len(results) == 1:
+        return 0, 1.0
+    sim = _similarities(results, answer)
+    scores = sim.sum(axis=1) / (len(results) - 1)
+    best = max(ok, key=lambda i: (scores[i], -i))
+    return best, round(float(scores[best]), 6)

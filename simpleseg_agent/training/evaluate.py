@@ -55,6 +55,7 @@ class EvalReport:
     format_error_rate: float
     mean_answer_tokens: float
     samples: list[SampleResult] = field(default_factory=list)
+    decoding: str = "greedy"
 
     def to_json(self, *, with_samples: bool = True) -> dict[str, Any]:
         data = asdict(self)
@@ -67,6 +68,7 @@ class EvalReport:
         return (
             f"{self.split}: n={self.n} cIoU={self.ciou:.4f} gIoU={self.giou:.4f} REC@0.5={self.rec_acc50:.4f} "
             f"click={self.click_acc:.4f} format-errors={self.format_error_rate:.4f} tokens={self.mean_answer_tokens:.1f}"
+            + ("" if self.decoding == "greedy" else f" decoding: {self.decoding}")
         )
 
 
@@ -138,7 +140,16 @@ def evaluate_records(
         format_error_rate=fmt_rate.accuracy,
         mean_answer_tokens=float(np.mean(tokens)) if tokens else float("nan"),
         samples=samples,
+        decoding=_decoding(segmenter),
     )
+
+
+def _decoding(segmenter) -> str:
+    """How the segmenter answers: ``greedy``, or ``consensus of greedy + 8 samples (T 0.7, seed 0)``."""
+    k = getattr(segmenter, "samples", 0)
+    if not k:
+        return "greedy"
+    return f"consensus of greedy + {k} samples (T {segmenter.temperature:g}, seed {segmenter.seed})"
 
 
 def evaluate(model, data: str | Path, *, split: str | None = None, out_dir: str | Path | None = None,

@@ -194,11 +194,22 @@ def err(status: int, message: str, headers: dict | None = None) -> tuple:
     return (status, {"Content-Type": "application/json", **(headers or {})}, {"error": {"message": message, "type": "x", "code": status}})
 
 
-def ask(url: str, **kwargs) -> GenerationResult:
+def ask(url: str, temperature: float = 0.0, seed: int | None = None, **kwargs) -> GenerationResult:
     kwargs.setdefault("model", "served")
     kwargs.setdefault("backoff_s", 0.01)
     with OpenAIHTTPBackend(url, **kwargs) as backend:
-        return backend.generate([GenerationRequest(noise_image(12, 10), "Where is the cat?")])[0]
+        request = GenerationRequest(noise_image(12, 10), "Where is the cat?", temperature=temperature, seed=seed)
+        return backend.generate([request])[0]
+
+
+@pytest.mark.timeout(60)
+def test_a_sampled_request_sends_its_temperature_and_seed():
+    with Scripted([ok("[0.5, 0.5]"), ok("[0.5, 0.5]")]) as server:
+        ask(server.url, temperature=0.7, seed=5)
+        ask(server.url, temperature=1.0)
+    (_, _, _, seeded), (_, _, _, unseeded) = server.calls
+    assert (seeded["temperature"], seeded["top_p"], seeded["seed"]) == (0.7, 1.0, 5)
+    assert unseeded["temperature"] == 1.0 and "seed" not in unseeded
 
 
 @pytest.mark.timeout(60)
@@ -209,6 +220,7 @@ def test_request_format_and_response_parsing():
     assert (method, path) == ("POST", "/v1/chat/completions")
     assert headers["Authorization"] == "Bearer sk-test"
     assert body["model"] == "served" and body["max_tokens"] == 77 and body["temperature"] == 0
+    assert "seed" not in body and "top_p" not in body  # greedy: nothing to seed
     [message] = body["messages"]
     image_part, text_part = message["content"]
     assert message["role"] == "user"

@@ -54,7 +54,8 @@ class FakeTableBackend(Backend):
         out = []
         for r in requests:
             self.received.append(
-                {"prompt": r.prompt, "size": r.image.size, "checksum": checksum(r.image), "max_new_tokens": r.max_new_tokens}
+                {"prompt": r.prompt, "size": r.image.size, "checksum": checksum(r.image), "max_new_tokens": r.max_new_tokens,
+                 "temperature": r.temperature, "seed": r.seed}
             )
             words = self.table[r.prompt].split(" ")
             finished = r.max_new_tokens is None or len(words) <= r.max_new_tokens
@@ -184,6 +185,16 @@ def test_last_user_message_is_the_question(served):
     assert (got["prompt"], got["size"], got["checksum"], got["max_new_tokens"]) == ("Describe\nit.", (14, 6), checksum(last), 2)
 
 
+@pytest.mark.timeout(60)
+def test_temperature_and_seed_reach_the_backend(served):
+    """Greedy by default (not OpenAI's temperature 1); a temperature above 0 asks for a sample, with its seed."""
+    fake, handle = served
+    assert call(handle.url, "POST", "/v1/chat/completions", chat())[0] == 200
+    assert call(handle.url, "POST", "/v1/chat/completions", chat(temperature=None))[0] == 200
+    assert call(handle.url, "POST", "/v1/chat/completions", chat(temperature=0.7, seed=3))[0] == 200
+    assert [(r["temperature"], r["seed"]) for r in fake.received] == [(0.0, None), (0.0, None), (0.7, 3)]
+
+
 def _msg(content) -> dict:
     return {"messages": [{"role": "user", "content": content}]}
 
@@ -221,6 +232,10 @@ BAD_REQUESTS = [
     ("stream", dict(_msg([IMG, TXT]), stream=True), 400, "streaming is not supported"),
     ("n-2", dict(_msg([IMG, TXT]), n=2), 400, "n = 1"),
     ("n-true", dict(_msg([IMG, TXT]), n=True), 400, "n = 1"),
+    ("temperature-negative", dict(_msg([IMG, TXT]), temperature=-0.1), 400, "temperature must be a number in [0, 2]"),
+    ("temperature-text", dict(_msg([IMG, TXT]), temperature="hot"), 400, "temperature"),
+    ("temperature-too-high", dict(_msg([IMG, TXT]), temperature=3), 400, "temperature"),
+    ("seed-float", dict(_msg([IMG, TXT]), temperature=0.5, seed=1.5), 400, "seed must be an integer"),
 ]
 
 
