@@ -39,6 +39,7 @@ class SampleResult:
     format_error: bool
     answer_tokens: int
     error: str = ""
+    agreement: float | None = None  # consensus decoding: how much the answers agreed
 
 
 @dataclass
@@ -125,7 +126,7 @@ def evaluate_records(
             tokens.append(res.answer_tokens)
             samples.append(SampleResult(
                 r.record_id, r.expressions[0], float(iou), float(i), union, rec_hit, click_hit, fmt_error,
-                res.answer_tokens, "" if res.ok else f"{res.error.kind}: {res.error.message}"[:200],
+                res.answer_tokens, "" if res.ok else f"{res.error.kind}: {res.error.message}"[:200], res.agreement,
             ))
         bar.update(len(chunk))
     bar.close()

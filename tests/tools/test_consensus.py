@@ -144,3 +144,4 @@ def test_an_evaluation_report_says_how_it_decoded(tmp_path) -> None:
     assert (greedy.giou, voted.giou) == (0.0, 1.0)
     assert greedy.decoding == "greedy" and voted.decoding == "consensus of greedy + 2 samples (T 0.5, seed 3)"
     assert "decoding: consensus" in voted.table() and voted.to_json()["decoding"] == voted.decoding
+    assert greedy.samples[0].agreement is None and voted.samples[0].agreement == 0.5  # the other LEFT 1, RIGHT 0
