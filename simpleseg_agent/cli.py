@@ -294,7 +294,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_consensus_arguments(p: argparse.ArgumentParser) -> None:
+def add_consensus_arguments(p: argparse.ArgumentParser) -> None:
+    """``--samples``, ``--temperature``, ``--seed``: consensus decoding of :class:`~simpleseg_agent.tools.SimpleSeg`."""
     p.add_argument("--samples", type=int, default=0, metavar="K",
                    help="consensus decoding: K sampled answers besides the greedy one, keep the one that agrees best "
                         "with the others (costs K + 1 answers per query; default 0: greedy)")
@@ -416,7 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--box", type=_floats(4), default=None, metavar="X1,Y1,X2,Y2", help="a box query (normalized)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, auto (local models)")
     p.add_argument("--max-new-tokens", type=int, default=None)
-    _add_consensus_arguments(p)
+    add_consensus_arguments(p)
     p.add_argument("--out", default=None, help="write an overlay PNG here")
     p.add_argument("--json", action="store_true", help="print the typed result as JSON")
     p.set_defaults(func=_cmd_segment)
@@ -457,7 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--max-samples", type=int, default=None, help="evaluate the first N queries only")
     p.add_argument("--max-new-tokens", type=int, default=None)
-    _add_consensus_arguments(p)
+    add_consensus_arguments(p)
     p.add_argument("--device", default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_eval)

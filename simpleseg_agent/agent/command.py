@@ -26,6 +26,9 @@ def add_click_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", default=None, help="how to prompt / read the model (see 'simpleseg models')")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, auto (local models)")
     p.add_argument("--max-new-tokens", type=int, default=None)
+    from ..cli import add_consensus_arguments
+
+    add_consensus_arguments(p)
     p.add_argument("--action", choices=ACTIONS, default="click", help="what to do at the target (locate: plan only)")
     p.add_argument("--overlay", default=None, metavar="PNG", help="write the screenshot with the planned action drawn on it")
     p.add_argument("--confirm", action="store_true", help="show the plan and ask on the terminal before acting")
@@ -50,7 +53,8 @@ def run_click(args: argparse.Namespace) -> int:
         raise ImageError(f"--overlay: expected a file name ending in .png, got {args.overlay!r}")  # before anything acts
     config = config_from_args(args)
     backend_kwargs = {"device": args.device} if args.device else {}
-    tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, **backend_kwargs)
+    tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, samples=args.samples,
+                     temperature=args.temperature, seed=args.seed, **backend_kwargs)
     agent = ScreenAgent(tool, config, confirm=_ask if args.confirm else None)
     try:
         record = getattr(agent, args.action)(args.query, overlay=bool(args.overlay))

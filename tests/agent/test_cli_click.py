@@ -35,6 +35,18 @@ def test_dry_run_plans_draws_and_does_not_move(memorized_model_path, dual_monito
     assert xpointer.position() == PARK_XY and window.sync() == []
 
 
+def test_consensus_decoding_plans_the_same_target(memorized_model_path, dual_monitors, open_window, xpointer):
+    open_window(screen_like_example())
+    out = _click(dual_monitors.env(), "the submit button", "--model", str(memorized_model_path), "--monitor", "1",
+                 "--dry-run", "--json", "--samples", "2", "--temperature", "0.3")
+    assert out.returncode == 0, out.stderr
+    x, y = json.loads(out.stdout)["targets"][0]["xy_action"]
+    assert abs(x - 640) <= 8 and abs(y - 504) <= 8  # the memorized answer, or a sample that agrees with it
+    out = _click(dual_monitors.env(), "the submit button", "--model", str(memorized_model_path), "--samples", "-1")
+    assert out.returncode == 2 and "samples must be an int >= 0" in out.stderr
+    assert xpointer.position() == PARK_XY
+
+
 def test_click_fires_the_button(memorized_model_path, dual_monitors, open_window, tmp_path):
     window = open_window(screen_like_example())
     log = tmp_path / "actions.jsonl"
