@@ -30,6 +30,7 @@ class AgentConfig:
     min_clearance_px: float = field(default=2.0, metadata={"help": "refuse targets closer than this to the shape's border, logical pixels"})
     min_area_px: float = field(default=25.0, metadata={"help": "refuse shapes smaller than this, square logical pixels"})
     max_area_fraction: float = field(default=0.9, metadata={"help": "refuse shapes covering more than this share of the monitor"})
+    min_agreement: float = field(default=0.0, metadata={"help": "with consensus decoding (--samples K), refuse targets whose K+1 answers agreed less than this, 0-1 (0: no check)"})
     allow_clamped: bool = field(default=False, metadata={"help": "act on answers with coordinates outside the screenshot (clamped to its border)"})
     max_scroll_clicks: int = field(default=50, metadata={"help": "refuse scrolls of more clicks than this"})
     max_text_chars: int = field(default=2000, metadata={"help": "refuse to type texts longer than this"})
@@ -47,6 +48,7 @@ class AgentConfig:
         need(self.min_clearance_px >= 0, "min_clearance_px", ">= 0")
         need(self.min_area_px >= 0, "min_area_px", ">= 0")
         need(0 < self.max_area_fraction <= 1, "max_area_fraction", "in (0, 1]")
+        need(0 <= self.min_agreement <= 1, "min_agreement", "in [0, 1]")
         need(isinstance(self.max_scroll_clicks, int) and self.max_scroll_clicks >= 1, "max_scroll_clicks", "an int >= 1")
         need(isinstance(self.max_text_chars, int) and self.max_text_chars >= 1, "max_text_chars", "an int >= 1")
 
@@ -62,7 +64,7 @@ def add_config_arguments(parser: argparse.ArgumentParser, *, skip: tuple[str, ..
         >>> p = argparse.ArgumentParser()
         >>> add_config_arguments(p)
         >>> config_from_args(p.parse_args(["--monitor", "2", "--dry-run", "--no-failsafe"]))
-        AgentConfig(monitor=2, dry_run=True, failsafe=False, pause_s=0.1, move_duration_s=0.0, min_clearance_px=2.0, min_area_px=25.0, max_area_fraction=0.9, allow_clamped=False, max_scroll_clicks=50, max_text_chars=2000, log_path=None, overlay_dir=None)
+        AgentConfig(monitor=2, dry_run=True, failsafe=False, pause_s=0.1, move_duration_s=0.0, min_clearance_px=2.0, min_area_px=25.0, max_area_fraction=0.9, min_agreement=0.0, allow_clamped=False, max_scroll_clicks=50, max_text_chars=2000, log_path=None, overlay_dir=None)
     """
     for f in fields(AgentConfig):
         if f.name in skip:

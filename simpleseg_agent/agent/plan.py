@@ -6,6 +6,8 @@ The target is the click point of the shape (deep inside it, not its centroid: se
 * an answer the tools could not use (unparseable, no coordinates, degenerate, a model error);
 * coordinates outside the screenshot, clamped by the parser (usually an answer in another
   coordinate space than the preset says, e.g. 0-1000 read as pixels), unless ``allow_clamped``;
+* with ``min_agreement`` above 0, an answer whose consensus agreement (``SimpleSeg(samples=K)``) is lower,
+  or that was not decoded by consensus at all;
 * a shape covering more than ``max_area_fraction`` of the monitor, or smaller than ``min_area_px``;
 * a target closer than ``min_clearance_px`` to the shape's border (too thin to hit);
 * a target outside the chosen monitor, or an action pixel that is not inside the shape.
@@ -50,6 +52,15 @@ def plan_target(seg: Segmentation, frame: ScreenFrame, config: AgentConfig, *, s
             f"the answer has coordinates outside the screenshot (clamped to its border): the model may answer in another "
             f"coordinate space than {CoordSpace(space).value!r}; refusing to act (allow_clamped accepts such answers)"
         )
+    if config.min_agreement > 0:
+        if seg.agreement is None:
+            raise ActionError(
+                f"min_agreement is {config.min_agreement:g} but the answer was not decoded by consensus: "
+                "ask with SimpleSeg(model, samples=K) (--samples K)")
+        if seg.agreement < config.min_agreement:
+            raise ActionError(
+                f"the model's {seg.samples + 1} answers agreed only {seg.agreement:.2f} (min_agreement is "
+                f"{config.min_agreement:g}): not sure enough to act")
     monitor = frame.monitor
     fraction = float(seg.area_norm or 0.0)
     if fraction > config.max_area_fraction:
@@ -80,6 +91,7 @@ def plan_target(seg: Segmentation, frame: ScreenFrame, config: AgentConfig, *, s
         xyxy_screenshot_px=seg.xyxy_px,
         area_fraction=fraction,
         clearance_px=float(clearance),
+        agreement=seg.agreement,
         xy_norm=chain.xy_norm,
         xy_model=(float(xy_model[0]), float(xy_model[1])),
         xy_screenshot_px=chain.xy_screenshot_px,

@@ -57,6 +57,7 @@ class TargetRecord(BaseModel):
     xyxy_screenshot_px: Optional[tuple[float, float, float, float]] = None
     area_fraction: float = Field(0.0, description="the shape's area as a fraction of the monitor")
     clearance_px: float = Field(0.0, description="distance from the target to the shape's border, logical px")
+    agreement: Optional[float] = Field(None, description="consensus decoding: how much the model's answers agreed, 0-1")
     xy_norm: XY
     xy_model: XY = Field(description="the target in the model's answer space (norm, 0-1000, or model-input pixels)")
     xy_screenshot_px: XY

@@ -156,6 +156,31 @@ def test_options_override_the_config_and_are_checked():
         _agent(no_such_option=1)
 
 
+def test_min_agreement_refuses_answers_the_model_is_unsure_of():
+    from simpleseg_agent.tools import SimpleSeg
+
+    elsewhere = "[[[0.1, 0.1], [0.2, 0.1], [0.2, 0.16], [0.1, 0.16]]]"
+    farther = "[[[0.8, 0.8], [0.9, 0.8], [0.9, 0.86], [0.8, 0.86]]]"
+
+    def agent_with(answers, **options):
+        seg = SimpleSeg(FakeAnswerBackend(answers), samples=2)
+        pointer = RecordingPointer()
+        return ScreenAgent(seg, screen=StaticScreen(SHOT), pointer=pointer, pause_s=0.0, **options), pointer
+
+    agent, pointer = agent_with([BUTTON], min_agreement=0.5)  # three answers, all the same
+    assert agent.click("the submit button").target.agreement == 1.0 and pointer.calls == [("click", (640, 504), "left", 1)]
+    agent, pointer = agent_with([BUTTON, elsewhere, farther], min_agreement=0.5)  # three different answers
+    with pytest.raises(AgentActionError, match=r"3 answers agreed only 0.00 \(min_agreement is 0.5\)"):
+        agent.click("the submit button")
+    assert pointer.calls == []
+    agent, pointer = _agent(min_agreement=0.5)  # greedy only: nothing to check the answer against
+    with pytest.raises(AgentActionError, match="not decoded by consensus"):
+        agent.click("the submit button")
+    assert pointer.calls == []
+    with pytest.raises(ActionError, match=r"min_agreement must be in \[0, 1\]"):
+        _agent(min_agreement=1.5)
+
+
 def test_static_screen_refuses_other_monitors():
     agent, _ = _agent(monitor=2)
     with pytest.raises(AgentActionError, match="no monitor 2") as info:
