@@ -2,13 +2,15 @@
 
     python tools/report_default_model.py --work runs/default --out docs/default-model
 
-Reads ``<work>/{sft,locate,gspo}`` (``simpleseg_model.json`` of ``final``, or the last checkpoint's
-``trainer_state.json`` while a run is going), ``<work>/reports/{sft,locate,gspo}/heldout.json`` (``simpleseg eval``),
-``<work>/reports/ckpt/<step>/heldout.json`` (held-out subsets evaluated at SFT checkpoints),
-``<work>/reports/locate-ckpt/{easy,starter}/<step>/heldout.json`` (the same for the second stage, on easy
-and on starter screens) and ``<work>/reports/ablations/*.json``; writes ``sft_loss.png``,
-``sft_token_accuracy.png``, ``locate_loss.png``, ``gspo_reward.png``, ``heldout_iou.png``,
-``locate_heldout.png`` into ``--out`` and prints the Markdown tables of ``docs/default-model.md``.
+Reads ``<work>/{sft,locate,refine,gspo}`` (``simpleseg_model.json`` of ``final``, or the last checkpoint's
+``trainer_state.json`` while a run is going), ``<work>/reports/{sft,locate,refine,gspo}/heldout.json``
+(``simpleseg eval``), ``<work>/reports/ckpt/<step>/heldout.json`` (held-out subsets evaluated at SFT
+checkpoints), ``<work>/reports/{locate,refine}-ckpt/{easy,starter}/<step>/heldout.json`` (the same for the
+second and third stages, on easy and on starter screens), ``<work>/reports/consensus/<stage>-<arm>/heldout.json``
+(consensus decoding, compared with the stage's greedy answers) and ``<work>/reports/ablations/*.json``; writes
+``sft_loss.png``, ``sft_token_accuracy.png``, ``{locate,refine}_loss.png``, ``gspo_reward.png``,
+``heldout_iou.png``, ``{locate,refine}_heldout.png`` into ``--out`` and prints the Markdown tables of
+``docs/default-model.md``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,35 @@ def _row(name: str, r: dict) -> str:
             f"{100 * r['click_acc']:.1f} % | {100 * r['format_error_rate']:.1f} % | {r['mean_answer_tokens']:.1f} | {lat_s} |")
 
 
+def _consensus_tables(path: Path, reports: Path) -> None:
+    """A consensus-decoding report (``reports/consensus/<stage>-<arm>/heldout.json``) against the greedy
+    answers of the same model on the same queries (``reports/<stage>/heldout.json``), and by agreement."""
+    voted = json.loads(path.read_text())
+    stage = path.parent.name.split("-")[0]
+    greedy_file = reports / stage / "heldout.json"
+    smp = voted.get("samples", [])
+    if not smp:
+        return
+    n = len(smp)
+    print(f"\nconsensus decoding, {path.parent.name}: {voted.get('decoding', '?')}, first {n} held-out queries\n")
+    print("| decoding | queries | mean IoU | click acc. | format errors |\n|---|---|---|---|---|")
+    if greedy_file.is_file():
+        ids = {x["record_id"] for x in smp}
+        same = [x for x in json.loads(greedy_file.read_text()).get("samples", []) if x["record_id"] in ids]
+        if len(same) == n:
+            print(f"| greedy | {n} | {sum(x['iou'] for x in same) / n:.3f} | "
+                  f"{100 * sum(bool(x['click_hit']) for x in same) / n:.1f} % | "
+                  f"{100 * sum(bool(x.get('format_error')) for x in same) / n:.1f} % |")
+    print(f"| consensus | {n} | {voted['giou']:.3f} | {100 * voted['click_acc']:.1f} % | {100 * voted['format_error_rate']:.1f} % |")
+    print("\n| agreement | queries | mean IoU | click acc. |\n|---|---|---|---|")
+    for lo, hi in ((0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.01)):
+        group = [x for x in smp if x.get("agreement") is not None and lo <= x["agreement"] < hi]
+        if group:
+            k = len(group)
+            print(f"| {lo:.2f}-{min(hi, 1.0):.2f} | {k} | {sum(x['iou'] for x in group) / k:.3f} | "
+                  f"{100 * sum(bool(x['click_hit']) for x in group) / k:.1f} % |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", type=Path, default=Path("runs/default"))
@@ -56,12 +87,14 @@ def main(argv: list[str] | None = None) -> int:
                    x_label="optimizer step", y_range=(0, 1))
         print(f"SFT: {len(loss[0])} logged steps, loss {loss[1][0]:.3f} -> {loss[1][-1]:.3f}, "
               f"token accuracy {acc[1][0]:.3f} -> {acc[1][-1]:.3f}")
-    locate = _history(work / "locate")
-    if locate:
-        loss = log_series(locate, "loss")
-        line_chart({"train loss": loss}, out / "locate_loss.png", title="Second SFT stage (starter + easy): training loss",
-                   x_label="optimizer step (8 screens, up to 8 questions each)")
-        print(f"locate: {len(loss[0])} logged steps, loss {loss[1][0]:.3f} -> {loss[1][-1]:.3f}")
+    titles = {"locate": "Second SFT stage (starter + easy)", "refine": "Third SFT stage (more of the second)"}
+    for stage, title in titles.items():
+        hist = _history(work / stage)
+        if hist:
+            loss = log_series(hist, "loss")
+            line_chart({"train loss": loss}, out / f"{stage}_loss.png", title=f"{title}: training loss",
+                       x_label="optimizer step (8 screens, up to 8 questions each)")
+            print(f"{stage}: {len(loss[0])} logged steps, loss {loss[1][0]:.3f} -> {loss[1][-1]:.3f}")
     gspo = _history(work / "gspo")
     if gspo:
         series = {k: log_series(gspo, k) for k in ("reward", "rewards/simpleseg_reward/mean") if log_series(gspo, k)[0]}
@@ -81,20 +114,23 @@ def main(argv: list[str] | None = None) -> int:
         print("\n| step | queries | mean IoU | click acc. | format errors |\n|---|---|---|---|---|")
         for s, r in ckpts:
             print(f"| {s} | {r['n']} | {r['giou']:.3f} | {100 * r['click_acc']:.1f} % | {100 * r['format_error_rate']:.1f} % |")
-    sets = {}
-    for name in ("easy", "starter"):
-        found = sorted((int(p.parent.name), json.loads(p.read_text()))
-                       for p in (work / "reports" / "locate-ckpt" / name).glob("*/heldout.json"))
-        if found:
-            sets[name] = found
-    if sets:
+    for stage, title in titles.items():
+        sets = {}
+        for name in ("easy", "starter"):
+            found = sorted((int(p.parent.name), json.loads(p.read_text()))
+                           for p in (work / "reports" / f"{stage}-ckpt" / name).glob("*/heldout.json"))
+            if found:
+                sets[name] = found
+        if not sets:
+            continue
         series = {}
         for name, found in sets.items():
             series[f"{name}: mean IoU"] = ([s for s, _ in found], [r["giou"] for _, r in found])
             series[f"{name}: click accuracy"] = ([s for s, _ in found], [r["click_acc"] for _, r in found])
-        line_chart(series, out / "locate_heldout.png", title="Second SFT stage: checkpoints on held-out subsets",
-                   x_label="optimizer step (0: the first stage's model)", y_range=(0, 1))
-        print("\n| step | set | queries | mean IoU | click acc. | format errors | answer tokens |\n|---|---|---|---|---|---|---|")
+        line_chart(series, out / f"{stage}_heldout.png", title=f"{title}: checkpoints on held-out subsets",
+                   x_label="optimizer step (0: the previous stage's model)", y_range=(0, 1))
+        print(f"\n{stage}\n\n| step | set | queries | mean IoU | click acc. | format errors | answer tokens |\n"
+              "|---|---|---|---|---|---|---|")
         for name, found in sets.items():
             for s, r in found:
                 print(f"| {s} | {name} | {r['n']} | {r['giou']:.3f} | {100 * r['click_acc']:.1f} % | "
@@ -123,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
                 n = len(smps)
                 print(f"| {kind} | {n} | {sum(x['iou'] for x in smps) / n:.3f} | "
                       f"{100 * sum(bool(x['click_hit']) for x in smps) / n:.1f} % |")
+    for f in sorted((work / "reports" / "consensus").glob("*/heldout.json")):
+        _consensus_tables(f, work / "reports")
     for f in sorted((work / "reports" / "ablations").glob("*.json")):
         print(f"\nablation {f.stem}:")
         print(f.read_text())
