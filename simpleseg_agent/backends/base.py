@@ -52,7 +52,8 @@ class GenerationRequest:
     """One question about one image. ``image`` is an RGB PIL image at its original resolution.
 
     ``temperature`` 0 asks for the greedy answer; above 0 the backend samples at that temperature
-    (no top-k / top-p cut), seeded with ``seed`` when it is given.
+    (no top-k / top-p cut), seeded with ``seed`` when it is given (a local backend that batches sampled
+    requests seeds the batch with its first request's seed).
     """
 
     image: Image.Image

@@ -71,7 +71,7 @@ class SimpleSeg:
             ``result.agreement`` (0-1) saying how much the answers agreed. ``0`` (default): greedy only.
             Costs ``samples + 1`` answers per query; see ``docs/default-model.md`` for the trade-off.
         temperature: the sampling temperature of those answers.
-        seed: the samples' random seed (``None``: unseeded).
+        seed: the samples' random seed (sample ``k`` gets ``seed + k``; ``None``: unseeded).
         **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...).
     """
 
@@ -159,8 +159,11 @@ class SimpleSeg:
                 job.error = ToolError(kind="model", message=str(exc))
                 continue
             requests.append(GenerationRequest(pil, job.prompt, self.max_new_tokens))
+            # each sample its own seed: a backend that answers one request at a time (a server, batch size
+            # 1) would otherwise repeat one sample K times
             requests.extend(GenerationRequest(pil, job.prompt, self.max_new_tokens, temperature=self.temperature,
-                                              seed=self.seed) for _ in range(self.samples))
+                                              seed=None if self.seed is None else self.seed + k)
+                            for k in range(self.samples))
             live.append(job)
         answers: list[GenerationResult | None] = [None] * len(requests)
         if requests:

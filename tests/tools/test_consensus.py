@@ -41,7 +41,25 @@ def test_the_majority_outline_beats_an_outlying_greedy_answer() -> None:
                        Region.from_polygons([[[0.1, 0.1], [0.45, 0.1], [0.45, 0.6], [0.1, 0.6]]]), (200, 100))
     assert r.agreement == pytest.approx((1.0 + wider) / 4, abs=0.01)
     temps = [(q.temperature, q.seed) for q in fake.requests]
-    assert temps == [(0.0, None)] + [(0.9, 7)] * 4  # one greedy request, then the samples with their seed
+    assert temps == [(0.0, None), (0.9, 7), (0.9, 8), (0.9, 9), (0.9, 10)]  # greedy, then samples, each its own seed
+
+
+@pytest.mark.timeout(300)
+def test_samples_differ_when_the_backend_answers_one_request_at_a_time(tiny_model_path) -> None:
+    image = Image.fromarray(np.random.default_rng(2).integers(0, 255, (120, 160, 3), dtype=np.uint8))
+    seg = SimpleSeg(tiny_model_path, max_new_tokens=12, samples=4, temperature=5.0, seed=0, batch_size=1)
+    asked = []
+    generate = seg.backend.generate
+
+    def recording(requests):  # the real backend's answers, kept for the test
+        out = generate(requests)
+        asked.extend(r.text for r in out)
+        return out
+
+    seg.backend.generate = recording
+    seg.segment(image, "the cat")
+    assert len(asked) == 5 and len(set(asked[1:])) > 1  # seeds 0..3, one request per batch: not one sample 4 times
+    seg.close()
 
 
 def test_greedy_only_by_default_and_ties_keep_the_greedy_answer() -> None:
