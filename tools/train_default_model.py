@@ -12,13 +12,14 @@ Steps (each is skipped when its output exists; SFT and GSPO resume from their la
    easy screens for the second stage and for GSPO;
 3. ``sft``   — ``simpleseg train sft --recipe default-gui-sft``;
 4. ``locate`` — ``simpleseg train sft --recipe default-gui-locate`` from the SFT model;
-5. ``gspo``  — ``simpleseg train gspo --recipe default-gui-gspo`` from the locate model (easy + starter screens);
-6. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens;
-7. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU), with ``simpleseg_model.json``
+5. ``refine`` — ``simpleseg train sft --recipe default-gui-refine`` from the locate model (the same records);
+6. ``gspo``  — ``simpleseg train gspo --recipe default-gui-gspo`` from the refine model (easy + starter screens);
+7. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens;
+8. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU), with ``simpleseg_model.json``
    provenance (recipes, commit, data seeds, metrics), into ``simpleseg_agent/models/simpleseg-gui-small``.
 
 Every step is a ``simpleseg`` command (printed before it runs), so the log is a recipe a user can
-replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~45 min, GSPO ~10 min,
+replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~10 min,
 eval ~5 min per model.
 """
 
@@ -48,7 +49,7 @@ from simpleseg_agent.training.default_model import (
 from simpleseg_agent.training.records import merge_records
 
 REPO = Path(__file__).resolve().parent.parent
-STEPS = ("init", "data", "sft", "locate", "gspo", "eval")
+STEPS = ("init", "data", "sft", "locate", "refine", "gspo", "eval")
 
 
 def _run(argv: list[str], log: Path) -> None:
@@ -87,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     log = work / "pipeline.log"
     data, init, sft, locate, gspo = work / "data", work / "init", work / "sft", work / "locate", work / "gspo"
+    refine = work / "refine"
 
     if "init" in steps:
         if (init / "model.safetensors").is_file():
@@ -113,8 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     if "locate" in steps and not (locate / "final" / "model.safetensors").is_file():
         _run(["train", "sft", "--recipe", "default-gui-locate", "--model.model", str(sft / "final"),
               "--data.train", str(data / "locate" / "records.jsonl"), "--output-dir", str(locate)], log)
+    if "refine" in steps and not (refine / "final" / "model.safetensors").is_file():
+        _run(["train", "sft", "--recipe", "default-gui-refine", "--model.model", str(locate / "final"),
+              "--data.train", str(data / "locate" / "records.jsonl"), "--output-dir", str(refine)], log)
     if "gspo" in steps and not (gspo / "final" / "model.safetensors").is_file():
-        _run(["train", "gspo", "--recipe", "default-gui-gspo", "--model.model", str(locate / "final"),
+        _run(["train", "gspo", "--recipe", "default-gui-gspo", "--model.model", str(refine / "final"),
               "--data.train", str(data / "gspo-mix" / "records.jsonl"), "--output-dir", str(gspo)], log)
     if "eval" in steps:
         for name in STAGES:

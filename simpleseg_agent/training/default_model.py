@@ -12,8 +12,10 @@ trained from random weights with this project's own recipes on generated GUI scr
 3. ``sft``   — ``training/default-gui-sft.yaml`` (multi-turn rows: one image, several questions);
 4. ``locate`` — ``training/default-gui-locate.yaml``: a second SFT stage from the first one's model on
    starter screens (a small window anywhere, so positions cannot be guessed) mixed with easy ones;
-5. ``gspo``  — ``training/default-gui-gspo.yaml`` from the second stage's model, on easy and starter screens;
-6. ``eval``  — ``simpleseg eval`` on the held-out screens.
+5. ``refine`` — ``training/default-gui-refine.yaml``: more of the second stage (same records, a new order,
+   a restarted schedule at a lower peak);
+6. ``gspo``  — ``training/default-gui-gspo.yaml`` from the third stage's model, on easy and starter screens;
+7. ``eval``  — ``simpleseg eval`` on the held-out screens.
 
 ``python tools/train_default_model.py --work runs/default`` runs the steps in order and resumes
 where it stopped. The architecture choices, for the record: ``rope_theta`` 30 instead of 1e6,
@@ -75,7 +77,7 @@ HELDOUT_DATA = {"n": 200, "seed": 2026, "difficulty": "easy"}
 
 
 #: The training stages in order; each starts from the previous one's ``final`` model.
-STAGES = ("sft", "locate", "gspo")
+STAGES = ("sft", "locate", "refine", "gspo")
 
 #: The first screens of the held-out set that CI regenerates and evaluates (their metrics ship in the provenance).
 CI_SCREENS = 12
