@@ -174,6 +174,26 @@ def _finish(trainer, processor, recipe: _Common, kind: str, started: float, resu
     return final
 
 
+def _checkpoint_card(recipe: _Common, kind: str):
+    """A callback that writes ``simpleseg_model.json`` (answer space, recipe, step) into every checkpoint
+    folder, so a checkpoint is read in the space it answers in (``simpleseg eval --model run/checkpoint-500``)
+    without a ``--preset``."""
+    from transformers import TrainerCallback
+
+    space = _answer_space(recipe)
+
+    class CheckpointCard(TrainerCallback):
+        def on_save(self, args, state, control, **kwargs):
+            folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            if folder.is_dir():
+                (folder / "simpleseg_model.json").write_text(json.dumps({
+                    "recipe": recipe.to_dict(), "kind": kind, "coord_space": space, "global_step": state.global_step,
+                }, indent=2, default=str))
+            return control
+
+    return CheckpointCard()
+
+
 def _start_space(recipe: _Common) -> str:
     """The coordinate space the starting checkpoint answers in (what it declares; SimpleSeg's by default)."""
     from ..backends.registry import resolve_preset
@@ -196,7 +216,8 @@ def run_sft(recipe: SFTRecipe) -> Path:
     model, processor, peft_config = load_model_and_processor(recipe)
     train = _load_rows(recipe.data.train, "sft", recipe)
     args = trl.SFTConfig(**_common_args(recipe), max_length=recipe.max_length, assistant_only_loss=recipe.assistant_only_loss)
-    trainer = trl.SFTTrainer(model=model, args=args, train_dataset=train, processing_class=processor, peft_config=peft_config)
+    trainer = trl.SFTTrainer(model=model, args=args, train_dataset=train, processing_class=processor, peft_config=peft_config,
+                             callbacks=[_checkpoint_card(recipe, "sft")])
     resume = _resume_arg(recipe)
     trainer.train(resume_from_checkpoint=resume)
     return _finish(trainer, processor, recipe, "sft", started, resume)
@@ -242,7 +263,8 @@ def run_gspo(recipe: GSPORecipe, *, callbacks: list | None = None) -> Path:
     )
     trainer = trl.GRPOTrainer(
         model=model, reward_funcs=[build_reward(recipe)], args=args, train_dataset=train,
-        processing_class=processor, peft_config=peft_config, callbacks=callbacks,
+        processing_class=processor, peft_config=peft_config,
+        callbacks=[*(callbacks or []), _checkpoint_card(recipe, "gspo")],
     )
     resume = _resume_arg(recipe)
     trainer.train(resume_from_checkpoint=resume)

@@ -71,6 +71,10 @@ def test_sft_lowers_the_loss(sft_run):
     assert info["global_step"] == 150 and len(losses) >= 10
     assert losses[-1] < 0.2 * losses[0], losses
     assert (sft_run / "model.safetensors").is_file() and (sft_run / "processor_config.json").is_file()
+    # every checkpoint says the space it answers in, so it can be evaluated as it is
+    for step in (50, 100, 150):
+        card = json.loads((sft_run.parent / f"checkpoint-{step}" / "simpleseg_model.json").read_text())
+        assert card["coord_space"] == info["coord_space"] and card["global_step"] == step and card["kind"] == "sft"
 
 
 @pytest.mark.timeout(600)
