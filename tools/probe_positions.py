@@ -103,7 +103,7 @@ def answer_tracking(model: str | Path, records: str | Path, *, queries: int = 12
     from simpleseg_agent.tools import SimpleSeg
     from simpleseg_agent.training.records import read_records, resolve_image
 
-    seg = SimpleSeg(str(model), preset="simpleseg-gui-small")
+    seg = SimpleSeg(str(model))  # read in the space the checkpoint declares (simpleseg_model.json)
     got, want, failed = [], [], 0
     picked = [r for r in read_records(records) if name is None or r.meta.get("name") == name][:queries]
     if not picked:

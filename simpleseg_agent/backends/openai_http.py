@@ -1,8 +1,8 @@
 """A backend for OpenAI-compatible chat-completions servers (vLLM, SGLang, TGI, :mod:`simpleseg_agent.serve`).
 
 Each request is one ``POST {base_url}/chat/completions`` with the image as a base64 data URL and the
-prompt as text, answered greedily (``temperature: 0``) unless the request asks for a sample. A batch's requests are sent in parallel from a
-thread pool; transient failures (connection errors, timeouts, 429, 5xx) are retried with exponential
+prompt as text, answered greedily (``temperature: 0``) unless the request asks for a sample. A batch's
+requests are sent in parallel from a thread pool; transient failures (connection errors, timeouts, 429, 5xx) are retried with exponential
 backoff and jitter, honouring ``Retry-After``; every failure ends as one
 :class:`~simpleseg_agent.errors.ModelError` that names the URL, the status and the server's message.
 

@@ -15,6 +15,7 @@ Example (with a named fake backend that answers a fixed text; real use passes a 
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -276,8 +277,6 @@ def _t(values) -> tuple:
 
 def _similarities(results: Sequence, answer: AnswerKind) -> np.ndarray:
     """Pairwise agreement (0-1) of the successful results; 0 wherever one of the two failed."""
-    n = len(results)
-    sim = np.zeros((n, n))
     ok = [i for i, r in enumerate(results) if r.ok]
     if answer == "mask":
         from ..geometry import region_to_mask
@@ -286,26 +285,24 @@ def _similarities(results: Sequence, answer: AnswerKind) -> np.ndarray:
         scale = min(1.0, 1024 / max(w, h))  # outlines compared at up to 1024 px on the long side
         wh = (max(1, round(w * scale)), max(1, round(h * scale)))
         masks = {i: region_to_mask(results[i].region(), wh) for i in ok}
-        for a in ok:
-            for b in ok:
-                if a < b:
-                    union = np.logical_or(masks[a], masks[b]).sum()
-                    sim[a, b] = sim[b, a] = np.logical_and(masks[a], masks[b]).sum() / union if union else 0.0
+
+        def agree(a: int, b: int) -> float:
+            union = np.logical_or(masks[a], masks[b]).sum()
+            return float(np.logical_and(masks[a], masks[b]).sum() / union) if union else 0.0
     elif answer == "box":
         from ..geometry.metrics import box_iou
 
-        for a in ok:
-            for b in ok:
-                if a < b:
-                    sim[a, b] = sim[b, a] = float(box_iou(results[a].xyxy_norm, results[b].xyxy_norm))
+        def agree(a: int, b: int) -> float:
+            return float(box_iou(results[a].xyxy_norm, results[b].xyxy_norm))
     else:
-        for a in ok:
-            for b in ok:
-                if a < b:
-                    w, h = results[a].image_wh
-                    pa, pb = np.asarray(results[a].xy_px), np.asarray(results[b].xy_px)
-                    d = float(np.hypot(*(pa - pb))) / (0.05 * float(np.hypot(w, h)))
-                    sim[a, b] = sim[b, a] = max(0.0, 1.0 - d)
+        def agree(a: int, b: int) -> float:
+            w, h = results[a].image_wh
+            d = float(np.hypot(*(np.asarray(results[a].xy_px) - np.asarray(results[b].xy_px))))
+            return max(0.0, 1.0 - d / (0.05 * float(np.hypot(w, h))))
+
+    sim = np.zeros((len(results), len(results)))
+    for a, b in itertools.combinations(ok, 2):
+        sim[a, b] = sim[b, a] = agree(a, b)
     return sim
 
 

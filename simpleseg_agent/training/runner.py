@@ -163,15 +163,17 @@ def _finish(trainer, processor, recipe: _Common, kind: str, started: float, resu
     processor.save_pretrained(final)
     history = [h for h in trainer.state.log_history]
     (final / "simpleseg_model.json").write_text(json.dumps({
-        "recipe": recipe.to_dict(),
-        "kind": kind,
-        "coord_space": _answer_space(recipe),
-        "global_step": trainer.state.global_step,
+        **_card(recipe, kind, _answer_space(recipe), trainer.state.global_step),
         "resumed_from": str(resumed_from) if resumed_from else None,
         "seconds": round(time.time() - started, 2),
         "log_history": history,
     }, indent=2, default=str))
     return final
+
+
+def _card(recipe: _Common, kind: str, space: str, step: int) -> dict[str, Any]:
+    """What ``simpleseg_model.json`` says of every saved model: its recipe, kind, answer space and step."""
+    return {"recipe": recipe.to_dict(), "kind": kind, "coord_space": space, "global_step": step}
 
 
 def _checkpoint_card(recipe: _Common, kind: str):
@@ -186,9 +188,8 @@ def _checkpoint_card(recipe: _Common, kind: str):
         def on_save(self, args, state, control, **kwargs):
             folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
             if folder.is_dir():
-                (folder / "simpleseg_model.json").write_text(json.dumps({
-                    "recipe": recipe.to_dict(), "kind": kind, "coord_space": space, "global_step": state.global_step,
-                }, indent=2, default=str))
+                card = _card(recipe, kind, space, state.global_step)
+                (folder / "simpleseg_model.json").write_text(json.dumps(card, indent=2, default=str))
             return control
 
     return CheckpointCard()
