@@ -220,7 +220,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     if args.device:
         backend_kwargs["device"] = args.device
     tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, samples=args.samples,
-                     temperature=args.temperature, seed=args.seed, **backend_kwargs)
+                     temperature=args.temperature, seed=args.seed, constrained=args.constrained, **backend_kwargs)
     try:
         method = {"mask": tool.segment, "box": tool.locate_box, "point": tool.locate_point}[args.answer]
         result = method(image, query)
@@ -301,6 +301,9 @@ def add_consensus_arguments(p: argparse.ArgumentParser) -> None:
                         "with the others (costs K + 1 answers per query; default 0: greedy)")
     p.add_argument("--temperature", type=float, default=0.7, help="sampling temperature of --samples (default 0.7)")
     p.add_argument("--seed", type=int, default=0, help="random seed of --samples (default 0)")
+    p.add_argument("--constrained", action=argparse.BooleanOptionalAction, default=None,
+                   help="constrained decoding: only well-formed coordinate lists of the asked kind (local models; "
+                        "default: the preset's choice)")
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -310,7 +313,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     try:
         report = evaluate(args.model, args.data, split=args.split, out_dir=args.out, batch_size=args.batch_size,
                           max_samples=args.max_samples, max_new_tokens=args.max_new_tokens, preset=args.preset,
-                          samples=args.samples, temperature=args.temperature, seed=args.seed, **kwargs)
+                          samples=args.samples, temperature=args.temperature, seed=args.seed,
+                          constrained=args.constrained, **kwargs)
     except FileNotFoundError as exc:
         raise SimpleSegError(str(exc)) from None
     print(json.dumps(report.to_json(with_samples=False)) if args.json else report.table())

@@ -6,7 +6,8 @@ in the same run; the figure that matters for an agent is the single-query latenc
 the 1 s budget of a desktop agent's step. Screens are freshly generated held-out screens (the
 held-out seed), queries their first expressions.
 
-With ``--samples K`` it also times consensus decoding (``SimpleSeg(samples=K)``: the greedy answer and
+It also times constrained decoding (``SimpleSeg(constrained=True)``: only well-formed coordinate lists)
+against the plain greedy single query of the same run. With ``--samples K`` it also times consensus decoding (``SimpleSeg(samples=K)``: the greedy answer and
 K sampled ones per query), against the greedy single query of the same run.
 
 Run: ``python tools/bench_default_model.py [--screens 8] [--threads 1] [--samples 8]``. The last line is a JSON object.
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> dict:
     for i in range(args.screens):
         image, records = gen.screen(i, seed=HELDOUT_DATA["seed"])
         jobs += [(image, r.expressions[0]) for r in records]
-    tool = SimpleSeg(args.model or DEFAULT_MODEL)
+    tool = SimpleSeg(args.model or DEFAULT_MODEL, constrained=False)
     tool.segment(jobs[0][0], jobs[0][1])  # warm-up
 
     single, model_only, tokens = [], [], []
@@ -59,6 +60,15 @@ def main(argv: list[str] | None = None) -> dict:
         chunk = jobs[k:k + 8]
         tool.run_batch([im for im, _ in chunk], [q for _, q in chunk], "mask")
     batched = (time.perf_counter() - t0) / len(jobs)
+
+    held_tool = SimpleSeg(args.model or DEFAULT_MODEL, constrained=True)
+    held_tool.segment(jobs[0][0], jobs[0][1])  # warm-up (builds the token filter)
+    held = []
+    for image, query in jobs:
+        t0 = time.perf_counter()
+        held_tool.segment(image, query)
+        held.append(time.perf_counter() - t0)
+    cmed = statistics.median(held)
 
     voted = []
     if args.samples:
@@ -77,6 +87,7 @@ def main(argv: list[str] | None = None) -> dict:
         "model_share_of_single": round(statistics.median(m / s for m, s in zip(model_only, single)), 3),
         "batched_per_query_s": round(batched, 4), "single_vs_batched": round(med / batched, 2),
         "median_answer_tokens": statistics.median(tokens), "budget_s": 1.0, "within_budget": med <= 1.0,
+        "constrained_median_s": round(cmed, 4), "constrained_vs_plain": round(cmed / med, 2),
     }
     if voted:
         vmed, vp90 = statistics.median(voted), sorted(voted)[int(0.9 * (len(voted) - 1))]
@@ -86,6 +97,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"one query at a time (SimpleSeg.segment): median {med * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms "
           f"({'within' if med <= 1.0 else 'over'} the 1 s budget); the model is {100 * result['model_share_of_single']:.0f} % of it")
     print(f"baseline, batches of 8: {batched * 1000:.0f} ms per query -> single / batched = {result['single_vs_batched']:.2f}x")
+    print(f"constrained decoding: median {cmed * 1000:.0f} ms -> {result['constrained_vs_plain']:.2f}x the plain single query")
     if voted:
         print(f"consensus of greedy + {args.samples} samples: median {vmed * 1000:.0f} ms, p90 {vp90 * 1000:.0f} ms "
               f"-> {result['consensus_vs_greedy']:.2f}x the greedy single query")

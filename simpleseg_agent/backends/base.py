@@ -36,6 +36,8 @@ class ModelPreset:
         trust_remote_code: the checkpoint ships custom code (SimpleSeg-Kimi-VL does).
         max_new_tokens: default answer budget.
         description: one line for ``simpleseg models``.
+        constrained: decode with the answer grammar by default (:class:`~simpleseg_agent.tools.SimpleSeg`
+            ``constrained``).
     """
 
     name: str
@@ -45,6 +47,7 @@ class ModelPreset:
     trust_remote_code: bool = False
     max_new_tokens: int = 1024
     description: str = ""
+    constrained: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,11 @@ class GenerationRequest:
     ``temperature`` 0 asks for the greedy answer; above 0 the backend samples at that temperature
     (no top-k / top-p cut), seeded with ``seed`` when it is given (a local backend that batches sampled
     requests seeds the batch with its first request's seed).
+
+    ``grammar`` (``"mask"``, ``"box"``, ``"point"``) asks for constrained decoding: the answer's
+    coordinate list must follow that kind's grammar in the backend's coordinate space
+    (:class:`~simpleseg_agent.grammar.constrain.AnswerGrammar`). The local transformers backend masks
+    the tokens that would break it; a backend that cannot constrain (a remote server) ignores it.
     """
 
     image: Image.Image
@@ -61,6 +69,7 @@ class GenerationRequest:
     max_new_tokens: int | None = None
     temperature: float = 0.0
     seed: int | None = None
+    grammar: str | None = None
 
 
 @dataclass(frozen=True)

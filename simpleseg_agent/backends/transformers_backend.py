@@ -29,6 +29,7 @@ from PIL import Image
 
 from .._optional import require
 from ..errors import ModelError
+from ..grammar.constrain import AnswerGrammar, TokenFilter
 from .base import Backend, GenerationRequest, GenerationResult, ModelPreset
 
 __all__ = ["TransformersBackend"]
@@ -101,6 +102,36 @@ def _resolve_dtype(torch: Any, dtype: str, device: str) -> Any:
     if device.startswith("mps"):
         return torch.float16
     return torch.float32  # half precision on CPU is slow or unsupported for many kernels
+
+
+class _GrammarLogits:
+    """A transformers logits processor: each row may only continue with tokens its grammar allows."""
+
+    def __init__(self, token_filter: TokenFilter, prompt_len: int, rows: int, torch: Any) -> None:
+        self.filter = token_filter
+        self.prompt_len = prompt_len
+        self.states = [token_filter.grammar.start()] * rows
+        self.seen = 0
+        self._torch = torch
+        self._masks: dict[Any, Any] = {}
+
+    def _mask(self, state: Any, like: Any) -> Any:
+        key = self.filter.grammar.canonical(state) if state is not None else None
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = self._torch.full((like.shape[-1],), float("-inf"), dtype=like.dtype, device=like.device)
+            ids = [i for i in self.filter.allowed(state) if i < like.shape[-1]]
+            mask[self._torch.tensor(ids, dtype=self._torch.long, device=like.device)] = 0.0
+            self._masks[key] = mask
+        return mask
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        new = input_ids.shape[1] - self.prompt_len
+        if new > self.seen:  # the token each row generated since the last call
+            last = input_ids[:, -1].tolist()
+            self.states = [self.filter.advance(s, t) for s, t in zip(self.states, last)]
+            self.seen = new
+        return scores + self._torch.stack([self._mask(s, scores) for s in self.states])
 
 
 class TransformersBackend(Backend):
@@ -178,6 +209,8 @@ class TransformersBackend(Backend):
         transformers = require("transformers", extra="model", feature=_FEATURE)
         adapter_dir = self._check_adapter(adapter) if adapter is not None else None  # before the slow load
         self._torch = torch
+        self._transformers = transformers
+        self._token_filters: dict[str, TokenFilter] = {}
         self.device = _resolve_device(torch, device)
         self.dtype = _resolve_dtype(torch, dtype, self.device)
 
@@ -321,8 +354,10 @@ class TransformersBackend(Backend):
             temp = req.temperature
             if isinstance(temp, bool) or not isinstance(temp, (int, float)) or not 0.0 <= temp < float("inf"):
                 raise ModelError(f"request {i}: temperature must be a number >= 0, got {temp!r}")
+            if req.grammar not in (None, "mask", "box", "point"):
+                raise ModelError(f"request {i}: grammar must be 'mask', 'box', 'point' or None, got {req.grammar!r}")
         budgets = [req.max_new_tokens if req.max_new_tokens is not None else self.max_new_tokens for req in requests]
-        keys = [(b, float(req.temperature)) for b, req in zip(budgets, requests)]
+        keys = [(b, float(req.temperature), req.grammar) for b, req in zip(budgets, requests)]
         results: list[GenerationResult | None] = [None] * len(requests)
         for key in dict.fromkeys(keys):
             indices = [i for i, k in enumerate(keys) if k == key]
@@ -332,8 +367,24 @@ class TransformersBackend(Backend):
                     results[i] = result
         return results  # type: ignore[return-value]
 
+    def token_filter(self, grammar: str) -> TokenFilter:
+        """The :class:`~simpleseg_agent.grammar.constrain.TokenFilter` of this model's vocabulary for one
+        answer kind in the preset's coordinate space (built once per kind)."""
+        cached = self._token_filters.get(grammar)
+        if cached is None:
+            tok = self.processor.tokenizer
+            size = max(len(tok), int(getattr(self.model.config.get_text_config(), "vocab_size", 0) or 0))
+            texts = tok.batch_decode([[i] for i in range(len(tok))], skip_special_tokens=False,
+                                     clean_up_tokenization_spaces=False)
+            special = set(tok.all_special_ids)
+            texts = ["" if i in special else t for i, t in enumerate(texts)] + [""] * (size - len(tok))
+            cached = TokenFilter(AnswerGrammar(grammar, self.preset.coord_space), texts, self._eos_ids)
+            self._token_filters[grammar] = cached
+        return cached
+
     def _generate_batch(
-        self, requests: list[GenerationRequest], max_new_tokens: int, temperature: float = 0.0
+        self, requests: list[GenerationRequest], max_new_tokens: int, temperature: float = 0.0,
+        grammar: str | None = None,
     ) -> list[GenerationResult]:
         torch = self._torch
         t0 = time.perf_counter()
@@ -357,6 +408,9 @@ class TransformersBackend(Backend):
         gen_kwargs.update(self.generate_kwargs)
         if temperature > 0:  # a sample: the whole distribution at that temperature
             gen_kwargs.update(do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
+        if grammar is not None:
+            processor = _GrammarLogits(self.token_filter(grammar), prompt_len, len(requests), torch)
+            gen_kwargs["logits_processor"] = self._transformers.LogitsProcessorList([processor])
         seed = requests[0].seed if temperature > 0 else None
         try:
             # a seeded sample leaves the caller's random state as it was

@@ -73,6 +73,10 @@ class SimpleSeg:
             Costs ``samples + 1`` answers per query; see ``docs/default-model.md`` for the trade-off.
         temperature: the sampling temperature of those answers.
         seed: the samples' random seed (sample ``k`` gets ``seed + k``; ``None``: unseeded).
+        constrained: constrained decoding: the model may only write a coordinate list of the asked kind
+            (polygons, box, point) in its space, so every answer that ends by itself parses
+            (:mod:`~simpleseg_agent.grammar.constrain`; local transformers models only, a server ignores
+            it). ``None`` (default): the preset's choice (``constrained``).
         **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...).
     """
 
@@ -86,6 +90,7 @@ class SimpleSeg:
         samples: int = 0,
         temperature: float = 0.7,
         seed: int | None = 0,
+        constrained: bool | None = None,
         **backend_kwargs: Any,
     ) -> None:
         from ..backends.registry import load_backend
@@ -96,6 +101,8 @@ class SimpleSeg:
             raise ModelError(f"temperature must be a finite number > 0, got {temperature!r}")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ModelError(f"seed must be an int or None, got {seed!r}")
+        if constrained is not None and not isinstance(constrained, bool):
+            raise ModelError(f"constrained must be True, False or None, got {constrained!r}")
         self.backend = load_backend(model, preset=preset, **backend_kwargs)
         self.preset: ModelPreset = getattr(self.backend, "preset", None) or ModelPreset("custom", str(model))
         self.out_of_range = out_of_range
@@ -103,6 +110,7 @@ class SimpleSeg:
         self.samples = samples
         self.temperature = float(temperature)
         self.seed = seed
+        self.constrained = bool(self.preset.constrained if constrained is None else constrained)
 
     # public tools ---------------------------------------------------------------------------
     def segment(self, image: ImageInput, query: QueryInput, *, raise_on_error: bool = False) -> Segmentation:
@@ -159,11 +167,12 @@ class SimpleSeg:
             except ModelError as exc:
                 job.error = ToolError(kind="model", message=str(exc))
                 continue
-            requests.append(GenerationRequest(pil, job.prompt, self.max_new_tokens))
+            grammar = job.answer if self.constrained and self.preset.prompt_style == "simpleseg" else None
+            requests.append(GenerationRequest(pil, job.prompt, self.max_new_tokens, grammar=grammar))
             # each sample its own seed: a backend that answers one request at a time (a server, batch size
             # 1) would otherwise repeat one sample K times
             requests.extend(GenerationRequest(pil, job.prompt, self.max_new_tokens, temperature=self.temperature,
-                                              seed=None if self.seed is None else self.seed + k)
+                                              seed=None if self.seed is None else self.seed + k, grammar=grammar)
                             for k in range(self.samples))
             live.append(job)
         answers: list[GenerationResult | None] = [None] * len(requests)

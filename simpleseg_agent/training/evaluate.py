@@ -146,11 +146,11 @@ def evaluate_records(
 
 
 def _decoding(segmenter) -> str:
-    """How the segmenter answers: ``greedy``, or ``consensus of greedy + 8 samples (T 0.7, seed 0)``."""
+    """How the segmenter answers: ``greedy``, or ``consensus of greedy + 8 samples (T 0.7, seed 0)``, and
+    ``, constrained`` when it decodes with the answer grammar."""
     k = getattr(segmenter, "samples", 0)
-    if not k:
-        return "greedy"
-    return f"consensus of greedy + {k} samples (T {segmenter.temperature:g}, seed {segmenter.seed})"
+    how = "greedy" if not k else f"consensus of greedy + {k} samples (T {segmenter.temperature:g}, seed {segmenter.seed})"
+    return how + (", constrained" if getattr(segmenter, "constrained", False) else "")
 
 
 def evaluate(model, data: str | Path, *, split: str | None = None, out_dir: str | Path | None = None,

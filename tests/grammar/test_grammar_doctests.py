@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["__init__", "format", "parse", "_scan", "spaces", "tokens"]
+MODULES = ["__init__", "format", "parse", "_scan", "spaces", "tokens", "constrain"]
 
 
 @pytest.mark.parametrize("name", MODULES)
