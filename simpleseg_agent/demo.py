@@ -3,6 +3,7 @@
     simpleseg demo                        # a generated screen: simpleseg-demo.png, and where it would click
     simpleseg demo --window               # the same screen as a real Tk window, screenshot with mss
     simpleseg demo --click                # ... clicked by the screen agent (pyautogui): did Submit fire?
+    simpleseg demo --samples 8            # consensus decoding: 8 sampled answers besides the greedy one
     simpleseg demo --model ./checkpoint --preset simpleseg-gui-small --json
 
 The screen is the first generated ``easy`` screen, from ``--seed`` on, that holds one button
@@ -10,7 +11,9 @@ labelled ``--button`` (:func:`~simpleseg_agent.agent.tk_layout.find_button_scree
 model's training seed is skipped), so its true box is known. Every mode goes through the screen
 agent (:class:`~simpleseg_agent.agent.ScreenAgent`): the model's answer, the checks, the planned
 click pixel. Without ``--window``/``--click`` the agent plans on the generated image (dry run).
-``--window`` shows the screen as a real Tk window (:class:`~simpleseg_agent.agent.tk_layout.LayoutWindow`)
+``--samples K`` asks with consensus decoding
+(:class:`~simpleseg_agent.tools.SimpleSeg` ``samples``): the report then gives the answers'
+``agreement`` (0-1). ``--window`` shows the screen as a real Tk window (:class:`~simpleseg_agent.agent.tk_layout.LayoutWindow`)
 on ``$DISPLAY`` and grabs it with mss; ``--click`` also clicks, and the window itself reports which
 element fired. Both start a private Xvfb of the screen's size when ``DISPLAY`` is unset, or always
 with ``--xvfb``.
@@ -74,7 +77,9 @@ class DemoReport:
     ``click_xy_px``: the planned (``click``: clicked) pixel, ``None`` when refused; ``on_element``: the
     clickable element under it; ``hit``: it is the intended button; ``iou``: the answered shape against the
     button's true shape; ``fired``/``missed_xy`` (``click`` only): what the window reported;
-    ``intended_fired``: the intended button is among ``fired``; ``exit_status``: 0 on success, 1 otherwise.
+    ``intended_fired``: the intended button is among ``fired``; ``samples``/``agreement``: with consensus
+    decoding, how many sampled answers were asked for and how well the kept answer agrees with them
+    (0-1; ``None`` for a greedy answer); ``exit_status``: 0 on success, 1 otherwise.
     """
 
     mode: Mode
@@ -96,6 +101,8 @@ class DemoReport:
     missed_xy: list[list[int]] | None = None
     intended_fired: bool | None = None
     display: str | None = None
+    samples: int = 0
+    agreement: float | None = None
     out: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     exit_status: int = 1
@@ -112,6 +119,9 @@ class DemoReport:
             + f"; the {t['text']!r} button is at {t['xyxy_px']} px",
             f"model    {self.model} (preset {self.preset}): {_short(self.answer)!r}",
         ]
+        if self.samples:
+            agree = "no usable answer" if self.agreement is None else f"agreement {self.agreement:.2f}"
+            out.append(f"samples  consensus of the greedy answer and {self.samples} sampled ones: {agree}")
         if self.click_xy_px is None:
             out.append(f"click    none: {self.error}")
         else:
@@ -153,7 +163,8 @@ def check_default_model(model: Any) -> None:
         )
 
 
-def _load_tool(model: Any, preset: str | None, max_new_tokens: int | None, device: str | None):
+def _load_tool(model: Any, preset: str | None, max_new_tokens: int | None, device: str | None,
+               samples: int = 0, temperature: float = 0.7, sample_seed: int | None = 0, constrained: bool | None = None):
     from .tools import SimpleSeg
 
     class RecordingSeg(SimpleSeg):
@@ -166,7 +177,8 @@ def _load_tool(model: Any, preset: str | None, max_new_tokens: int | None, devic
             return self.last
 
     kwargs = {"device": device} if device else {}
-    return RecordingSeg(model, preset=preset, max_new_tokens=max_new_tokens, **kwargs)
+    return RecordingSeg(model, preset=preset, max_new_tokens=max_new_tokens, samples=samples, temperature=temperature,
+                        seed=sample_seed, constrained=constrained, **kwargs)
 
 
 class _Display:
@@ -267,6 +279,10 @@ def run_demo(
     pause_s: float = 0.1,
     device: str | None = None,
     max_new_tokens: int | None = None,
+    samples: int = 0,
+    temperature: float = 0.7,
+    sample_seed: int | None = 0,
+    constrained: bool | None = None,
     progress: Callable[[str], None] | None = _stderr,
 ) -> DemoReport:
     """Run the demo (see the module docstring) and return its :class:`DemoReport`.
@@ -278,12 +294,16 @@ def run_demo(
             window) or ``click`` (and click it).
         xvfb: use a private Xvfb even when ``DISPLAY`` is set (``window`` and ``click``).
         out: the overlay PNG (``None``: none).
+        samples: consensus decoding: this many sampled answers besides the greedy one, at ``temperature``,
+            seeded by ``sample_seed`` (0: the greedy answer alone; see :class:`~simpleseg_agent.tools.SimpleSeg`).
+        constrained: constrained decoding (``None``: the preset's choice; see :class:`~simpleseg_agent.tools.SimpleSeg`).
         progress: called with each progress line (default: printed on stderr); ``None`` for silence.
 
     Raises:
         ModelError: the model cannot be loaded (the default one is not installed: pass ``model``).
         DisplayError: no display could be used (no Xvfb, no Tk, no mss/pyautogui).
         ImageError: ``out`` does not end in ``.png``.
+        ModelError: ``samples`` or ``temperature`` is out of range.
         NotFoundError: no generated screen with that button.
     """
     from .agent import AgentActionError, ScreenAgent, StaticScreen
@@ -304,7 +324,7 @@ def run_demo(
     say(f"screen: easy seed {screen.seed} ({screen.layout.size_wh[0]}x{screen.layout.size_wh[1]}), "
         f"{el.text!r} button at {list(el.box)}")
     t0 = time.perf_counter()
-    tool = _load_tool(model, preset, max_new_tokens, device)
+    tool = _load_tool(model, preset, max_new_tokens, device, samples, temperature, sample_seed, constrained)
     load_s = time.perf_counter() - t0
     say(f"model {tool.preset.name} loaded in {load_s:.2f} s")
     report = DemoReport(
@@ -352,6 +372,8 @@ def run_demo(
     report.status, report.error = record.status, record.error
     report.answer = record.raw_answers[0] if record.raw_answers else (seg.raw_answer if seg else "")
     report.answer_tokens = seg.answer_tokens if seg else 0
+    report.samples = samples
+    report.agreement = None if seg is None or seg.agreement is None else round(float(seg.agreement), 4)
     size = screen.layout.size_wh
     if seg is not None and seg.ok:
         report.polygons_xy_px = [[[round(x, 1), round(y, 1)] for x, y in poly] for poly in seg.polygons_xy_px]
@@ -412,6 +434,14 @@ def add_demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pause-s", type=float, default=0.1, help="pause after each pointer call, seconds (pyautogui.PAUSE)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, auto (local models)")
     p.add_argument("--max-new-tokens", type=int, default=None)
+    p.add_argument("--samples", type=int, default=0, metavar="K",
+                   help="consensus decoding: K sampled answers besides the greedy one, keep the one that agrees best "
+                        "with the others (default 0: greedy)")
+    p.add_argument("--temperature", type=float, default=0.7, help="sampling temperature of --samples (default 0.7)")
+    p.add_argument("--sample-seed", type=int, default=0,
+                   help="random seed of --samples (default 0; --seed picks the screen)")
+    p.add_argument("--constrained", action=argparse.BooleanOptionalAction, default=None,
+                   help="constrained decoding: only a well-formed outline (default: the preset's choice)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
 
@@ -421,6 +451,8 @@ def demo_command(args: argparse.Namespace) -> int:
         model=args.model, preset=args.preset, query=args.query, button=args.button, seed=args.seed,
         mode="click" if args.click else "window" if args.window else "image", xvfb=args.xvfb, out=args.out,
         pause_s=args.pause_s, device=args.device, max_new_tokens=args.max_new_tokens,
+        samples=args.samples, temperature=args.temperature, sample_seed=args.sample_seed,
+        constrained=args.constrained,
     )
     if args.json:
         print(json.dumps(report.to_json()))

@@ -28,8 +28,8 @@ pytestmark = pytest.mark.timeout(300)
 QUERY = "the submit button"  # the memorized model learned this phrase (on another image)
 REPORT_KEYS = {
     "mode", "query", "screen", "target", "model", "preset", "answer", "answer_tokens", "status", "error", "polygons_xy_px",
-    "click_xy_px", "on_element", "hit", "iou", "fired", "missed_xy", "intended_fired", "display", "out", "seconds",
-    "exit_status",
+    "click_xy_px", "on_element", "hit", "iou", "fired", "missed_xy", "intended_fired", "display", "samples", "agreement",
+    "out", "seconds", "exit_status",
 }
 
 
@@ -112,6 +112,46 @@ def test_demo_on_the_generated_screen_with_a_real_checkpoint(memorized_model_pat
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == ["screen", "model", "click", "seconds", "overlay"]
     assert status == report["exit_status"]
+
+
+def _box_answer(box, size_wh) -> str:
+    (x0, y0, x1, y1), (W, H) = box, size_wh
+    return f"[[[{x0 / W:.3f}, {y0 / H:.3f}], [{x1 / W:.3f}, {y0 / H:.3f}], [{x1 / W:.3f}, {y1 / H:.3f}], [{x0 / W:.3f}, {y1 / H:.3f}]]]"
+
+
+def test_samples_keep_the_answer_the_sampled_ones_agree_on(tmp_path):
+    """A named fake: the greedy answer points at another element, the sampled ones at Submit."""
+    from simpleseg_agent.testing.fakes import FakeAnswerBackend
+
+    screen = find_button_screen("Submit")
+    other = next(el for i, el in enumerate(screen.layout.elements)
+                 if el.kind in CLICKABLE_KINDS and i != screen.element_index)
+    right = _box_answer(screen.element.box, screen.layout.size_wh)
+    wrong = _box_answer(other.box, screen.layout.size_wh)
+    fake = FakeAnswerBackend(lambda request: right if request.temperature > 0 else wrong)
+    greedy = demo_module.run_demo(model=fake, out=None, progress=None)
+    assert not greedy.hit and greedy.exit_status == 1 and greedy.samples == 0 and greedy.agreement is None
+    n = len(fake.requests)
+    report = demo_module.run_demo(model=fake, out=str(tmp_path / "d.png"), progress=None, samples=3,
+                                  temperature=0.5, sample_seed=11)
+    asked = fake.requests[n:]
+    assert [r.temperature for r in asked] == [0.0, 0.5, 0.5, 0.5] and [r.seed for r in asked[1:]] == [11, 12, 13]
+    assert report.hit and report.exit_status == 0 and report.samples == 3
+    assert report.agreement == pytest.approx(2 / 3, abs=0.02)  # the kept box: the same as 2 of the 3 others
+    assert report.lines()[2] == "samples  consensus of the greedy answer and 3 sampled ones: agreement 0.67"
+    with pytest.raises(demo_module.ModelError, match="samples"):
+        demo_module.run_demo(model=fake, out=None, progress=None, samples=-1)
+
+
+def test_samples_on_the_command_line_with_a_real_checkpoint(memorized_model_path, tmp_path, capsys):
+    out = tmp_path / "demo.png"
+    status = main(["demo", "--model", str(memorized_model_path), "--query", QUERY, "--out", str(out), "--json",
+                   "--samples", "2", "--temperature", "0.9", "--sample-seed", "5"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["samples"] == 2 and status == report["exit_status"]
+    assert report["agreement"] is None or 0.0 <= report["agreement"] <= 1.0
+    assert main(["demo", "--model", str(memorized_model_path), "--samples", "1", "--temperature", "0"]) == 2
+    assert "temperature" in capsys.readouterr().err.strip().splitlines()[-1]
 
 
 # on a private Xvfb ---------------------------------------------------------------------------------
