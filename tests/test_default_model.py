@@ -94,6 +94,11 @@ def test_provenance_names_the_recipes_the_data_and_the_commit() -> None:
         assert subprocess.run(["git", "cat-file", "-e", f"{INFO['commit']}^{{commit}}"], cwd=REPO).returncode == 0
     heldout = INFO["heldout"][INFO["stage"]]
     assert heldout["n"] >= 1000 and 0.0 <= heldout["ciou"] <= 1.0
+    # the preset decodes with the answer grammar, and the provenance measured it that way too
+    assert PRESETS[DEFAULT_MODEL].constrained
+    held = INFO["heldout_constrained"][INFO["stage"]]
+    assert held["n"] == heldout["n"] and held["decoding"] == "greedy, constrained"
+    assert held["format_error_rate"] <= heldout["format_error_rate"]
 
 
 @pytest.mark.timeout(600)

@@ -14,13 +14,15 @@ Steps (each is skipped when its output exists; SFT and GSPO resume from their la
 4. ``locate`` — ``simpleseg train sft --recipe default-gui-locate`` from the SFT model;
 5. ``refine`` — ``simpleseg train sft --recipe default-gui-refine`` from the locate model (the same records);
 6. ``gspo``  — ``simpleseg train gspo --recipe default-gui-gspo`` from the refine model (easy + starter screens);
-7. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens;
+7. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers and with
+   ``--constrained`` (the answer grammar, as the shipped preset decodes);
 8. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU), with ``simpleseg_model.json``
-   provenance (recipes, commit, data seeds, metrics), into ``simpleseg_agent/models/simpleseg-gui-small``.
+   provenance (recipes, commit, data seeds, metrics of both decodings; the CI sample's as the preset decodes),
+   into ``simpleseg_agent/models/simpleseg-gui-small``.
 
 Every step is a ``simpleseg`` command (printed before it runs), so the log is a recipe a user can
-replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~10 min,
-eval ~5 min per model.
+replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~22 min,
+eval ~2 min per model and decoding.
 """
 
 from __future__ import annotations
@@ -129,6 +131,13 @@ def main(argv: list[str] | None = None) -> int:
             extra = ["--max-samples", str(args.eval_max_samples)] if args.eval_max_samples else []
             _run(["eval", "--model", str(model), "--data", str(data / "heldout" / "records.jsonl"),
                   "--out", str(work / "reports" / name), "--split", "heldout", *extra], log)
+        for name in STAGES:  # as the shipped preset decodes: with the answer grammar
+            model = work / name / "final"
+            if not model.is_dir() or (work / "reports" / f"{name}-constrained" / "heldout.json").is_file():
+                continue
+            extra = ["--max-samples", str(args.eval_max_samples)] if args.eval_max_samples else []
+            _run(["eval", "--model", str(model), "--data", str(data / "heldout" / "records.jsonl"), "--constrained",
+                  "--out", str(work / "reports" / f"{name}-constrained"), "--split", "heldout", *extra], log)
     if args.ship:
         reports = {n: json.loads((work / "reports" / n / "heldout.json").read_text())
                    for n in STAGES if (work / "reports" / n / "heldout.json").is_file()}
@@ -143,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         for f in src.iterdir():
             if f.is_file() and f.name != "simpleseg_model.json" and not f.name.startswith(("training_args", "data-")):
                 shutil.copy2(f, target / f.name)
-        info = provenance(stage=best, run_dir=src, reports=reports, repo=REPO)
+        constrained = {n: json.loads((work / "reports" / f"{n}-constrained" / "heldout.json").read_text())
+                       for n in STAGES if (work / "reports" / f"{n}-constrained" / "heldout.json").is_file()}
+        info = provenance(stage=best, run_dir=src, reports=reports, repo=REPO, constrained_reports=constrained)
         (target / "simpleseg_model.json").write_text(json.dumps(info, indent=2) + "\n")
         size = sum(f.stat().st_size for f in target.iterdir())
         print(f"shipped the {best} model ({size / 1e6:.1f} MB) to {target}")

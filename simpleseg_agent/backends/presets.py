@@ -16,7 +16,7 @@ from .base import ModelPreset
 
 #: The model shipped inside the package (``simpleseg_agent/models/simpleseg-gui-small``), the default of
 #: every command: a 4.9 M-parameter Qwen2.5-VL trained by ``tools/train_default_model.py`` on generated
-#: GUI screens; it answers in the compact style (integers 0-999).
+#: GUI screens; it answers in the compact style (integers 0-999), decoded with the answer grammar.
 DEFAULT_MODEL = "simpleseg-gui-small"
 
 
@@ -36,6 +36,7 @@ PRESETS: dict[str, ModelPreset] = {
         ModelPreset(
             DEFAULT_MODEL, str(default_model_dir()), CoordSpace.THOUSAND, "simpleseg", max_new_tokens=160,
             description="the shipped default: 4.9 M-parameter Qwen2.5-VL for generated-style GUI screens (CPU)",
+            constrained=True,  # its few broken lists (about 1 % of answers) become well-formed ones
         ),
         ModelPreset(
             "simpleseg-qwen2.5-vl", "sthui/SimpleSeg-Qwen2.5-VL", CoordSpace.NORM, "simpleseg",

@@ -125,7 +125,8 @@ def _git_commit(repo: Path) -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], repo: str | Path) -> dict[str, Any]:
+def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], repo: str | Path,
+               constrained_reports: dict[str, dict] | None = None) -> dict[str, Any]:
     """What ``simpleseg_model.json`` says about the shipped weights: how they were made and how they score.
 
     Args:
@@ -134,6 +135,8 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
             recipe and the log). The earlier stages' runs are read from their folders next to it.
         reports: held-out evaluation reports by stage (``simpleseg eval`` JSON).
         repo: the repository, for the commit.
+        constrained_reports: the same with ``--constrained`` (the answer grammar, as the shipped preset
+            decodes); when the shipped stage has one, the CI sample's metrics come from it.
 
     Example:
         >>> import tempfile, json, pathlib
@@ -143,8 +146,8 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         >>> info = provenance(stage="sft", run_dir=d, reports={"sft": {"ciou": 0.5, "samples": []}}, repo=d)
         >>> info["coord_space"], info["stage"], info["heldout"]["sft"]["ciou"], "samples" in info["heldout"]["sft"]
         ('1000', 'sft', 0.5, False)
-        >>> list(info["runs"])
-        ['sft']
+        >>> list(info["runs"]), info["heldout_constrained"], info["ci_sample"]
+        (['sft'], {}, None)
     """
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
@@ -156,6 +159,7 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         if f.is_file():
             info = json.loads(f.read_text())
             runs[name] = {k: info.get(k) for k in ("recipe", "global_step", "seconds", "resumed_from", "log_history")}
+    ci = (constrained_reports or {}).get(stage) or reports.get(stage, {})  # as `simpleseg eval` of the preset decodes
     return {
         "name": "simpleseg-gui-small",
         "description": "Qwen2.5-VL architecture, trained from random weights on generated GUI screens (easy, then starter + easy)",
@@ -172,6 +176,8 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         "commit": _git_commit(Path(repo)),
         "reproduce": "python tools/train_default_model.py --work runs/default --ship",
         "heldout": {k: {m: v for m, v in r.items() if m != "samples"} for k, r in reports.items()},
-        "ci_sample": subset_metrics(reports[stage]["samples"]) if reports.get(stage, {}).get("samples") else None,
+        "heldout_constrained": {k: {m: v for m, v in r.items() if m != "samples"}
+                                for k, r in (constrained_reports or {}).items()},
+        "ci_sample": subset_metrics(ci["samples"]) if ci.get("samples") else None,
         "runs": runs,
     }
