@@ -114,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n| step | queries | mean IoU | click acc. | format errors |\n|---|---|---|---|---|")
         for s, r in ckpts:
             print(f"| {s} | {r['n']} | {r['giou']:.3f} | {100 * r['click_acc']:.1f} % | {100 * r['format_error_rate']:.1f} % |")
-    for stage, title in titles.items():
+    curves = dict(titles, gspo="GSPO (four prompts per step)")
+    for stage, title in curves.items():
         sets = {}
         for name in ("easy", "starter"):
             found = sorted((int(p.parent.name), json.loads(p.read_text()))
@@ -141,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
         f = work / "reports" / name / "heldout.json"
         if f.is_file():
             print(_row(name.upper(), json.loads(f.read_text())))
+    for name in STAGES:  # decoded with the answer grammar (--constrained), as the shipped preset does
+        f = work / "reports" / f"{name}-constrained" / "heldout.json"
+        if f.is_file():
+            print(_row(f"{name.upper()} constrained", json.loads(f.read_text())))
     if args.heldout and args.heldout.is_file():
         how = {}
         for line in args.heldout.read_text().splitlines():
