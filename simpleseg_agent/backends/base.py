@@ -61,7 +61,8 @@ class GenerationRequest:
     ``grammar`` (``"mask"``, ``"box"``, ``"point"``) asks for constrained decoding: the answer's
     coordinate list must follow that kind's grammar in the backend's coordinate space
     (:class:`~simpleseg_agent.grammar.constrain.AnswerGrammar`). The local transformers backend masks
-    the tokens that would break it; a backend that cannot constrain (a remote server) ignores it.
+    the tokens that would break it; a backend that cannot (``supports_grammar`` False: a remote server)
+    ignores it, and :class:`~simpleseg_agent.tools.SimpleSeg` does not ask it to.
     """
 
     image: Image.Image
@@ -97,10 +98,12 @@ class Backend(abc.ABC):
     """Base class of model backends.
 
     Subclasses implement :meth:`generate`; everything else (prompt phrasing, parsing, geometry) is
-    the tools' job, so a backend is small and easy to add.
+    the tools' job, so a backend is small and easy to add. ``supports_grammar``: the backend honours
+    :attr:`GenerationRequest.grammar` (constrained decoding); others ignore it.
     """
 
     preset: ModelPreset
+    supports_grammar: bool = False
 
     @abc.abstractmethod
     def generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]:

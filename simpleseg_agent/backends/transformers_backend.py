@@ -137,6 +137,9 @@ class _GrammarLogits:
 class TransformersBackend(Backend):
     """Answer :class:`GenerationRequest` batches with a local transformers vision-language model.
 
+    It honours a request's ``grammar`` (constrained decoding: the tokens that would break the answer's
+    coordinate list are masked; :mod:`~simpleseg_agent.grammar.constrain`).
+
     Args:
         model: checkpoint folder, or a hub id (``"org/name"``) that is already in the local cache.
         preset: how to talk to the model; defaults to a SimpleSeg preset (normalized coordinates)
@@ -165,6 +168,8 @@ class TransformersBackend(Backend):
             image processor, an invalid option.
         MissingDependencyError: torch/transformers (``[model]``) or peft (``[train]``) not installed.
     """
+
+    supports_grammar = True
 
     def __init__(
         self,

@@ -35,6 +35,7 @@ class FakeAnswerBackend(Backend):
         model_s: float = 0.0,
     ) -> None:
         self.answers = answers
+        self.supports_grammar = True  # it records the grammar asked for; its answers are what it was given
         self.preset = preset or ModelPreset("fake", "fake")
         self.model_s = model_s
         self.requests: list[GenerationRequest] = []

@@ -75,8 +75,9 @@ class SimpleSeg:
         seed: the samples' random seed (sample ``k`` gets ``seed + k``; ``None``: unseeded).
         constrained: constrained decoding: the model may only write a coordinate list of the asked kind
             (polygons, box, point) in its space, so every answer that ends by itself parses
-            (:mod:`~simpleseg_agent.grammar.constrain`; local transformers models only, a server ignores
-            it). ``None`` (default): the preset's choice (``constrained``).
+            (:mod:`~simpleseg_agent.grammar.constrain`). Local transformers models only: ``True`` with a
+            backend that cannot mask tokens (a server) is a :class:`ModelError`; ``None`` (default): the
+            preset's choice (``constrained``) where the backend can, else off.
         **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...).
     """
 
@@ -110,7 +111,12 @@ class SimpleSeg:
         self.samples = samples
         self.temperature = float(temperature)
         self.seed = seed
-        self.constrained = bool(self.preset.constrained if constrained is None else constrained)
+        can = bool(getattr(self.backend, "supports_grammar", False))
+        if constrained and not can:
+            self.backend.close()
+            raise ModelError(f"constrained decoding needs a model this process decodes (a local checkpoint); "
+                             f"{type(self.backend).__name__} cannot mask its tokens: use constrained=False")
+        self.constrained = can and bool(self.preset.constrained if constrained is None else constrained)
 
     # public tools ---------------------------------------------------------------------------
     def segment(self, image: ImageInput, query: QueryInput, *, raise_on_error: bool = False) -> Segmentation:

@@ -92,6 +92,20 @@ def test_the_tool_asks_for_the_grammar_of_each_answer_kind():
         SimpleSeg(fake, constrained="yes")  # type: ignore[arg-type]
 
 
+def test_a_backend_that_cannot_mask_tokens_is_never_called_constrained():
+    from simpleseg_agent.backends.openai_http import OpenAIHTTPBackend
+
+    assert OpenAIHTTPBackend.supports_grammar is False and TransformersBackend.supports_grammar is True
+    answer = "[[[0.1, 0.1], [0.5, 0.1], [0.5, 0.5]]]"
+    server = FakeAnswerBackend([answer], preset=ModelPreset("on", "on", constrained=True))
+    server.supports_grammar = False  # a named fake standing in for a remote server
+    with pytest.raises(ModelError, match="cannot mask its tokens"):
+        SimpleSeg(server, constrained=True)
+    seg = SimpleSeg(server)  # the preset asks for the grammar, the backend cannot: off, and said so
+    seg.segment(_image(), "a")
+    assert not seg.constrained and server.requests[-1].grammar is None
+
+
 def test_eval_and_segment_take_constrained(tiny_model_path, tmp_path, capsys):  # noqa: F811
     data = tmp_path / "data"
     assert main(["data", "synth", "gui", "-n", "1", "--seed", "5", "--out", str(data), "--no-progress"]) == 0
