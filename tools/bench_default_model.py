@@ -7,8 +7,9 @@ the 1 s budget of a desktop agent's step. Screens are freshly generated held-out
 held-out seed), queries their first expressions.
 
 It also times constrained decoding (``SimpleSeg(constrained=True)``: only well-formed coordinate lists)
-against the plain greedy single query of the same run. With ``--samples K`` it also times consensus decoding (``SimpleSeg(samples=K)``: the greedy answer and
-K sampled ones per query), against the greedy single query of the same run.
+against the plain greedy single query of the same run. With ``--samples K`` it also times consensus
+decoding (``SimpleSeg(samples=K)``: the greedy answer and K sampled ones per query), against the
+greedy single query of the same run.
 
 Run: ``python tools/bench_default_model.py [--screens 8] [--threads 1] [--samples 8]``. The last line is a JSON object.
 """
@@ -21,6 +22,17 @@ import os
 import statistics
 import sys
 import time
+
+
+def _time_each(tool, jobs: list) -> list[float]:
+    """Seconds of ``tool.segment`` for each ``(image, query)``, after one warm-up query."""
+    tool.segment(jobs[0][0], jobs[0][1])
+    seconds = []
+    for image, query in jobs:
+        t0 = time.perf_counter()
+        tool.segment(image, query)
+        seconds.append(time.perf_counter() - t0)
+    return seconds
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -61,23 +73,8 @@ def main(argv: list[str] | None = None) -> dict:
         tool.run_batch([im for im, _ in chunk], [q for _, q in chunk], "mask")
     batched = (time.perf_counter() - t0) / len(jobs)
 
-    held_tool = SimpleSeg(args.model or DEFAULT_MODEL, constrained=True)
-    held_tool.segment(jobs[0][0], jobs[0][1])  # warm-up (builds the token filter)
-    held = []
-    for image, query in jobs:
-        t0 = time.perf_counter()
-        held_tool.segment(image, query)
-        held.append(time.perf_counter() - t0)
-    cmed = statistics.median(held)
-
-    voted = []
-    if args.samples:
-        vote_tool = SimpleSeg(args.model or DEFAULT_MODEL, samples=args.samples)
-        vote_tool.segment(jobs[0][0], jobs[0][1])  # warm-up
-        for image, query in jobs:
-            t0 = time.perf_counter()
-            vote_tool.segment(image, query)
-            voted.append(time.perf_counter() - t0)
+    cmed = statistics.median(_time_each(SimpleSeg(args.model or DEFAULT_MODEL, constrained=True), jobs))
+    voted = _time_each(SimpleSeg(args.model or DEFAULT_MODEL, samples=args.samples), jobs) if args.samples else []
 
     med = statistics.median(single)
     p90 = sorted(single)[int(0.9 * (len(single) - 1))]

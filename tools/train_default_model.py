@@ -124,20 +124,15 @@ def main(argv: list[str] | None = None) -> int:
         _run(["train", "gspo", "--recipe", "default-gui-gspo", "--model.model", str(refine / "final"),
               "--data.train", str(data / "gspo-mix" / "records.jsonl"), "--output-dir", str(gspo)], log)
     if "eval" in steps:
-        for name in STAGES:
-            model = work / name / "final"
-            if not model.is_dir() or (work / "reports" / name / "heldout.json").is_file():
-                continue
-            extra = ["--max-samples", str(args.eval_max_samples)] if args.eval_max_samples else []
-            _run(["eval", "--model", str(model), "--data", str(data / "heldout" / "records.jsonl"),
-                  "--out", str(work / "reports" / name), "--split", "heldout", *extra], log)
-        for name in STAGES:  # as the shipped preset decodes: with the answer grammar
-            model = work / name / "final"
-            if not model.is_dir() or (work / "reports" / f"{name}-constrained" / "heldout.json").is_file():
-                continue
-            extra = ["--max-samples", str(args.eval_max_samples)] if args.eval_max_samples else []
-            _run(["eval", "--model", str(model), "--data", str(data / "heldout" / "records.jsonl"), "--constrained",
-                  "--out", str(work / "reports" / f"{name}-constrained"), "--split", "heldout", *extra], log)
+        extra = ["--max-samples", str(args.eval_max_samples)] if args.eval_max_samples else []
+        # as each model answers, then as the shipped preset decodes: with the answer grammar
+        for suffix, flags in (("", []), ("-constrained", ["--constrained"])):
+            for name in STAGES:
+                model, out = work / name / "final", work / "reports" / f"{name}{suffix}"
+                if not model.is_dir() or (out / "heldout.json").is_file():
+                    continue
+                _run(["eval", "--model", str(model), "--data", str(data / "heldout" / "records.jsonl"), *flags,
+                      "--out", str(out), "--split", "heldout", *extra], log)
     if args.ship:
         reports = {n: json.loads((work / "reports" / n / "heldout.json").read_text())
                    for n in STAGES if (work / "reports" / n / "heldout.json").is_file()}
