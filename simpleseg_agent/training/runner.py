@@ -131,6 +131,42 @@ def _resume_arg(recipe: _Common) -> str | bool | None:
     return get_last_checkpoint(str(out)) if out.is_dir() else None
 
 
+def _load_weights_on_resume(trainer) -> None:
+    """Make ``trainer`` restore a checkpoint's weights the way ``from_pretrained`` reads them.
+
+    The trainer's own resume loads ``model.safetensors`` with a plain ``load_state_dict(strict=False)``;
+    Qwen2.5-VL checkpoints are saved under the architecture's original key names (``visual.*``,
+    ``model.layers.*``), which ``from_pretrained`` renames (``model.visual.*``,
+    ``model.language_model.*``) but a plain state-dict load does not: every key missed, the run went on
+    from the weights it started with under the checkpoint's optimizer state, with only a warning.
+    Here the checkpoint is read through ``from_pretrained`` and copied in strictly; a checkpoint whose
+    weights still do not match is a :class:`~simpleseg_agent.errors.ModelError`. LoRA checkpoints
+    (adapter files) keep the trainer's own loading.
+    """
+    original = trainer._load_from_checkpoint
+
+    def load(resume_from_checkpoint: str, model=None) -> None:
+        model = trainer.model if model is None else model
+        folder = Path(resume_from_checkpoint)
+        full = any((folder / n).is_file() for n in ("model.safetensors", "model.safetensors.index.json"))
+        if hasattr(model, "peft_config") or not full:
+            return original(resume_from_checkpoint, model)
+        from ..errors import ModelError
+
+        dtype = next(model.parameters()).dtype
+        saved = type(model).from_pretrained(str(folder), dtype=dtype)
+        result = model.load_state_dict(saved.state_dict(), strict=False)
+        del saved
+        if result.missing_keys or result.unexpected_keys:
+            raise ModelError(
+                f"cannot resume from {folder}: its weights do not match the model "
+                f"(missing {result.missing_keys[:3]}, unexpected {result.unexpected_keys[:3]}); "
+                "start a new output_dir or pass --resume never"
+            )
+
+    trainer._load_from_checkpoint = load
+
+
 def _common_args(recipe: _Common) -> dict[str, Any]:
     return dict(
         output_dir=recipe.output_dir,
@@ -220,6 +256,7 @@ def run_sft(recipe: SFTRecipe) -> Path:
     trainer = trl.SFTTrainer(model=model, args=args, train_dataset=train, processing_class=processor, peft_config=peft_config,
                              callbacks=[_checkpoint_card(recipe, "sft")])
     resume = _resume_arg(recipe)
+    _load_weights_on_resume(trainer)
     trainer.train(resume_from_checkpoint=resume)
     return _finish(trainer, processor, recipe, "sft", started, resume)
 
@@ -268,6 +305,7 @@ def run_gspo(recipe: GSPORecipe, *, callbacks: list | None = None) -> Path:
         callbacks=[*(callbacks or []), _checkpoint_card(recipe, "gspo")],
     )
     resume = _resume_arg(recipe)
+    _load_weights_on_resume(trainer)
     trainer.train(resume_from_checkpoint=resume)
     return _finish(trainer, processor, recipe, "gspo", started, resume)
 

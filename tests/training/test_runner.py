@@ -3,12 +3,14 @@ weights with a non-zero reward spread, and an interrupted run resumes from its c
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -115,6 +117,43 @@ def test_interrupted_run_resumes_from_its_last_checkpoint(tiny_model_path, data_
     info = json.loads((out / "final" / "simpleseg_model.json").read_text())
     assert info["resumed_from"] and info["resumed_from"].endswith(f"checkpoint-{steps[-1]}")
     assert info["global_step"] == target
+
+
+def _weights(folder):
+    return load_file(str(folder / "model.safetensors"))
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("kind", ["sft", "gspo"])
+def test_a_resumed_run_continues_from_the_checkpoint_weights(kind, tiny_model_path, sft_run, data_dirs, tmp_path):
+    """Resume from checkpoint-N of a run and finish it: the weights must be those of the run that was
+    never stopped (the trainer's plain state-dict load missed every renamed Qwen2.5-VL key and went on
+    from the starting weights)."""
+    set_single_thread()
+    if kind == "sft":
+        def recipe(out):
+            return tiny_sft_recipe(tiny_model_path, data_dirs / "sft", out, max_steps=6, save_steps=3,
+                                   lr_scheduler_type="constant")
+        run = run_sft
+    else:
+        base = GSPORecipe.from_yaml(REPO / "training" / "tiny-cpu-gspo.yaml")
+
+        def recipe(out):
+            return base.with_overrides({"model.model": str(sft_run), "data.train": str(data_dirs / "grpo"),
+                                        "output_dir": str(out), "max_steps": 4, "save_steps": 2})
+        run = run_gspo
+    whole = run(recipe(tmp_path / "whole"))
+    half = tmp_path / "half"
+    mid = sorted(int(p.name.split("-")[1]) for p in (tmp_path / "whole").glob("checkpoint-*"))[0]
+    shutil.copytree(tmp_path / "whole" / f"checkpoint-{mid}", half / f"checkpoint-{mid}")
+    resumed = run(recipe(half))
+    info = json.loads((resumed / "simpleseg_model.json").read_text())
+    assert info["resumed_from"].endswith(f"checkpoint-{mid}")
+    start, a, b = _weights(half / f"checkpoint-{mid}"), _weights(whole), _weights(resumed)
+    assert a.keys() == b.keys()
+    assert any((a[k] != start[k]).any() for k in a), "the steps after the checkpoint changed nothing"
+    far = {k: float(np.abs(a[k] - b[k]).max()) for k in a if not np.allclose(a[k], b[k], rtol=1e-5, atol=1e-6)}
+    assert not far, f"the resumed run ended elsewhere than the uninterrupted one: {sorted(far.items())[:5]}"
 
 
 def test_recipe_files_load():
