@@ -141,7 +141,8 @@ def _load_weights_on_resume(trainer) -> None:
     from the weights it started with under the checkpoint's optimizer state, with only a warning.
     Here the checkpoint is read through ``from_pretrained`` and copied in strictly; a checkpoint whose
     weights still do not match is a :class:`~simpleseg_agent.errors.ModelError`. LoRA checkpoints
-    (adapter files) keep the trainer's own loading.
+    (adapter files) keep the trainer's own loading. The save and logging cadence of the resumed run
+    are the recipe's, not the checkpoint's.
     """
     original = trainer._load_from_checkpoint
 
@@ -165,6 +166,16 @@ def _load_weights_on_resume(trainer) -> None:
             )
 
     trainer._load_from_checkpoint = load
+    # the trainer also takes the checkpoint's logging / save cadence over the one asked for now (only a
+    # warning says so): a resumed run saves and logs as its recipe says
+    load_callback_state = trainer._load_callback_state
+
+    def load_state() -> None:
+        args = trainer.args
+        trainer.state.compute_steps(args, args.max_steps if args.max_steps > 0 else trainer.state.max_steps)
+        load_callback_state()
+
+    trainer._load_callback_state = load_state
 
 
 def _common_args(recipe: _Common) -> dict[str, Any]:

@@ -144,12 +144,14 @@ def test_a_resumed_run_continues_from_the_checkpoint_weights(kind, tiny_model_pa
         run = run_gspo
     whole = run(recipe(tmp_path / "whole"))
     half = tmp_path / "half"
-    mid = sorted(int(p.name.split("-")[1]) for p in (tmp_path / "whole").glob("checkpoint-*"))[0]
+    mid = min(int(p.name.split("-")[1]) for p in (tmp_path / "whole").glob("checkpoint-*"))
     shutil.copytree(tmp_path / "whole" / f"checkpoint-{mid}", half / f"checkpoint-{mid}")
-    resumed = run(recipe(half))
+    resumed = run(recipe(half).with_overrides({"save_steps": 1}))
     info = json.loads((resumed / "simpleseg_model.json").read_text())
     assert info["resumed_from"].endswith(f"checkpoint-{mid}")
-    start, a, b = _weights(half / f"checkpoint-{mid}"), _weights(whole), _weights(resumed)
+    # the resumed run saves as it is asked now (every step), not as the checkpoint's run did
+    assert (half / f"checkpoint-{info['global_step'] - 1}").is_dir()
+    start, a, b = _weights(tmp_path / "whole" / f"checkpoint-{mid}"), _weights(whole), _weights(resumed)
     assert a.keys() == b.keys()
     assert any((a[k] != start[k]).any() for k in a), "the steps after the checkpoint changed nothing"
     far = {k: float(np.abs(a[k] - b[k]).max()) for k in a if not np.allclose(a[k], b[k], rtol=1e-5, atol=1e-6)}
