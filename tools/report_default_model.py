@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n| step | queries | mean IoU | click acc. | format errors |\n|---|---|---|---|---|")
         for s, r in ckpts:
             print(f"| {s} | {r['n']} | {r['giou']:.3f} | {100 * r['click_acc']:.1f} % | {100 * r['format_error_rate']:.1f} % |")
-    curves = dict(titles, gspo="GSPO (four prompts per step)")
+    curves = dict(titles, gspo="GSPO (eight prompts per step)")
     for stage, title in curves.items():
         sets = {}
         for name in ("easy", "starter"):

@@ -21,7 +21,7 @@ Steps (each is skipped when its output exists; SFT and GSPO resume from their la
    into ``simpleseg_agent/models/simpleseg-gui-small``.
 
 Every step is a ``simpleseg`` command (printed before it runs), so the log is a recipe a user can
-replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~22 min,
+replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~57 min,
 eval ~2 min per model and decoding.
 """
 
