@@ -178,6 +178,24 @@ def _load_weights_on_resume(trainer) -> None:
     trainer._load_callback_state = load_state
 
 
+def _train(trainer, resume: str | None) -> None:
+    """``trainer.train``, resuming from ``resume`` with its weights restored (see
+    :func:`_load_weights_on_resume`). A checkpoint that already reached ``max_steps`` is the finished
+    model: its weights and state are taken as they are (the trainer would take one more step when the
+    checkpoint came from a run set to go further)."""
+    _load_weights_on_resume(trainer)
+    if resume and trainer.args.max_steps > 0:
+        from transformers import TrainerState
+
+        state_file = Path(resume) / "trainer_state.json"
+        state = TrainerState.load_from_json(str(state_file)) if state_file.is_file() else None
+        if state is not None and state.global_step >= trainer.args.max_steps:
+            trainer._load_from_checkpoint(resume)
+            trainer.state = state
+            return
+    trainer.train(resume_from_checkpoint=resume)
+
+
 def _common_args(recipe: _Common) -> dict[str, Any]:
     return dict(
         output_dir=recipe.output_dir,
@@ -267,8 +285,7 @@ def run_sft(recipe: SFTRecipe) -> Path:
     trainer = trl.SFTTrainer(model=model, args=args, train_dataset=train, processing_class=processor, peft_config=peft_config,
                              callbacks=[_checkpoint_card(recipe, "sft")])
     resume = _resume_arg(recipe)
-    _load_weights_on_resume(trainer)
-    trainer.train(resume_from_checkpoint=resume)
+    _train(trainer, resume)
     return _finish(trainer, processor, recipe, "sft", started, resume)
 
 
@@ -316,8 +333,7 @@ def run_gspo(recipe: GSPORecipe, *, callbacks: list | None = None) -> Path:
         callbacks=[*(callbacks or []), _checkpoint_card(recipe, "gspo")],
     )
     resume = _resume_arg(recipe)
-    _load_weights_on_resume(trainer)
-    trainer.train(resume_from_checkpoint=resume)
+    _train(trainer, resume)
     return _finish(trainer, processor, recipe, "gspo", started, resume)
 
 

@@ -156,6 +156,14 @@ def test_a_resumed_run_continues_from_the_checkpoint_weights(kind, tiny_model_pa
     assert any((a[k] != start[k]).any() for k in a), "the steps after the checkpoint changed nothing"
     far = {k: float(np.abs(a[k] - b[k]).max()) for k in a if not np.allclose(a[k], b[k], rtol=1e-5, atol=1e-6)}
     assert not far, f"the resumed run ended elsewhere than the uninterrupted one: {sorted(far.items())[:5]}"
+    # a run asked to stop at the checkpoint's step is the checkpoint's model, not one step more
+    last = tmp_path / "last"
+    shutil.copytree(tmp_path / "whole" / f"checkpoint-{mid}", last / f"checkpoint-{mid}")
+    again = run(recipe(last).with_overrides({"max_steps": mid}))
+    assert json.loads((again / "simpleseg_model.json").read_text())["global_step"] == mid
+    assert not (last / f"checkpoint-{mid + 1}").exists()
+    c = _weights(again)
+    assert all(np.array_equal(start[k], c[k]) for k in start)
 
 
 def test_recipe_files_load():
