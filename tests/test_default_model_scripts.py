@@ -42,6 +42,29 @@ def test_the_pipeline_init_step_writes_the_documented_architecture(tmp_path: Pat
     assert exc.value.code == 2
 
 
+@pytest.mark.timeout(600)
+def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validation_screens(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("torch")
+    import shutil
+
+    from simpleseg_agent.cli import main as cli
+
+    pipeline = _script("train_default_model")
+    for step in (7, 14):  # two checkpoints (the shipped weights stand in for both)
+        shutil.copytree(DEFAULT_MODEL_DIR, tmp_path / "gspo" / f"checkpoint-{step}")
+    assert cli(["data", "synth", "gui", "-n", "1", "--seed", "2029", "--difficulty", "easy", "--out",
+                str(tmp_path / "data" / "validation"), "--no-progress", "--no-contact-sheet"]) == 0
+    capsys.readouterr()
+    assert pipeline.main(["--work", str(tmp_path), "--steps", "validate"]) == 0
+    printed = capsys.readouterr().out
+    reports = {s: json.loads((tmp_path / "reports" / "gspo-validation" / str(s) / "val.json").read_text()) for s in (7, 14)}
+    assert reports[7]["n"] == reports[14]["n"] > 0 and reports[7]["split"] == "val"
+    assert printed.count("$ simpleseg eval") == 2 and printed.count("<- best") == 1
+    assert pipeline._validation(tmp_path).keys() == {7, 14}
+    assert pipeline.main(["--work", str(tmp_path), "--steps", "validate"]) == 0  # scored already: not again
+    assert "$ simpleseg eval" not in capsys.readouterr().out
+
+
 def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, capsys) -> None:
     work = tmp_path / "work"
     (work / "sft" / "final").mkdir(parents=True)

@@ -14,9 +14,12 @@ Steps (each is skipped when its output exists; SFT and GSPO resume from their la
 4. ``locate`` — ``simpleseg train sft --recipe default-gui-locate`` from the SFT model;
 5. ``refine`` — ``simpleseg train sft --recipe default-gui-refine`` from the locate model (the same records);
 6. ``gspo``  — ``simpleseg train gspo --recipe default-gui-gspo`` from the refine model (easy + starter screens);
-7. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers and with
+7. ``validate`` — ``simpleseg eval`` of every GSPO checkpoint on the validation screens (never the held-out
+   ones): the curve the recipe's step count was chosen from (run the gspo step with a larger ``max_steps``
+   in a scratch folder to extend it);
+8. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers and with
    ``--constrained`` (the answer grammar, as the shipped preset decodes);
-8. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU), with ``simpleseg_model.json``
+9. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU), with ``simpleseg_model.json``
    provenance (recipes, commit, data seeds, metrics of both decodings; the CI sample's as the preset decodes),
    into ``simpleseg_agent/models/simpleseg-gui-small``.
 
@@ -46,12 +49,13 @@ from simpleseg_agent.training.default_model import (
     STAGES,
     STARTER_DATA,
     TRAIN_DATA,
+    VALIDATION_DATA,
     provenance,
 )
 from simpleseg_agent.training.records import merge_records
 
 REPO = Path(__file__).resolve().parent.parent
-STEPS = ("init", "data", "sft", "locate", "refine", "gspo", "eval")
+STEPS = ("init", "data", "sft", "locate", "refine", "gspo", "validate", "eval")
 
 
 def _run(argv: list[str], log: Path) -> None:
@@ -73,6 +77,15 @@ def _synth(spec: dict, out: Path, log: Path) -> None:
         return
     _run(["data", "synth", "gui", "-n", str(spec["n"]), "--seed", str(spec["seed"]), "--difficulty", spec["difficulty"],
           "--out", str(out), "--workers", "2", "--no-progress"], log)
+
+
+def _validation(work: Path) -> dict[int, dict]:
+    """The GSPO checkpoints' validation reports (``reports/gspo-validation/<step>/val.json``), by step."""
+    found = {}
+    for f in (work / "reports" / "gspo-validation").glob("*/val.json"):
+        if f.parent.name.isdigit():
+            found[int(f.parent.name)] = json.loads(f.read_text())
+    return dict(sorted(found.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         _synth(STARTER_DATA, data / "starter", log)
         _synth(GSPO_DATA, data / "gspo", log)
         _synth(GSPO_STARTER_DATA, data / "gspo-starter", log)
+        _synth(VALIDATION_DATA, data / "validation", log)
         _synth(HELDOUT_DATA, data / "heldout", log)
         for name, mix in (("locate", LOCATE_MIX), ("gspo-mix", GSPO_MIX)):
             if not (data / name / "records.jsonl").is_file():
@@ -123,6 +137,19 @@ def main(argv: list[str] | None = None) -> int:
     if "gspo" in steps and not (gspo / "final" / "model.safetensors").is_file():
         _run(["train", "gspo", "--recipe", "default-gui-gspo", "--model.model", str(refine / "final"),
               "--data.train", str(data / "gspo-mix" / "records.jsonl"), "--output-dir", str(gspo)], log)
+    if "validate" in steps:
+        for ckpt in sorted(gspo.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1])):
+            out = work / "reports" / "gspo-validation" / ckpt.name.split("-")[1]
+            if not (out / "val.json").is_file():
+                _run(["eval", "--model", str(ckpt), "--data", str(data / "validation" / "records.jsonl"),
+                      "--out", str(out), "--split", "val"], log)
+        curve = _validation(work)
+        if curve:
+            best = max(curve, key=lambda s: curve[s]["giou"])
+            print("GSPO checkpoints on the validation screens (mean IoU / clicks / format errors):")
+            for step, r in curve.items():
+                print(f"  {step:>5}: {r['giou']:.3f} / {100 * r['click_acc']:.1f} % / {100 * r['format_error_rate']:.1f} %"
+                      + ("  <- best" if step == best else ""))
     if "eval" in steps:
         extra = ["--max-samples", str(args.eval_max_samples)] if args.eval_max_samples else []
         # as each model answers, then as the shipped preset decodes: with the answer grammar
@@ -149,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copy2(f, target / f.name)
         constrained = {n: json.loads((work / "reports" / f"{n}-constrained" / "heldout.json").read_text())
                        for n in STAGES if (work / "reports" / f"{n}-constrained" / "heldout.json").is_file()}
-        info = provenance(stage=best, run_dir=src, reports=reports, repo=REPO, constrained_reports=constrained)
+        info = provenance(stage=best, run_dir=src, reports=reports, repo=REPO, constrained_reports=constrained,
+                          validation=_validation(work))
         (target / "simpleseg_model.json").write_text(json.dumps(info, indent=2) + "\n")
         size = sum(f.stat().st_size for f in target.iterdir())
         print(f"shipped the {best} model ({size / 1e6:.1f} MB) to {target}")

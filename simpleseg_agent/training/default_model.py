@@ -15,7 +15,9 @@ trained from random weights with this project's own recipes on generated GUI scr
 5. ``refine`` — ``training/default-gui-refine.yaml``: more of the second stage (same records, a new order,
    a restarted schedule at a lower peak);
 6. ``gspo``  — ``training/default-gui-gspo.yaml`` from the third stage's model, on easy and starter screens;
-7. ``eval``  — ``simpleseg eval`` on the held-out screens.
+7. ``validate`` — ``simpleseg eval`` of every GSPO checkpoint on the validation screens (:data:`VALIDATION_DATA`),
+   the curve its step count was chosen from;
+8. ``eval``  — ``simpleseg eval`` on the held-out screens.
 
 ``python tools/train_default_model.py --work runs/default`` runs the steps in order and resumes
 where it stopped. The architecture choices, for the record: ``rope_theta`` 30 instead of 1e6,
@@ -41,7 +43,7 @@ from typing import Any
 from ..testing.tiny_model import TinyModelSettings
 
 __all__ = ["CI_SCREENS", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STARTER_DATA", "HELDOUT_DATA",
-           "LOCATE_MIX", "STAGES", "STARTER_DATA", "TRAIN_DATA", "provenance", "subset_metrics"]
+           "LOCATE_MIX", "STAGES", "STARTER_DATA", "TRAIN_DATA", "VALIDATION_DATA", "provenance", "subset_metrics"]
 
 #: The architecture and random initialization of the default model.
 DEFAULT_MODEL_SETTINGS = TinyModelSettings(
@@ -72,6 +74,9 @@ LOCATE_MIX = (("starter", None, "starter"), ("train", 6000, "easy"))
 GSPO_DATA = {"n": 400, "seed": 3, "difficulty": "easy"}
 GSPO_STARTER_DATA = {"n": 400, "seed": 13, "difficulty": "starter"}
 GSPO_MIX = (("gspo", None, "easy"), ("gspo-starter", None, "starter"))
+#: ... of the validation screens that choose where GSPO stops (seeds neither training nor the held-out
+#: set use; the held-out screens are never used to choose)...
+VALIDATION_DATA = {"n": 60, "seed": 2029, "difficulty": "easy"}
 #: ... and of the held-out screens (a seed the training data never uses).
 HELDOUT_DATA = {"n": 200, "seed": 2026, "difficulty": "easy"}
 
@@ -126,7 +131,8 @@ def _git_commit(repo: Path) -> str | None:
 
 
 def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], repo: str | Path,
-               constrained_reports: dict[str, dict] | None = None) -> dict[str, Any]:
+               constrained_reports: dict[str, dict] | None = None,
+               validation: dict[int, dict] | None = None) -> dict[str, Any]:
     """What ``simpleseg_model.json`` says about the shipped weights: how they were made and how they score.
 
     Args:
@@ -137,6 +143,7 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         repo: the repository, for the commit.
         constrained_reports: the same with ``--constrained`` (the answer grammar, as the shipped preset
             decodes); when the shipped stage has one, the CI sample's metrics come from it.
+        validation: GSPO checkpoints' reports on the validation screens, by step (kept without samples).
 
     Example:
         >>> import tempfile, json, pathlib
@@ -146,8 +153,8 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         >>> info = provenance(stage="sft", run_dir=d, reports={"sft": {"ciou": 0.5, "samples": []}}, repo=d)
         >>> info["coord_space"], info["stage"], info["heldout"]["sft"]["ciou"], "samples" in info["heldout"]["sft"]
         ('1000', 'sft', 0.5, False)
-        >>> list(info["runs"]), info["heldout_constrained"], info["ci_sample"]
-        (['sft'], {}, None)
+        >>> list(info["runs"]), info["heldout_constrained"], info["ci_sample"], info["gspo_validation"]
+        (['sft'], {}, None, {})
     """
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
@@ -171,7 +178,7 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
                  "locate_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in LOCATE_MIX],
                  "gspo": GSPO_DATA, "gspo_starter": GSPO_STARTER_DATA,
                  "gspo_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in GSPO_MIX],
-                 "heldout": HELDOUT_DATA,
+                 "validation": VALIDATION_DATA, "heldout": HELDOUT_DATA,
                  "generator": "simpleseg data synth gui (PIL engine)", "fonts": _font_names()},
         "commit": _git_commit(Path(repo)),
         "reproduce": "python tools/train_default_model.py --work runs/default --ship",
@@ -179,5 +186,7 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         "heldout_constrained": {k: {m: v for m, v in r.items() if m != "samples"}
                                 for k, r in (constrained_reports or {}).items()},
         "ci_sample": subset_metrics(ci["samples"]) if ci.get("samples") else None,
+        "gspo_validation": {str(step): {m: v for m, v in r.items() if m != "samples"}
+                            for step, r in sorted((validation or {}).items())},
         "runs": runs,
     }
