@@ -29,6 +29,7 @@ from simpleseg_agent.training.default_model import (
     STAGES,
     STARTER_DATA,
     TRAIN_DATA,
+    VALIDATION_DATA,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -96,6 +97,12 @@ def test_provenance_names_the_recipes_the_data_and_the_commit() -> None:
     assert heldout["n"] >= 1000 and 0.0 <= heldout["ciou"] <= 1.0
     # the preset decodes with the answer grammar, and the provenance measured it that way too
     assert PRESETS[DEFAULT_MODEL].constrained
+    # GSPO stops where its checkpoints scored best on the validation screens (never the held-out ones)
+    assert INFO["data"]["validation"] == VALIDATION_DATA and VALIDATION_DATA["seed"] != HELDOUT_DATA["seed"]
+    if INFO["stage"] == "gspo":
+        curve = INFO["gspo_validation"]
+        assert curve and all(r["split"] == "val" for r in curve.values())
+        assert int(max(curve, key=lambda s: curve[s]["giou"])) == INFO["runs"]["gspo"]["global_step"]
     held = INFO["heldout_constrained"][INFO["stage"]]
     assert held["n"] == heldout["n"] and held["decoding"] == "greedy, constrained"
     assert held["format_error_rate"] <= heldout["format_error_rate"]
