@@ -155,14 +155,19 @@ def _load_weights_on_resume(trainer) -> None:
         from ..errors import ModelError
 
         dtype = next(model.parameters()).dtype
+        hint = "start a new output_dir or pass --resume never"
         saved = type(model).from_pretrained(str(folder), dtype=dtype)
-        result = model.load_state_dict(saved.state_dict(), strict=False)
-        del saved
+        try:
+            result = model.load_state_dict(saved.state_dict(), strict=False)
+        except RuntimeError as e:  # shapes differ: another architecture's checkpoint
+            detail = " ".join(str(e).split())[:300]
+            raise ModelError(f"cannot resume from {folder}: its weights do not fit the model ({detail}); {hint}") from e
+        finally:
+            del saved
         if result.missing_keys or result.unexpected_keys:
             raise ModelError(
                 f"cannot resume from {folder}: its weights do not match the model "
-                f"(missing {result.missing_keys[:3]}, unexpected {result.unexpected_keys[:3]}); "
-                "start a new output_dir or pass --resume never"
+                f"(missing {result.missing_keys[:3]}, unexpected {result.unexpected_keys[:3]}); {hint}"
             )
 
     trainer._load_from_checkpoint = load

@@ -170,6 +170,21 @@ def test_a_resumed_run_continues_from_the_checkpoint_weights(kind, tiny_model_pa
         assert all(np.array_equal(start[k], c[k]) for k in start)
 
 
+@pytest.mark.timeout(600)
+def test_resuming_from_another_architectures_checkpoint_is_a_clear_error(tiny_model_path, data_dirs, tmp_path):
+    from dataclasses import replace
+
+    from simpleseg_agent.errors import ModelError
+    from simpleseg_agent.testing.tiny_model import TinyModelSettings, build_tiny_model
+
+    set_single_thread()
+    out = tmp_path / "run"
+    build_tiny_model(out / "checkpoint-3", settings=replace(TinyModelSettings(), text_hidden=64, corpus_lines=200))
+    with pytest.raises(ModelError, match="cannot resume from .*checkpoint-3.*--resume never"):
+        run_sft(tiny_sft_recipe(tiny_model_path, data_dirs / "sft", out, max_steps=6))
+    assert not (out / "final").exists()
+
+
 def test_recipe_files_load():
     paths = sorted((REPO / "training").glob("*.yaml"))
     assert len(paths) >= 10
