@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -45,8 +46,6 @@ def test_the_pipeline_init_step_writes_the_documented_architecture(tmp_path: Pat
 @pytest.mark.timeout(600)
 def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validation_screens(tmp_path: Path, capsys) -> None:
     pytest.importorskip("torch")
-    import shutil
-
     from simpleseg_agent.cli import main as cli
 
     pipeline = _script("train_default_model")

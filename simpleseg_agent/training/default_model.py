@@ -130,6 +130,11 @@ def _git_commit(repo: Path) -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
+def _summary(report: dict) -> dict:
+    """An evaluation report without its per-query samples."""
+    return {k: v for k, v in report.items() if k != "samples"}
+
+
 def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], repo: str | Path,
                constrained_reports: dict[str, dict] | None = None,
                validation: dict[int, dict] | None = None) -> dict[str, Any]:
@@ -182,11 +187,9 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
                  "generator": "simpleseg data synth gui (PIL engine)", "fonts": _font_names()},
         "commit": _git_commit(Path(repo)),
         "reproduce": "python tools/train_default_model.py --work runs/default --ship",
-        "heldout": {k: {m: v for m, v in r.items() if m != "samples"} for k, r in reports.items()},
-        "heldout_constrained": {k: {m: v for m, v in r.items() if m != "samples"}
-                                for k, r in (constrained_reports or {}).items()},
+        "heldout": {k: _summary(r) for k, r in reports.items()},
+        "heldout_constrained": {k: _summary(r) for k, r in (constrained_reports or {}).items()},
         "ci_sample": subset_metrics(ci["samples"]) if ci.get("samples") else None,
-        "gspo_validation": {str(step): {m: v for m, v in r.items() if m != "samples"}
-                            for step, r in sorted((validation or {}).items())},
+        "gspo_validation": {str(step): _summary(r) for step, r in sorted((validation or {}).items())},
         "runs": runs,
     }
