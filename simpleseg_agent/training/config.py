@@ -89,6 +89,8 @@ class _Common:
     gradient_accumulation_steps: int = _help("micro-batches per optimizer step", 1)
     learning_rate: float = _help("peak learning rate", 1e-5)
     lr_scheduler_type: str = _help("transformers scheduler name (cosine, linear, constant_with_warmup, ...)", "cosine")
+    lr_scheduler_kwargs: str = _help("scheduler options as key=value pairs, e.g. 'num_decay_steps=200' for "
+                                     "warmup_stable_decay (constant, then a decay over the last 200 steps)", "")
     warmup_ratio: float = _help("fraction of steps for warm-up", 0.03)
     weight_decay: float = _help("AdamW weight decay", 0.0)
     logging_steps: int = _help("log every N steps", 10)
@@ -114,6 +116,23 @@ class _Common:
             raise ValueError("per_device_train_batch_size and gradient_accumulation_steps must be >= 1")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+        self.scheduler_kwargs()  # refuse a malformed value when the recipe is read, not when training starts
+
+    def scheduler_kwargs(self) -> dict[str, Any]:
+        """``lr_scheduler_kwargs`` as the dict transformers takes (numbers as numbers).
+
+        Example:
+            >>> GSPORecipe(lr_scheduler_kwargs="num_decay_steps=200, min_lr_ratio=0.1").scheduler_kwargs()
+            {'num_decay_steps': 200, 'min_lr_ratio': 0.1}
+        """
+        out: dict[str, Any] = {}
+        for part in filter(None, (p.strip() for p in self.lr_scheduler_kwargs.split(","))):
+            key, sep, value = (x.strip() for x in part.partition("="))
+            if not sep or not key or not value:
+                raise ValueError(f"lr_scheduler_kwargs: expected key=value pairs separated by commas, got {part!r} "
+                                 f"in {self.lr_scheduler_kwargs!r}")
+            out[key] = _number_or_text(value)
+        return out
 
     # construction ---------------------------------------------------------------------------
     @classmethod
@@ -200,6 +219,15 @@ class GSPORecipe(_Common):
             raise ValueError("num_generations must be >= 2: GRPO needs a group to compare answers")
         if self.epsilon <= 0 or self.epsilon_high < self.epsilon:
             raise ValueError("need 0 < epsilon <= epsilon_high")
+
+
+def _number_or_text(text: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def _check_keys(cls: type, data: dict[str, Any]) -> None:

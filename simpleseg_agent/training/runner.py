@@ -210,6 +210,7 @@ def _common_args(recipe: _Common) -> dict[str, Any]:
         gradient_accumulation_steps=recipe.gradient_accumulation_steps,
         learning_rate=recipe.learning_rate,
         lr_scheduler_type=recipe.lr_scheduler_type,
+        lr_scheduler_kwargs=recipe.scheduler_kwargs(),
         warmup_steps=recipe.warmup_ratio,  # a float in [0, 1) is a ratio of the total steps
         weight_decay=recipe.weight_decay,
         logging_steps=recipe.logging_steps,

@@ -171,6 +171,32 @@ def test_a_resumed_run_continues_from_the_checkpoint_weights(kind, tiny_model_pa
 
 
 @pytest.mark.timeout(600)
+def test_a_constant_run_continued_with_a_decay_ends_where_the_decay_schedule_ends(tiny_model_path, data_dirs, tmp_path):
+    """warmup_stable_decay over N + D steps is a constant run for N steps, then a decay: a constant
+    run's checkpoint-N, resumed under that schedule, must end on the same weights (how the default
+    model's GSPO was continued), and the logged learning rate must hold, then fall."""
+    set_single_thread()
+
+    def recipe(out, **kw):
+        return tiny_sft_recipe(tiny_model_path, data_dirs / "sft", out, warmup_ratio=0.0, logging_steps=1, **kw)
+
+    wsd = {"max_steps": 6, "lr_scheduler_type": "warmup_stable_decay", "lr_scheduler_kwargs": "num_decay_steps=3"}
+    whole = run_sft(recipe(tmp_path / "whole", save_steps=10, **wsd))
+    rates = [h["learning_rate"] for h in json.loads((whole / "simpleseg_model.json").read_text())["log_history"]
+             if "learning_rate" in h]
+    peak = recipe(tmp_path / "x").learning_rate
+    assert len(rates) == 6 and rates[:3] == pytest.approx([peak] * 3)
+    assert rates[3] > rates[4] > rates[5] and rates[5] < 0.3 * peak
+    run_sft(recipe(tmp_path / "const", max_steps=3, save_steps=3, lr_scheduler_type="constant"))
+    cont = tmp_path / "cont"
+    shutil.copytree(tmp_path / "const" / "checkpoint-3", cont / "checkpoint-3")
+    continued = run_sft(recipe(cont, save_steps=10, **wsd))
+    a, b = _weights(whole), _weights(continued)
+    far = [k for k in a if not np.allclose(a[k], b[k], rtol=1e-5, atol=1e-6)]
+    assert not far, f"the continued run ended elsewhere than the decay schedule run: {far[:5]}"
+
+
+@pytest.mark.timeout(600)
 def test_resuming_from_another_architectures_checkpoint_is_a_clear_error(tiny_model_path, data_dirs, tmp_path):
     from dataclasses import replace
 
@@ -201,6 +227,8 @@ def test_bad_recipe_values_are_refused_with_a_hint(tmp_path):
         SFTRecipe.from_yaml(p)
     with pytest.raises(ValueError, match="num_generations"):
         GSPORecipe.from_dict({"name": "g", "num_generations": 1})
+    with pytest.raises(ValueError, match="key=value pairs"):
+        GSPORecipe.from_dict({"name": "g", "lr_scheduler_kwargs": "num_decay_steps"})
     with pytest.raises(ValueError, match="not 'gspo'"):
         GSPORecipe.from_yaml(REPO / "training" / "tiny-cpu-sft.yaml")
 
