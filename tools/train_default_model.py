@@ -18,7 +18,8 @@ Steps (each is skipped when its output exists; SFT and GSPO resume from their la
    ones): the curve the recipe's step count was chosen from (run the gspo step with a larger ``max_steps``
    in a scratch folder to extend it);
 8. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers and with
-   ``--constrained`` (the answer grammar, as the shipped preset decodes);
+   ``--constrained`` (the answer grammar, as the shipped preset decodes), and on the starter held-out
+   screens (a small window anywhere: does the stage keep what the starter screens taught?);
 9. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU), with ``simpleseg_model.json``
    provenance (recipes, commit, data seeds, metrics of both decodings; the CI sample's as the preset decodes),
    into ``simpleseg_agent/models/simpleseg-gui-small``.
@@ -48,6 +49,7 @@ from simpleseg_agent.training.default_model import (
     LOCATE_MIX,
     STAGES,
     STARTER_DATA,
+    STARTER_HELDOUT_DATA,
     TRAIN_DATA,
     VALIDATION_DATA,
     provenance,
@@ -77,6 +79,12 @@ def _synth(spec: dict, out: Path, log: Path) -> None:
         return
     _run(["data", "synth", "gui", "-n", str(spec["n"]), "--seed", str(spec["seed"]), "--difficulty", spec["difficulty"],
           "--out", str(out), "--workers", "2", "--no-progress"], log)
+
+
+def _reports(work: Path, suffix: str) -> dict[str, dict]:
+    """Each stage's held-out report (``reports/<stage><suffix>/heldout.json``), by stage."""
+    return {n: json.loads((work / "reports" / f"{n}{suffix}" / "heldout.json").read_text())
+            for n in STAGES if (work / "reports" / f"{n}{suffix}" / "heldout.json").is_file()}
 
 
 def _validation(work: Path) -> dict[int, dict]:
@@ -120,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         _synth(GSPO_STARTER_DATA, data / "gspo-starter", log)
         _synth(VALIDATION_DATA, data / "validation", log)
         _synth(HELDOUT_DATA, data / "heldout", log)
+        _synth(STARTER_HELDOUT_DATA, data / "heldout-starter", log)
         for name, mix in (("locate", LOCATE_MIX), ("gspo-mix", GSPO_MIX)):
             if not (data / name / "records.jsonl").is_file():
                 counts = merge_records([(data / d / "records.jsonl", n, p) for d, n, p in mix],
@@ -153,16 +162,17 @@ def main(argv: list[str] | None = None) -> int:
     if "eval" in steps:
         extra = ["--max-samples", str(args.eval_max_samples)] if args.eval_max_samples else []
         # as each model answers, then as the shipped preset decodes: with the answer grammar
-        for suffix, flags in (("", []), ("-constrained", ["--constrained"])):
+        # and on the starter held-out screens, as each model answers
+        for suffix, flags, held in (("", [], "heldout"), ("-constrained", ["--constrained"], "heldout"),
+                                    ("-starter", [], "heldout-starter")):
             for name in STAGES:
                 model, out = work / name / "final", work / "reports" / f"{name}{suffix}"
-                if not model.is_dir() or (out / "heldout.json").is_file():
+                if not model.is_dir() or (out / "heldout.json").is_file() or not (data / held).is_dir():
                     continue
-                _run(["eval", "--model", str(model), "--data", str(data / "heldout" / "records.jsonl"), *flags,
+                _run(["eval", "--model", str(model), "--data", str(data / held / "records.jsonl"), *flags,
                       "--out", str(out), "--split", "heldout", *extra], log)
     if args.ship:
-        reports = {n: json.loads((work / "reports" / n / "heldout.json").read_text())
-                   for n in STAGES if (work / "reports" / n / "heldout.json").is_file()}
+        reports = _reports(work, "")
         if not reports:
             raise SystemExit("nothing to ship: run the eval step first")
         best = max(reports, key=lambda n: reports[n]["giou"])  # mean IoU over queries
@@ -174,10 +184,9 @@ def main(argv: list[str] | None = None) -> int:
         for f in src.iterdir():
             if f.is_file() and f.name != "simpleseg_model.json" and not f.name.startswith(("training_args", "data-")):
                 shutil.copy2(f, target / f.name)
-        constrained = {n: json.loads((work / "reports" / f"{n}-constrained" / "heldout.json").read_text())
-                       for n in STAGES if (work / "reports" / f"{n}-constrained" / "heldout.json").is_file()}
-        info = provenance(stage=best, run_dir=src, reports=reports, repo=REPO, constrained_reports=constrained,
-                          validation=_validation(work))
+        info = provenance(stage=best, run_dir=src, reports=reports, repo=REPO,
+                          constrained_reports=_reports(work, "-constrained"), validation=_validation(work),
+                          starter_reports=_reports(work, "-starter"))
         (target / "simpleseg_model.json").write_text(json.dumps(info, indent=2) + "\n")
         size = sum(f.stat().st_size for f in target.iterdir())
         print(f"shipped the {best} model ({size / 1e6:.1f} MB) to {target}")

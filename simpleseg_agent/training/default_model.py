@@ -7,7 +7,7 @@ trained from random weights with this project's own recipes on generated GUI scr
 1. ``init``  — :data:`DEFAULT_MODEL_SETTINGS` written by :func:`~simpleseg_agent.testing.tiny_model.build_tiny_model`
    (stock processor and chat template, a byte-level BPE tokenizer, random weights from the seed);
 2. ``data``  — ``simpleseg data synth gui`` with :data:`TRAIN_DATA`, :data:`STARTER_DATA`, :data:`GSPO_DATA`,
-   :data:`GSPO_STARTER_DATA` and :data:`HELDOUT_DATA`; the second stage's records merge starter and easy
+   :data:`GSPO_STARTER_DATA`, :data:`VALIDATION_DATA`, :data:`HELDOUT_DATA` and :data:`STARTER_HELDOUT_DATA`; the second stage's records merge starter and easy
    screens (:data:`LOCATE_MIX`), so do GSPO's (:data:`GSPO_MIX`);
 3. ``sft``   — ``training/default-gui-sft.yaml`` (multi-turn rows: one image, several questions);
 4. ``locate`` — ``training/default-gui-locate.yaml``: a second SFT stage from the first one's model on
@@ -17,7 +17,7 @@ trained from random weights with this project's own recipes on generated GUI scr
 6. ``gspo``  — ``training/default-gui-gspo.yaml`` from the third stage's model, on easy and starter screens;
 7. ``validate`` — ``simpleseg eval`` of every GSPO checkpoint on the validation screens (:data:`VALIDATION_DATA`),
    the curve its step count was chosen from;
-8. ``eval``  — ``simpleseg eval`` on the held-out screens.
+8. ``eval``  — ``simpleseg eval`` on the held-out screens (easy; and starter, as each model answers).
 
 ``python tools/train_default_model.py --work runs/default`` runs the steps in order and resumes
 where it stopped. The architecture choices, for the record: ``rope_theta`` 30 instead of 1e6,
@@ -43,7 +43,7 @@ from typing import Any
 from ..testing.tiny_model import TinyModelSettings
 
 __all__ = ["CI_SCREENS", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STARTER_DATA", "HELDOUT_DATA",
-           "LOCATE_MIX", "STAGES", "STARTER_DATA", "TRAIN_DATA", "VALIDATION_DATA", "provenance", "subset_metrics"]
+           "LOCATE_MIX", "STAGES", "STARTER_DATA", "STARTER_HELDOUT_DATA", "TRAIN_DATA", "VALIDATION_DATA", "provenance", "subset_metrics"]
 
 #: The architecture and random initialization of the default model.
 DEFAULT_MODEL_SETTINGS = TinyModelSettings(
@@ -79,6 +79,9 @@ GSPO_MIX = (("gspo", None, "easy"), ("gspo-starter", None, "starter"))
 VALIDATION_DATA = {"n": 60, "seed": 2029, "difficulty": "easy"}
 #: ... and of the held-out screens (a seed the training data never uses).
 HELDOUT_DATA = {"n": 200, "seed": 2026, "difficulty": "easy"}
+#: Held-out screens of the second stage's layout (a small window anywhere on the desktop): whether a stage
+#: keeps what the starter screens taught it. Reported next to the main held-out set, never used to choose.
+STARTER_HELDOUT_DATA = {"n": 100, "seed": 2027, "difficulty": "starter"}
 
 
 #: The training stages in order; each starts from the previous one's ``final`` model.
@@ -137,7 +140,8 @@ def _summary(report: dict) -> dict:
 
 def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], repo: str | Path,
                constrained_reports: dict[str, dict] | None = None,
-               validation: dict[int, dict] | None = None) -> dict[str, Any]:
+               validation: dict[int, dict] | None = None,
+               starter_reports: dict[str, dict] | None = None) -> dict[str, Any]:
     """What ``simpleseg_model.json`` says about the shipped weights: how they were made and how they score.
 
     Args:
@@ -149,6 +153,7 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         constrained_reports: the same with ``--constrained`` (the answer grammar, as the shipped preset
             decodes); when the shipped stage has one, the CI sample's metrics come from it.
         validation: GSPO checkpoints' reports on the validation screens, by step (kept without samples).
+        starter_reports: reports by stage on the starter held-out screens (:data:`STARTER_HELDOUT_DATA`).
 
     Example:
         >>> import tempfile, json, pathlib
@@ -160,6 +165,8 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         ('1000', 'sft', 0.5, False)
         >>> list(info["runs"]), info["heldout_constrained"], info["ci_sample"], info["gspo_validation"]
         (['sft'], {}, None, {})
+        >>> info["heldout_starter"], info["data"]["heldout_starter"]["difficulty"]
+        ({}, 'starter')
     """
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
@@ -183,12 +190,13 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
                  "locate_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in LOCATE_MIX],
                  "gspo": GSPO_DATA, "gspo_starter": GSPO_STARTER_DATA,
                  "gspo_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in GSPO_MIX],
-                 "validation": VALIDATION_DATA, "heldout": HELDOUT_DATA,
+                 "validation": VALIDATION_DATA, "heldout": HELDOUT_DATA, "heldout_starter": STARTER_HELDOUT_DATA,
                  "generator": "simpleseg data synth gui (PIL engine)", "fonts": _font_names()},
         "commit": _git_commit(Path(repo)),
         "reproduce": "python tools/train_default_model.py --work runs/default --ship",
         "heldout": {k: _summary(r) for k, r in reports.items()},
         "heldout_constrained": {k: _summary(r) for k, r in (constrained_reports or {}).items()},
+        "heldout_starter": {k: _summary(r) for k, r in (starter_reports or {}).items()},
         "ci_sample": subset_metrics(ci["samples"]) if ci.get("samples") else None,
         "gspo_validation": {str(step): _summary(r) for step, r in sorted((validation or {}).items())},
         "runs": runs,
