@@ -96,6 +96,10 @@ def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, c
     (work / "reports" / "refine-ckpt" / "starter" / "300").mkdir(parents=True)
     (work / "reports" / "refine-ckpt" / "starter" / "300" / "heldout.json").write_text(
         json.dumps({**metrics, "n": 120, "giou": 0.25}))
+    (work / "reports" / "gspo-validation" / "25").mkdir(parents=True)  # the pipeline's validate step
+    (work / "reports" / "gspo-validation" / "25" / "val.json").write_text(json.dumps({**metrics, "n": 409, "giou": 0.125}))
+    (work / "reports" / "refine-starter").mkdir(parents=True)
+    (work / "reports" / "refine-starter" / "heldout.json").write_text(json.dumps({**metrics, "n": 346, "giou": 0.375}))
     (work / "reports" / "consensus" / "sft-k8").mkdir(parents=True)  # consensus decoding of the SFT model, 2 queries
     voted = [{"record_id": "a", "iou": 0.95, "click_hit": True, "format_error": False, "agreement": 0.9},
              {"record_id": "b", "iou": 0.3, "click_hit": True, "format_error": False, "agreement": 0.1}]
@@ -112,12 +116,14 @@ def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, c
     assert "| 250 | starter | 120 | 0.200 | 60.0 % | 1.0 % | 40.0 |" in printed
     assert "| LOCATE | 1429 | 0.700 |" in printed
     assert "refine: 3 logged steps, loss 0.020 -> 0.007" in printed
+    assert "| 25 | validation | 409 | 0.125 | 60.0 % | 1.0 % | 40.0 |" in printed
+    assert "| REFINE starter screens | 346 | 0.375 |" in printed
     assert "consensus decoding, sft-k8: consensus of x, first 2 held-out queries" in printed
     assert "| greedy | 2 | 0.500 | 50.0 % | 0.0 % |" in printed and "| consensus | 2 | 0.625 | 100.0 % | 0.0 % |" in printed
     assert "| 0.00-0.25 | 1 | 0.300 | 100.0 % |" in printed and "| 0.75-1.00 | 1 | 0.950 | 100.0 % |" in printed
     assert printed.index("| 300 | starter | 120 | 0.250 |") > printed.index("\nrefine\n")
     for png in ("sft_loss.png", "sft_token_accuracy.png", "heldout_iou.png", "locate_loss.png", "locate_heldout.png",
-                "refine_loss.png", "refine_heldout.png"):
+                "refine_loss.png", "refine_heldout.png", "gspo_heldout.png"):
         assert Image.open(out / png).size == (720, 420)
     assert not (out / "gspo_reward.png").exists()  # no GSPO run: no chart
 

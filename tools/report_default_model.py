@@ -6,7 +6,9 @@ Reads ``<work>/{sft,locate,refine,gspo}`` (``simpleseg_model.json`` of ``final``
 ``trainer_state.json`` while a run is going), ``<work>/reports/{sft,locate,refine,gspo}/heldout.json``
 (``simpleseg eval``), ``<work>/reports/ckpt/<step>/heldout.json`` (held-out subsets evaluated at SFT
 checkpoints), ``<work>/reports/{locate,refine}-ckpt/{easy,starter}/<step>/heldout.json`` (the same for the
-second and third stages, on easy and on starter screens), ``<work>/reports/consensus/<stage>-<arm>/heldout.json``
+second and third stages, on easy and on starter screens; GSPO's also ``reports/gspo-validation/<step>/val.json``,
+the pipeline's validate step), ``<work>/reports/<stage>-{constrained,starter}/heldout.json`` (with the answer
+grammar; on the starter held-out screens), ``<work>/reports/consensus/<stage>-<arm>/heldout.json``
 (consensus decoding, compared with the stage's greedy answers) and ``<work>/reports/ablations/*.json``; writes
 ``sft_loss.png``, ``sft_token_accuracy.png``, ``{locate,refine}_loss.png``, ``gspo_reward.png``,
 ``heldout_iou.png``, ``{locate,refine}_heldout.png`` into ``--out`` and prints the Markdown tables of
@@ -122,6 +124,11 @@ def main(argv: list[str] | None = None) -> int:
                            for p in (work / "reports" / f"{stage}-ckpt" / name).glob("*/heldout.json"))
             if found:
                 sets[name] = found
+        if stage == "gspo":  # the pipeline's validate step: every checkpoint on the validation screens
+            found = sorted((int(p.parent.name), json.loads(p.read_text()))
+                           for p in (work / "reports" / "gspo-validation").glob("*/val.json") if p.parent.name.isdigit())
+            if found:
+                sets["validation"] = found
         if not sets:
             continue
         series = {}
@@ -146,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         f = work / "reports" / f"{name}-constrained" / "heldout.json"
         if f.is_file():
             print(_row(f"{name.upper()} constrained", json.loads(f.read_text())))
+    for name in STAGES:  # on the starter held-out screens (a small window anywhere), as each model answers
+        f = work / "reports" / f"{name}-starter" / "heldout.json"
+        if f.is_file():
+            print(_row(f"{name.upper()} starter screens", json.loads(f.read_text())))
     if args.heldout and args.heldout.is_file():
         how = {}
         for line in args.heldout.read_text().splitlines():
