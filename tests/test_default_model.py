@@ -28,6 +28,7 @@ from simpleseg_agent.training.default_model import (
     LOCATE_MIX,
     STAGES,
     STARTER_DATA,
+    STARTER_HELDOUT_DATA,
     TRAIN_DATA,
     VALIDATION_DATA,
 )
@@ -103,6 +104,11 @@ def test_provenance_names_the_recipes_the_data_and_the_commit() -> None:
         curve = INFO["gspo_validation"]
         assert curve and all(r["split"] == "val" for r in curve.values())
         assert int(max(curve, key=lambda s: curve[s]["giou"])) == INFO["runs"]["gspo"]["global_step"]
+    # ... and on held-out screens of the starter layout (a small window anywhere), never used to choose
+    seeds = [d["seed"] for d in (TRAIN_DATA, STARTER_DATA, GSPO_DATA, GSPO_STARTER_DATA, VALIDATION_DATA, HELDOUT_DATA)]
+    assert INFO["data"]["heldout_starter"] == STARTER_HELDOUT_DATA and STARTER_HELDOUT_DATA["seed"] not in seeds
+    starter = INFO["heldout_starter"][INFO["stage"]]
+    assert starter["n"] >= 300 and starter["split"] == "heldout" and 0.0 <= starter["giou"] <= 1.0
     held = INFO["heldout_constrained"][INFO["stage"]]
     assert held["n"] == heldout["n"] and held["decoding"] == "greedy, constrained"
     assert held["format_error_rate"] <= heldout["format_error_rate"]
