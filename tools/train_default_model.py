@@ -15,7 +15,7 @@ Steps (each is skipped when its output exists; SFT and GSPO resume from their la
 5. ``refine`` — ``simpleseg train sft --recipe default-gui-refine`` from the locate model (the same records);
 6. ``gspo``  — ``simpleseg train gspo --recipe default-gui-gspo`` from the refine model (easy + starter screens);
 7. ``validate`` — ``simpleseg eval`` of every GSPO checkpoint on the validation screens (never the held-out
-   ones): the curve the recipe's step count was chosen from (run the gspo step with a larger ``max_steps``
+   ones): the curve the recipe's schedule was chosen from (run the gspo step with a larger ``max_steps``
    in a scratch folder to extend it);
 8. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers and with
    ``--constrained`` (the answer grammar, as the shipped preset decodes), and on the starter held-out
@@ -25,8 +25,8 @@ Steps (each is skipped when its output exists; SFT and GSPO resume from their la
    into ``simpleseg_agent/models/simpleseg-gui-small``.
 
 Every step is a ``simpleseg`` command (printed before it runs), so the log is a recipe a user can
-replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~57 min,
-eval ~2 min per model and decoding.
+replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~104 min,
+eval ~2 min per model and decoding (about 1 min on the starter held-out screens).
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ trained from random weights with this project's own recipes on generated GUI scr
 1. ``init``  — :data:`DEFAULT_MODEL_SETTINGS` written by :func:`~simpleseg_agent.testing.tiny_model.build_tiny_model`
    (stock processor and chat template, a byte-level BPE tokenizer, random weights from the seed);
 2. ``data``  — ``simpleseg data synth gui`` with :data:`TRAIN_DATA`, :data:`STARTER_DATA`, :data:`GSPO_DATA`,
-   :data:`GSPO_STARTER_DATA`, :data:`VALIDATION_DATA`, :data:`HELDOUT_DATA` and :data:`STARTER_HELDOUT_DATA`; the second stage's records merge starter and easy
-   screens (:data:`LOCATE_MIX`), so do GSPO's (:data:`GSPO_MIX`);
+   :data:`GSPO_STARTER_DATA`, :data:`VALIDATION_DATA`, :data:`HELDOUT_DATA` and :data:`STARTER_HELDOUT_DATA`;
+   the second stage's records merge starter and easy screens (:data:`LOCATE_MIX`), so do GSPO's (:data:`GSPO_MIX`);
 3. ``sft``   — ``training/default-gui-sft.yaml`` (multi-turn rows: one image, several questions);
 4. ``locate`` — ``training/default-gui-locate.yaml``: a second SFT stage from the first one's model on
    starter screens (a small window anywhere, so positions cannot be guessed) mixed with easy ones;
@@ -16,7 +16,7 @@ trained from random weights with this project's own recipes on generated GUI scr
    a restarted schedule at a lower peak);
 6. ``gspo``  — ``training/default-gui-gspo.yaml`` from the third stage's model, on easy and starter screens;
 7. ``validate`` — ``simpleseg eval`` of every GSPO checkpoint on the validation screens (:data:`VALIDATION_DATA`),
-   the curve its step count was chosen from;
+   the curve its schedule was chosen from;
 8. ``eval``  — ``simpleseg eval`` on the held-out screens (easy; and starter, as each model answers).
 
 ``python tools/train_default_model.py --work runs/default`` runs the steps in order and resumes
@@ -43,7 +43,8 @@ from typing import Any
 from ..testing.tiny_model import TinyModelSettings
 
 __all__ = ["CI_SCREENS", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STARTER_DATA", "HELDOUT_DATA",
-           "LOCATE_MIX", "STAGES", "STARTER_DATA", "STARTER_HELDOUT_DATA", "TRAIN_DATA", "VALIDATION_DATA", "provenance", "subset_metrics"]
+           "LOCATE_MIX", "STAGES", "STARTER_DATA", "STARTER_HELDOUT_DATA", "TRAIN_DATA", "VALIDATION_DATA",
+           "provenance", "subset_metrics"]
 
 #: The architecture and random initialization of the default model.
 DEFAULT_MODEL_SETTINGS = TinyModelSettings(
