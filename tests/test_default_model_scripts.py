@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from simpleseg_agent.backends.presets import default_model_dir
-from simpleseg_agent.training.default_model import DEFAULT_MODEL_SETTINGS
+from simpleseg_agent.training.default_model import DEFAULT_MODEL_SETTINGS, validation_reports
 
 DEFAULT_MODEL_DIR = default_model_dir()
 
@@ -59,7 +59,7 @@ def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validati
     reports = {s: json.loads((tmp_path / "reports" / "gspo-validation" / str(s) / "val.json").read_text()) for s in (7, 14)}
     assert reports[7]["n"] == reports[14]["n"] > 0 and reports[7]["split"] == "val"
     assert printed.count("$ simpleseg eval") == 2 and printed.count("<- best") == 1
-    assert pipeline._validation(tmp_path).keys() == {7, 14}
+    assert validation_reports(tmp_path).keys() == {7, 14}
     assert pipeline.main(["--work", str(tmp_path), "--steps", "validate"]) == 0  # scored already: not again
     assert "$ simpleseg eval" not in capsys.readouterr().out
 

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from simpleseg_agent.training.charts import line_chart, log_series
-from simpleseg_agent.training.default_model import STAGES
+from simpleseg_agent.training.default_model import STAGES, validation_reports
 
 
 def _history(run: Path) -> list[dict]:
@@ -125,8 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             if found:
                 sets[name] = found
         if stage == "gspo":  # the pipeline's validate step: every checkpoint on the validation screens
-            found = sorted((int(p.parent.name), json.loads(p.read_text()))
-                           for p in (work / "reports" / "gspo-validation").glob("*/val.json") if p.parent.name.isdigit())
+            found = list(validation_reports(work).items())
             if found:
                 sets["validation"] = found
         if not sets:

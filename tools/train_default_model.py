@@ -53,6 +53,7 @@ from simpleseg_agent.training.default_model import (
     TRAIN_DATA,
     VALIDATION_DATA,
     provenance,
+    validation_reports,
 )
 from simpleseg_agent.training.records import merge_records
 
@@ -85,15 +86,6 @@ def _reports(work: Path, suffix: str) -> dict[str, dict]:
     """Each stage's held-out report (``reports/<stage><suffix>/heldout.json``), by stage."""
     return {n: json.loads((work / "reports" / f"{n}{suffix}" / "heldout.json").read_text())
             for n in STAGES if (work / "reports" / f"{n}{suffix}" / "heldout.json").is_file()}
-
-
-def _validation(work: Path) -> dict[int, dict]:
-    """The GSPO checkpoints' validation reports (``reports/gspo-validation/<step>/val.json``), by step."""
-    found = {}
-    for f in (work / "reports" / "gspo-validation").glob("*/val.json"):
-        if f.parent.name.isdigit():
-            found[int(f.parent.name)] = json.loads(f.read_text())
-    return dict(sorted(found.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             if not (out / "val.json").is_file():
                 _run(["eval", "--model", str(ckpt), "--data", str(data / "validation" / "records.jsonl"),
                       "--out", str(out), "--split", "val"], log)
-        curve = _validation(work)
+        curve = validation_reports(work)
         if curve:
             best = max(curve, key=lambda s: curve[s]["giou"])
             print("GSPO checkpoints on the validation screens (mean IoU / clicks / format errors):")
@@ -185,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             if f.is_file() and f.name != "simpleseg_model.json" and not f.name.startswith(("training_args", "data-")):
                 shutil.copy2(f, target / f.name)
         info = provenance(stage=best, run_dir=src, reports=reports, repo=REPO,
-                          constrained_reports=_reports(work, "-constrained"), validation=_validation(work),
+                          constrained_reports=_reports(work, "-constrained"), validation=validation_reports(work),
                           starter_reports=_reports(work, "-starter"))
         (target / "simpleseg_model.json").write_text(json.dumps(info, indent=2) + "\n")
         size = sum(f.stat().st_size for f in target.iterdir())

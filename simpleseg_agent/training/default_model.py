@@ -44,7 +44,7 @@ from ..testing.tiny_model import TinyModelSettings
 
 __all__ = ["CI_SCREENS", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STARTER_DATA", "HELDOUT_DATA",
            "LOCATE_MIX", "STAGES", "STARTER_DATA", "STARTER_HELDOUT_DATA", "TRAIN_DATA", "VALIDATION_DATA",
-           "provenance", "subset_metrics"]
+           "provenance", "subset_metrics", "validation_reports"]
 
 #: The architecture and random initialization of the default model.
 DEFAULT_MODEL_SETTINGS = TinyModelSettings(
@@ -117,6 +117,24 @@ def subset_metrics(samples: list[dict], n_screens: int = CI_SCREENS) -> dict[str
         "click_acc": sum(bool(x["click_hit"]) for x in picked) / n,
         "format_error_rate": sum(bool(x["format_error"]) for x in picked) / n,
     }
+
+
+def validation_reports(work: str | Path) -> dict[int, dict]:
+    """The GSPO checkpoints' reports on the validation screens (``<work>/reports/gspo-validation/<step>/val.json``,
+    written by the pipeline's ``validate`` step), by step in order.
+
+    Example:
+        >>> import tempfile, json, pathlib
+        >>> w = pathlib.Path(tempfile.mkdtemp())
+        >>> for step in (50, 25):
+        ...     (w / "reports" / "gspo-validation" / str(step)).mkdir(parents=True)
+        ...     _ = (w / "reports" / "gspo-validation" / str(step) / "val.json").write_text(json.dumps({"giou": step / 100}))
+        >>> validation_reports(w)
+        {25: {'giou': 0.25}, 50: {'giou': 0.5}}
+    """
+    found = {int(f.parent.name): json.loads(f.read_text())
+             for f in (Path(work) / "reports" / "gspo-validation").glob("*/val.json") if f.parent.name.isdigit()}
+    return dict(sorted(found.items()))
 
 
 def _font_names() -> list[str]:
