@@ -104,9 +104,16 @@ def line_chart(
         if len(line) <= 40:
             for cx, cy in line:
                 d.ellipse([cx - 3, cy - 3, cx + 3, cy + 3], fill=color)
-        ly = top + 8 + 14 * i
-        d.line([(W - right - 150, ly), (W - right - 130, ly)], fill=color, width=3)
-        d.text((W - right - 125, ly), name, fill="black", font=font, anchor="lm")
+    # the legend: inside the plot's top-right corner, as wide as its longest name, on white
+    names = list(series)
+    text_w = max(d.textlength(n, font=font) for n in names)
+    lx1 = W - right - 6
+    lx0 = max(left + 6, lx1 - 8 - 20 - 5 - text_w - 8)
+    d.rectangle([lx0, top + 4, lx1, top + 8 + 14 * len(names)], fill="white", outline=(200, 200, 200))
+    for i, name in enumerate(names):
+        ly = top + 12 + 14 * i
+        d.line([(lx0 + 8, ly), (lx0 + 28, ly)], fill=_COLORS[i % len(_COLORS)], width=3)
+        d.text((lx0 + 33, ly), name, fill="black", font=font, anchor="lm")
     Path(out_png).parent.mkdir(parents=True, exist_ok=True)
     img.save(out_png)
     return img
