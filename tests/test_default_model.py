@@ -23,9 +23,13 @@ from simpleseg_agent.training.default_model import (
     DEFAULT_MODEL_SETTINGS,
     GSPO_DATA,
     GSPO_MIX,
+    GSPO_STAGES,
     GSPO_STARTER_DATA,
     HELDOUT_DATA,
     LOCATE_MIX,
+    POLISH_DATA,
+    POLISH_MIX,
+    POLISH_STARTER_DATA,
     STAGES,
     STARTER_DATA,
     STARTER_HELDOUT_DATA,
@@ -79,6 +83,9 @@ def test_provenance_names_the_recipes_the_data_and_the_commit() -> None:
     assert [(m["data"], m["screens"], m["prefix"]) for m in INFO["data"]["locate_mix"]] == list(LOCATE_MIX)
     assert INFO["data"]["gspo_starter"] == GSPO_STARTER_DATA
     assert [(m["data"], m["screens"], m["prefix"]) for m in INFO["data"]["gspo_mix"]] == list(GSPO_MIX)
+    if "polish" in INFO["runs"]:
+        assert INFO["data"]["polish"] == POLISH_DATA and INFO["data"]["polish_starter"] == POLISH_STARTER_DATA
+        assert [(m["data"], m["screens"], m["prefix"]) for m in INFO["data"]["polish_mix"]] == list(POLISH_MIX)
     assert INFO["architecture"] == json.loads(json.dumps(DEFAULT_MODEL_SETTINGS.__dict__))
     # every stage up to the shipped one ran, each with its recipe as committed
     assert list(INFO["runs"]) == list(STAGES[: STAGES.index(INFO["stage"]) + 1])
@@ -100,12 +107,24 @@ def test_provenance_names_the_recipes_the_data_and_the_commit() -> None:
     assert PRESETS[DEFAULT_MODEL].constrained
     # GSPO stops where its checkpoints scored best on the validation screens (never the held-out ones)
     assert INFO["data"]["validation"] == VALIDATION_DATA and VALIDATION_DATA["seed"] != HELDOUT_DATA["seed"]
-    if INFO["stage"] == "gspo":
+    # (the first cycle's length was chosen from its curve: it stops at the peak; the second cycle's schedule
+    # was fixed before it ran, a decay to 0 at its last step, which must not score below where it started)
+    for stage in (s for s in GSPO_STAGES if s in INFO["runs"]):
+        curve = INFO[f"{stage}_validation"]
+        steps = INFO["runs"][stage]["global_step"]
+        save = INFO["runs"][stage]["recipe"]["save_steps"]
+        assert [int(s) for s in curve] == list(range(save, steps + 1, save)), stage  # every checkpoint, in order
+        assert all(r["split"] == "val" and r["n"] == curve[str(steps)]["n"] for r in curve.values())
+    if "gspo" in INFO["runs"]:
         curve = INFO["gspo_validation"]
-        assert curve and all(r["split"] == "val" for r in curve.values())
         assert int(max(curve, key=lambda s: curve[s]["giou"])) == INFO["runs"]["gspo"]["global_step"]
+    if "polish" in INFO["runs"]:
+        start, end = INFO["gspo_validation"], INFO["polish_validation"]
+        assert end[str(INFO["runs"]["polish"]["global_step"])]["giou"] >= start[str(INFO["runs"]["gspo"]["global_step"])]["giou"]
     # ... and on held-out screens of the starter layout (a small window anywhere), never used to choose
-    seeds = [d["seed"] for d in (TRAIN_DATA, STARTER_DATA, GSPO_DATA, GSPO_STARTER_DATA, VALIDATION_DATA, HELDOUT_DATA)]
+    seeds = [d["seed"] for d in (TRAIN_DATA, STARTER_DATA, GSPO_DATA, GSPO_STARTER_DATA, POLISH_DATA, POLISH_STARTER_DATA,
+                                 VALIDATION_DATA, HELDOUT_DATA)]
+    assert len(set(seeds)) == len(seeds)  # every set of screens is its own
     assert INFO["data"]["heldout_starter"] == STARTER_HELDOUT_DATA and STARTER_HELDOUT_DATA["seed"] not in seeds
     starter = INFO["heldout_starter"][INFO["stage"]]
     assert starter["n"] >= 300 and starter["split"] == "heldout" and 0.0 <= starter["giou"] <= 1.0

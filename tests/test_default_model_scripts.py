@@ -49,8 +49,8 @@ def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validati
     from simpleseg_agent.cli import main as cli
 
     pipeline = _script("train_default_model")
-    for step in (7, 14):  # two checkpoints (the shipped weights stand in for both)
-        shutil.copytree(DEFAULT_MODEL_DIR, tmp_path / "gspo" / f"checkpoint-{step}")
+    for stage, step in (("gspo", 7), ("gspo", 14), ("polish", 5)):  # the shipped weights stand in for all three
+        shutil.copytree(DEFAULT_MODEL_DIR, tmp_path / stage / f"checkpoint-{step}")
     assert cli(["data", "synth", "gui", "-n", "1", "--seed", "2029", "--difficulty", "easy", "--out",
                 str(tmp_path / "data" / "validation"), "--no-progress", "--no-contact-sheet"]) == 0
     capsys.readouterr()
@@ -58,8 +58,11 @@ def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validati
     printed = capsys.readouterr().out
     reports = {s: json.loads((tmp_path / "reports" / "gspo-validation" / str(s) / "val.json").read_text()) for s in (7, 14)}
     assert reports[7]["n"] == reports[14]["n"] > 0 and reports[7]["split"] == "val"
-    assert printed.count("$ simpleseg eval") == 2 and printed.count("<- best") == 1
+    assert printed.count("$ simpleseg eval") == 3 and printed.count("<- best") == 2  # one best per GSPO cycle
     assert validation_reports(tmp_path).keys() == {7, 14}
+    polish = validation_reports(tmp_path, "polish")
+    assert polish.keys() == {5} and polish[5]["n"] == reports[7]["n"] and polish[5]["split"] == "val"
+    assert "polish checkpoints on the validation screens" in printed
     assert pipeline.main(["--work", str(tmp_path), "--steps", "validate"]) == 0  # scored already: not again
     assert "$ simpleseg eval" not in capsys.readouterr().out
 
@@ -98,6 +101,11 @@ def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, c
         json.dumps({**metrics, "n": 120, "giou": 0.25}))
     (work / "reports" / "gspo-validation" / "25").mkdir(parents=True)  # the pipeline's validate step
     (work / "reports" / "gspo-validation" / "25" / "val.json").write_text(json.dumps({**metrics, "n": 409, "giou": 0.125}))
+    (work / "reports" / "polish-validation" / "50").mkdir(parents=True)  # ... of the second GSPO cycle
+    (work / "reports" / "polish-validation" / "50" / "val.json").write_text(json.dumps({**metrics, "n": 409, "giou": 0.875}))
+    (work / "polish" / "final").mkdir(parents=True)
+    (work / "polish" / "final" / "simpleseg_model.json").write_text(
+        json.dumps({"log_history": [{"step": s, "reward": s / 100} for s in (5, 10)]}))
     (work / "reports" / "refine-starter").mkdir(parents=True)
     (work / "reports" / "refine-starter" / "heldout.json").write_text(json.dumps({**metrics, "n": 346, "giou": 0.375}))
     (work / "reports" / "consensus" / "sft-k8").mkdir(parents=True)  # consensus decoding of the SFT model, 2 queries
@@ -122,8 +130,10 @@ def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, c
     assert "| greedy | 2 | 0.500 | 50.0 % | 0.0 % |" in printed and "| consensus | 2 | 0.625 | 100.0 % | 0.0 % |" in printed
     assert "| 0.00-0.25 | 1 | 0.300 | 100.0 % |" in printed and "| 0.75-1.00 | 1 | 0.950 | 100.0 % |" in printed
     assert printed.index("| 300 | starter | 120 | 0.250 |") > printed.index("\nrefine\n")
+    assert printed.index("| 50 | validation | 409 | 0.875 |") > printed.index("\npolish\n")
+    assert "polish: 2 logged steps, reward 0.050 -> 0.100" in printed
     for png in ("sft_loss.png", "sft_token_accuracy.png", "heldout_iou.png", "locate_loss.png", "locate_heldout.png",
-                "refine_loss.png", "refine_heldout.png", "gspo_heldout.png"):
+                "refine_loss.png", "refine_heldout.png", "gspo_heldout.png", "polish_heldout.png", "polish_reward.png"):
         assert Image.open(out / png).size == (720, 420)
     assert not (out / "gspo_reward.png").exists()  # no GSPO run: no chart
 

@@ -2,16 +2,17 @@
 
     python tools/report_default_model.py --work runs/default --out docs/default-model
 
-Reads ``<work>/{sft,locate,refine,gspo}`` (``simpleseg_model.json`` of ``final``, or the last checkpoint's
-``trainer_state.json`` while a run is going), ``<work>/reports/{sft,locate,refine,gspo}/heldout.json``
+Reads ``<work>/{sft,locate,refine,gspo,polish}`` (``simpleseg_model.json`` of ``final``, or the last
+checkpoint's ``trainer_state.json`` while a run is going), ``<work>/reports/<stage>/heldout.json``
 (``simpleseg eval``), ``<work>/reports/ckpt/<step>/heldout.json`` (held-out subsets evaluated at SFT
-checkpoints), ``<work>/reports/{locate,refine}-ckpt/{easy,starter}/<step>/heldout.json`` (the same for the
-second and third stages, on easy and on starter screens; GSPO's also ``reports/gspo-validation/<step>/val.json``,
-the pipeline's validate step), ``<work>/reports/<stage>-{constrained,starter}/heldout.json`` (with the answer
-grammar; on the starter held-out screens), ``<work>/reports/consensus/<stage>-<arm>/heldout.json``
-(consensus decoding, compared with the stage's greedy answers) and ``<work>/reports/ablations/*.json``; writes
-``sft_loss.png``, ``sft_token_accuracy.png``, ``{locate,refine}_loss.png``, ``gspo_reward.png``,
-``heldout_iou.png``, ``{locate,refine}_heldout.png`` into ``--out`` and prints the Markdown tables of
+checkpoints), ``<work>/reports/<stage>-ckpt/{easy,starter}/<step>/heldout.json`` (the same for the later
+stages, on easy and on starter screens), ``<work>/reports/{gspo,polish}-validation/<step>/val.json`` (the
+pipeline's validate step: every checkpoint of the two GSPO cycles on the validation screens),
+``<work>/reports/<stage>-{constrained,starter}/heldout.json`` (with the answer grammar; on the starter
+held-out screens), ``<work>/reports/consensus/<stage>-<arm>/heldout.json`` (consensus decoding, compared with
+the stage's greedy answers) and ``<work>/reports/ablations/*.json``; writes ``sft_loss.png``,
+``sft_token_accuracy.png``, ``{locate,refine}_loss.png``, ``{gspo,polish}_reward.png``, ``heldout_iou.png``,
+``{locate,refine,gspo,polish}_heldout.png`` into ``--out`` and prints the Markdown tables of
 ``docs/default-model.md``.
 """
 
@@ -23,7 +24,7 @@ import sys
 from pathlib import Path
 
 from simpleseg_agent.training.charts import line_chart, log_series
-from simpleseg_agent.training.default_model import STAGES, validation_reports
+from simpleseg_agent.training.default_model import GSPO_STAGES, STAGES, validation_reports
 
 
 def _history(run: Path) -> list[dict]:
@@ -97,14 +98,14 @@ def main(argv: list[str] | None = None) -> int:
             line_chart({"train loss": loss}, out / f"{stage}_loss.png", title=f"{title}: training loss",
                        x_label="optimizer step (8 screens, up to 8 questions each)")
             print(f"{stage}: {len(loss[0])} logged steps, loss {loss[1][0]:.3f} -> {loss[1][-1]:.3f}")
-    gspo = _history(work / "gspo")
-    if gspo:
-        series = {k: log_series(gspo, k) for k in ("reward", "rewards/simpleseg_reward/mean") if log_series(gspo, k)[0]}
+    for stage, title in (("gspo", "GSPO"), ("polish", "Second GSPO cycle")):
+        hist = _history(work / stage)
+        series = {k: log_series(hist, k) for k in ("reward", "rewards/simpleseg_reward/mean") if log_series(hist, k)[0]}
         if series:
-            line_chart(series, out / "gspo_reward.png", title="GSPO: mean reward of the sampled answers",
+            line_chart(series, out / f"{stage}_reward.png", title=f"{title}: mean reward of the sampled answers",
                        x_label="optimizer step", y_range=(0, 1))
             name, (xs, ys) = next(iter(series.items()))
-            print(f"GSPO: {len(xs)} logged steps, {name} {ys[0]:.3f} -> {ys[-1]:.3f}")
+            print(f"{stage}: {len(xs)} logged steps, {name} {ys[0]:.3f} -> {ys[-1]:.3f}")
     ckpts = sorted((int(p.parent.name), json.loads(p.read_text())) for p in (work / "reports" / "ckpt").glob("*/heldout.json"))
     if ckpts:
         steps = [s for s, _ in ckpts]
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n| step | queries | mean IoU | click acc. | format errors |\n|---|---|---|---|---|")
         for s, r in ckpts:
             print(f"| {s} | {r['n']} | {r['giou']:.3f} | {100 * r['click_acc']:.1f} % | {100 * r['format_error_rate']:.1f} % |")
-    curves = dict(titles, gspo="GSPO (eight prompts per step)")
+    curves = dict(titles, gspo="GSPO (eight prompts per step)", polish="Second GSPO cycle")
     for stage, title in curves.items():
         sets = {}
         for name in ("easy", "starter"):
@@ -124,8 +125,8 @@ def main(argv: list[str] | None = None) -> int:
                            for p in (work / "reports" / f"{stage}-ckpt" / name).glob("*/heldout.json"))
             if found:
                 sets[name] = found
-        if stage == "gspo":  # the pipeline's validate step: every checkpoint on the validation screens
-            found = list(validation_reports(work).items())
+        if stage in GSPO_STAGES:  # the pipeline's validate step: every checkpoint on the validation screens
+            found = list(validation_reports(work, stage).items())
             if found:
                 sets["validation"] = found
         if not sets:

@@ -7,25 +7,27 @@
 Steps (each is skipped when its output exists; SFT and GSPO resume from their last checkpoint):
 
 1. ``init``  — the random 4.9 M-parameter Qwen2.5-VL of :data:`~simpleseg_agent.training.default_model.DEFAULT_MODEL_SETTINGS`;
-2. ``data``  — ``simpleseg data synth gui`` for the training screens (easy, starter), the GSPO screens and the
-   held-out screens, and ``data/locate/records.jsonl`` / ``data/gspo-mix/records.jsonl`` merging starter and
-   easy screens for the second stage and for GSPO;
+2. ``data``  — ``simpleseg data synth gui`` for the training screens (easy, starter), the screens of the two
+   GSPO cycles and the held-out screens, and ``data/locate/records.jsonl`` / ``data/gspo-mix/records.jsonl`` /
+   ``data/polish-mix/records.jsonl`` merging starter and easy screens for the second stage and for GSPO;
 3. ``sft``   — ``simpleseg train sft --recipe default-gui-sft``;
 4. ``locate`` — ``simpleseg train sft --recipe default-gui-locate`` from the SFT model;
 5. ``refine`` — ``simpleseg train sft --recipe default-gui-refine`` from the locate model (the same records);
 6. ``gspo``  — ``simpleseg train gspo --recipe default-gui-gspo`` from the refine model (easy + starter screens);
-7. ``validate`` — ``simpleseg eval`` of every GSPO checkpoint on the validation screens (never the held-out
-   ones): the curve the recipe's schedule was chosen from (run the gspo step with a larger ``max_steps``
-   in a scratch folder to extend it);
-8. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers and with
+7. ``polish`` — ``simpleseg train gspo --recipe default-gui-polish`` from the GSPO model (fresh screens): a
+   second cycle, the learning rate up again and back to 0;
+8. ``validate`` — ``simpleseg eval`` of every checkpoint of both GSPO cycles on the validation screens (never the
+   held-out ones): the curves the recipes' schedules were chosen from (run a GSPO step with a larger
+   ``max_steps`` in a scratch folder to extend one);
+9. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers and with
    ``--constrained`` (the answer grammar, as the shipped preset decodes), and on the starter held-out
    screens (a small window anywhere: does the stage keep what the starter screens taught?);
-9. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU), with ``simpleseg_model.json``
+10. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU), with ``simpleseg_model.json``
    provenance (recipes, commit, data seeds, metrics of both decodings; the CI sample's as the preset decodes),
    into ``simpleseg_agent/models/simpleseg-gui-small``.
 
 Every step is a ``simpleseg`` command (printed before it runs), so the log is a recipe a user can
-replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~104 min,
+replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~104 min, polish ~50 min,
 eval ~2 min per model and decoding (about 1 min on the starter held-out screens).
 """
 
@@ -44,9 +46,13 @@ from simpleseg_agent.training.default_model import (
     DEFAULT_MODEL_SETTINGS,
     GSPO_DATA,
     GSPO_MIX,
+    GSPO_STAGES,
     GSPO_STARTER_DATA,
     HELDOUT_DATA,
     LOCATE_MIX,
+    POLISH_DATA,
+    POLISH_MIX,
+    POLISH_STARTER_DATA,
     STAGES,
     STARTER_DATA,
     STARTER_HELDOUT_DATA,
@@ -58,7 +64,7 @@ from simpleseg_agent.training.default_model import (
 from simpleseg_agent.training.records import merge_records
 
 REPO = Path(__file__).resolve().parent.parent
-STEPS = ("init", "data", "sft", "locate", "refine", "gspo", "validate", "eval")
+STEPS = ("init", "data", "sft", "locate", "refine", "gspo", "polish", "validate", "eval")
 
 
 def _run(argv: list[str], log: Path) -> None:
@@ -103,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     log = work / "pipeline.log"
     data, init, sft, locate, gspo = work / "data", work / "init", work / "sft", work / "locate", work / "gspo"
-    refine = work / "refine"
+    refine, polish = work / "refine", work / "polish"
 
     if "init" in steps:
         if (init / "model.safetensors").is_file():
@@ -118,10 +124,12 @@ def main(argv: list[str] | None = None) -> int:
         _synth(STARTER_DATA, data / "starter", log)
         _synth(GSPO_DATA, data / "gspo", log)
         _synth(GSPO_STARTER_DATA, data / "gspo-starter", log)
+        _synth(POLISH_DATA, data / "polish", log)
+        _synth(POLISH_STARTER_DATA, data / "polish-starter", log)
         _synth(VALIDATION_DATA, data / "validation", log)
         _synth(HELDOUT_DATA, data / "heldout", log)
         _synth(STARTER_HELDOUT_DATA, data / "heldout-starter", log)
-        for name, mix in (("locate", LOCATE_MIX), ("gspo-mix", GSPO_MIX)):
+        for name, mix in (("locate", LOCATE_MIX), ("gspo-mix", GSPO_MIX), ("polish-mix", POLISH_MIX)):
             if not (data / name / "records.jsonl").is_file():
                 counts = merge_records([(data / d / "records.jsonl", n, p) for d, n, p in mix],
                                        data / name / "records.jsonl")
@@ -138,19 +146,23 @@ def main(argv: list[str] | None = None) -> int:
     if "gspo" in steps and not (gspo / "final" / "model.safetensors").is_file():
         _run(["train", "gspo", "--recipe", "default-gui-gspo", "--model.model", str(refine / "final"),
               "--data.train", str(data / "gspo-mix" / "records.jsonl"), "--output-dir", str(gspo)], log)
+    if "polish" in steps and not (polish / "final" / "model.safetensors").is_file():
+        _run(["train", "gspo", "--recipe", "default-gui-polish", "--model.model", str(gspo / "final"),
+              "--data.train", str(data / "polish-mix" / "records.jsonl"), "--output-dir", str(polish)], log)
     if "validate" in steps:
-        for ckpt in sorted(gspo.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1])):
-            out = work / "reports" / "gspo-validation" / ckpt.name.split("-")[1]
-            if not (out / "val.json").is_file():
-                _run(["eval", "--model", str(ckpt), "--data", str(data / "validation" / "records.jsonl"),
-                      "--out", str(out), "--split", "val"], log)
-        curve = validation_reports(work)
-        if curve:
-            best = max(curve, key=lambda s: curve[s]["giou"])
-            print("GSPO checkpoints on the validation screens (mean IoU / clicks / format errors):")
-            for step, r in curve.items():
-                print(f"  {step:>5}: {r['giou']:.3f} / {100 * r['click_acc']:.1f} % / {100 * r['format_error_rate']:.1f} %"
-                      + ("  <- best" if step == best else ""))
+        for stage in GSPO_STAGES:
+            for ckpt in sorted((work / stage).glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1])):
+                out = work / "reports" / f"{stage}-validation" / ckpt.name.split("-")[1]
+                if not (out / "val.json").is_file():
+                    _run(["eval", "--model", str(ckpt), "--data", str(data / "validation" / "records.jsonl"),
+                          "--out", str(out), "--split", "val"], log)
+            curve = validation_reports(work, stage)
+            if curve:
+                best = max(curve, key=lambda s: curve[s]["giou"])
+                print(f"{stage} checkpoints on the validation screens (mean IoU / clicks / format errors):")
+                for step, r in curve.items():
+                    print(f"  {step:>5}: {r['giou']:.3f} / {100 * r['click_acc']:.1f} % / {100 * r['format_error_rate']:.1f} %"
+                          + ("  <- best" if step == best else ""))
     if "eval" in steps:
         extra = ["--max-samples", str(args.eval_max_samples)] if args.eval_max_samples else []
         # as each model answers, then as the shipped preset decodes: with the answer grammar
@@ -177,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             if f.is_file() and f.name != "simpleseg_model.json" and not f.name.startswith(("training_args", "data-")):
                 shutil.copy2(f, target / f.name)
         info = provenance(stage=best, run_dir=src, reports=reports, repo=REPO,
-                          constrained_reports=_reports(work, "-constrained"), validation=validation_reports(work),
+                          constrained_reports=_reports(work, "-constrained"), validation={s: validation_reports(work, s) for s in GSPO_STAGES},
                           starter_reports=_reports(work, "-starter"))
         (target / "simpleseg_model.json").write_text(json.dumps(info, indent=2) + "\n")
         size = sum(f.stat().st_size for f in target.iterdir())

@@ -7,17 +7,20 @@ trained from random weights with this project's own recipes on generated GUI scr
 1. ``init``  — :data:`DEFAULT_MODEL_SETTINGS` written by :func:`~simpleseg_agent.testing.tiny_model.build_tiny_model`
    (stock processor and chat template, a byte-level BPE tokenizer, random weights from the seed);
 2. ``data``  — ``simpleseg data synth gui`` with :data:`TRAIN_DATA`, :data:`STARTER_DATA`, :data:`GSPO_DATA`,
-   :data:`GSPO_STARTER_DATA`, :data:`VALIDATION_DATA`, :data:`HELDOUT_DATA` and :data:`STARTER_HELDOUT_DATA`;
-   the second stage's records merge starter and easy screens (:data:`LOCATE_MIX`), so do GSPO's (:data:`GSPO_MIX`);
+   :data:`GSPO_STARTER_DATA`, :data:`POLISH_DATA`, :data:`POLISH_STARTER_DATA`, :data:`VALIDATION_DATA`,
+   :data:`HELDOUT_DATA` and :data:`STARTER_HELDOUT_DATA`; the second stage's records merge starter and easy
+   screens (:data:`LOCATE_MIX`), so do each GSPO cycle's (:data:`GSPO_MIX`, :data:`POLISH_MIX`);
 3. ``sft``   — ``training/default-gui-sft.yaml`` (multi-turn rows: one image, several questions);
 4. ``locate`` — ``training/default-gui-locate.yaml``: a second SFT stage from the first one's model on
    starter screens (a small window anywhere, so positions cannot be guessed) mixed with easy ones;
 5. ``refine`` — ``training/default-gui-refine.yaml``: more of the second stage (same records, a new order,
    a restarted schedule at a lower peak);
 6. ``gspo``  — ``training/default-gui-gspo.yaml`` from the third stage's model, on easy and starter screens;
-7. ``validate`` — ``simpleseg eval`` of every GSPO checkpoint on the validation screens (:data:`VALIDATION_DATA`),
-   the curve its schedule was chosen from;
-8. ``eval``  — ``simpleseg eval`` on the held-out screens (easy; and starter, as each model answers).
+7. ``polish`` — ``training/default-gui-polish.yaml``: a second GSPO cycle from the first one's model, on fresh
+   screens, its learning rate rising again to a lower peak and decaying to 0;
+8. ``validate`` — ``simpleseg eval`` of every GSPO checkpoint (both cycles) on the validation screens
+   (:data:`VALIDATION_DATA`), the curves their schedules were chosen from;
+9. ``eval``  — ``simpleseg eval`` on the held-out screens (easy; and starter, as each model answers).
 
 ``python tools/train_default_model.py --work runs/default`` runs the steps in order and resumes
 where it stopped. The architecture choices, for the record: ``rope_theta`` 30 instead of 1e6,
@@ -42,9 +45,10 @@ from typing import Any
 
 from ..testing.tiny_model import TinyModelSettings
 
-__all__ = ["CI_SCREENS", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STARTER_DATA", "HELDOUT_DATA",
-           "LOCATE_MIX", "STAGES", "STARTER_DATA", "STARTER_HELDOUT_DATA", "TRAIN_DATA", "VALIDATION_DATA",
-           "provenance", "subset_metrics", "validation_reports"]
+__all__ = ["CI_SCREENS", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STAGES", "GSPO_STARTER_DATA",
+           "HELDOUT_DATA", "LOCATE_MIX", "POLISH_DATA", "POLISH_MIX", "POLISH_STARTER_DATA", "STAGES", "STARTER_DATA",
+           "STARTER_HELDOUT_DATA", "TRAIN_DATA", "VALIDATION_DATA", "provenance", "subset_metrics",
+           "validation_reports"]
 
 #: The architecture and random initialization of the default model.
 DEFAULT_MODEL_SETTINGS = TinyModelSettings(
@@ -75,6 +79,10 @@ LOCATE_MIX = (("starter", None, "starter"), ("train", 6000, "easy"))
 GSPO_DATA = {"n": 400, "seed": 3, "difficulty": "easy"}
 GSPO_STARTER_DATA = {"n": 400, "seed": 13, "difficulty": "starter"}
 GSPO_MIX = (("gspo", None, "easy"), ("gspo-starter", None, "starter"))
+#: ... of the second GSPO cycle's prompts (fresh screens again, merged as :data:`POLISH_MIX`)...
+POLISH_DATA = {"n": 400, "seed": 5, "difficulty": "easy"}
+POLISH_STARTER_DATA = {"n": 400, "seed": 15, "difficulty": "starter"}
+POLISH_MIX = (("polish", None, "easy"), ("polish-starter", None, "starter"))
 #: ... of the validation screens that choose where GSPO stops (seeds neither training nor the held-out
 #: set use; the held-out screens are never used to choose)...
 VALIDATION_DATA = {"n": 60, "seed": 2029, "difficulty": "easy"}
@@ -86,7 +94,9 @@ STARTER_HELDOUT_DATA = {"n": 100, "seed": 2027, "difficulty": "starter"}
 
 
 #: The training stages in order; each starts from the previous one's ``final`` model.
-STAGES = ("sft", "locate", "refine", "gspo")
+STAGES = ("sft", "locate", "refine", "gspo", "polish")
+#: The stages trained with GSPO; the pipeline scores each one's checkpoints on the validation screens.
+GSPO_STAGES = ("gspo", "polish")
 
 #: The first screens of the held-out set that CI regenerates and evaluates (their metrics ship in the provenance).
 CI_SCREENS = 12
@@ -119,9 +129,10 @@ def subset_metrics(samples: list[dict], n_screens: int = CI_SCREENS) -> dict[str
     }
 
 
-def validation_reports(work: str | Path) -> dict[int, dict]:
-    """The GSPO checkpoints' reports on the validation screens (``<work>/reports/gspo-validation/<step>/val.json``,
-    written by the pipeline's ``validate`` step), by step in order.
+def validation_reports(work: str | Path, stage: str = "gspo") -> dict[int, dict]:
+    """A GSPO stage's checkpoints' reports on the validation screens
+    (``<work>/reports/<stage>-validation/<step>/val.json``, written by the pipeline's ``validate`` step), by step
+    in order.
 
     Example:
         >>> import tempfile, json, pathlib
@@ -129,11 +140,13 @@ def validation_reports(work: str | Path) -> dict[int, dict]:
         >>> for step in (50, 25):
         ...     (w / "reports" / "gspo-validation" / str(step)).mkdir(parents=True)
         ...     _ = (w / "reports" / "gspo-validation" / str(step) / "val.json").write_text(json.dumps({"giou": step / 100}))
-        >>> validation_reports(w)
-        {25: {'giou': 0.25}, 50: {'giou': 0.5}}
+        >>> validation_reports(w), validation_reports(w, "polish")
+        ({25: {'giou': 0.25}, 50: {'giou': 0.5}}, {})
     """
+    if stage not in GSPO_STAGES:
+        raise ValueError(f"stage must be one of {GSPO_STAGES}, got {stage!r}")
     found = {int(f.parent.name): json.loads(f.read_text())
-             for f in (Path(work) / "reports" / "gspo-validation").glob("*/val.json") if f.parent.name.isdigit()}
+             for f in (Path(work) / "reports" / f"{stage}-validation").glob("*/val.json") if f.parent.name.isdigit()}
     return dict(sorted(found.items()))
 
 
@@ -159,7 +172,7 @@ def _summary(report: dict) -> dict:
 
 def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], repo: str | Path,
                constrained_reports: dict[str, dict] | None = None,
-               validation: dict[int, dict] | None = None,
+               validation: dict[str, dict[int, dict]] | None = None,
                starter_reports: dict[str, dict] | None = None) -> dict[str, Any]:
     """What ``simpleseg_model.json`` says about the shipped weights: how they were made and how they score.
 
@@ -171,7 +184,8 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         repo: the repository, for the commit.
         constrained_reports: the same with ``--constrained`` (the answer grammar, as the shipped preset
             decodes); when the shipped stage has one, the CI sample's metrics come from it.
-        validation: GSPO checkpoints' reports on the validation screens, by step (kept without samples).
+        validation: each GSPO stage's checkpoints' reports on the validation screens, by stage and step (kept
+            without samples, as ``<stage>_validation``).
         starter_reports: reports by stage on the starter held-out screens (:data:`STARTER_HELDOUT_DATA`).
 
     Example:
@@ -184,6 +198,8 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         ('1000', 'sft', 0.5, False)
         >>> list(info["runs"]), info["heldout_constrained"], info["ci_sample"], info["gspo_validation"]
         (['sft'], {}, None, {})
+        >>> info["polish_validation"], info["data"]["polish"]["seed"]
+        ({}, 5)
         >>> info["heldout_starter"], info["data"]["heldout_starter"]["difficulty"]
         ({}, 'starter')
     """
@@ -209,6 +225,8 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
                  "locate_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in LOCATE_MIX],
                  "gspo": GSPO_DATA, "gspo_starter": GSPO_STARTER_DATA,
                  "gspo_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in GSPO_MIX],
+                 "polish": POLISH_DATA, "polish_starter": POLISH_STARTER_DATA,
+                 "polish_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in POLISH_MIX],
                  "validation": VALIDATION_DATA, "heldout": HELDOUT_DATA, "heldout_starter": STARTER_HELDOUT_DATA,
                  "generator": "simpleseg data synth gui (PIL engine)", "fonts": _font_names()},
         "commit": _git_commit(Path(repo)),
@@ -217,6 +235,7 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         "heldout_constrained": {k: _summary(r) for k, r in (constrained_reports or {}).items()},
         "heldout_starter": {k: _summary(r) for k, r in (starter_reports or {}).items()},
         "ci_sample": subset_metrics(ci["samples"]) if ci.get("samples") else None,
-        "gspo_validation": {str(step): _summary(r) for step, r in sorted((validation or {}).items())},
+        **{f"{name}_validation": {str(step): _summary(r) for step, r in sorted((validation or {}).get(name, {}).items())}
+           for name in GSPO_STAGES},
         "runs": runs,
     }
