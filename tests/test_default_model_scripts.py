@@ -131,6 +131,7 @@ def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, c
     assert "| 0.00-0.25 | 1 | 0.300 | 100.0 % |" in printed and "| 0.75-1.00 | 1 | 0.950 | 100.0 % |" in printed
     assert printed.index("| 300 | starter | 120 | 0.250 |") > printed.index("\nrefine\n")
     assert printed.index("| 50 | validation | 409 | 0.875 |") > printed.index("\npolish\n")
+    assert printed.index("| 0 | validation | 409 | 0.125 |") > printed.index("\npolish\n")  # where GSPO ended
     assert "polish: 2 logged steps, reward 0.050 -> 0.100" in printed
     for png in ("sft_loss.png", "sft_token_accuracy.png", "heldout_iou.png", "locate_loss.png", "locate_heldout.png",
                 "refine_loss.png", "refine_heldout.png", "gspo_heldout.png", "polish_heldout.png", "polish_reward.png"):

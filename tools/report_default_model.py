@@ -127,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
                 sets[name] = found
         if stage in GSPO_STAGES:  # the pipeline's validate step: every checkpoint on the validation screens
             found = list(validation_reports(work, stage).items())
+            before = validation_reports(work, GSPO_STAGES[GSPO_STAGES.index(stage) - 1]) if stage != GSPO_STAGES[0] else {}
+            if found and before:  # step 0 of a later cycle: where the cycle before it ended
+                found.insert(0, (0, before[max(before)]))
             if found:
                 sets["validation"] = found
         if not sets:
