@@ -9,6 +9,12 @@ gIoU = mean per-sample IoU; REC Acc@0.5 = the box of the predicted polygons has 
 the ground-truth box; click accuracy = the planned click point (the deepest point of the predicted
 region) lies inside the ground-truth region; a format error is an answer with no usable polygons
 (unparseable, truncated before any polygon, or nothing found). Failed answers count as IoU 0.
+
+Where each click landed (``click_on``), among the evaluated records of the same image: ``target``
+(a click hit), ``same-kind`` (inside another element with the target's label: another button when a
+button was asked for, the typical reading error), ``other`` (inside another element), ``nothing``
+(on no annotated element), or ``""`` (no click: the answer failed). The report counts them, so a
+low click accuracy says whether the model confuses elements or misses them all.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ class SampleResult:
     answer_tokens: int
     error: str = ""
     agreement: float | None = None  # consensus decoding: how much the answers agreed
+    click_on: str = ""  # target / same-kind / other / nothing; "" when there was no click
 
 
 @dataclass
@@ -57,6 +64,7 @@ class EvalReport:
     mean_answer_tokens: float
     samples: list[SampleResult] = field(default_factory=list)
     decoding: str = "greedy"
+    click_on: dict[str, int] = field(default_factory=dict)  # where the clicks landed (see the module docstring)
 
     def to_json(self, *, with_samples: bool = True) -> dict[str, Any]:
         data = asdict(self)
@@ -65,12 +73,15 @@ class EvalReport:
         return data
 
     def table(self) -> str:
-        """A one-line summary."""
-        return (
+        """A one-line summary (and a second line saying where the clicks landed, when known)."""
+        line = (
             f"{self.split}: n={self.n} cIoU={self.ciou:.4f} gIoU={self.giou:.4f} REC@0.5={self.rec_acc50:.4f} "
             f"click={self.click_acc:.4f} format-errors={self.format_error_rate:.4f} tokens={self.mean_answer_tokens:.1f}"
             + ("" if self.decoding == "greedy" else f" decoding: {self.decoding}")
         )
+        if self.click_on:
+            line += "\nclicks landed on: " + ", ".join(f"{k} {v}" for k, v in self.click_on.items())
+        return line
 
 
 def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
@@ -99,14 +110,18 @@ def evaluate_records(
         >>> rec = Record("a.png", (100, 100), ["the box"], Region.from_polygons([[[0.1, 0.1], [0.5, 0.1], [0.5, 0.5], [0.1, 0.5]]]))
         >>> seg = SimpleSeg(FakeAnswerBackend(["[[[0.1, 0.1], [0.5, 0.1], [0.5, 0.5], [0.1, 0.5]]]"]))
         >>> r = evaluate_records(seg, [rec], os.path.join(d, "records.jsonl"), progress=False)
-        >>> r.ciou, r.click_acc, r.format_error_rate
-        (1.0, 1.0, 0.0)
+        >>> r.ciou, r.click_acc, r.format_error_rate, r.click_on
+        (1.0, 1.0, 0.0, {'target': 1, 'same-kind': 0, 'other': 0, 'nothing': 0, 'no click': 0})
     """
     from tqdm.auto import tqdm
 
     acc, rec_rate, click_rate, fmt_rate = IoUAccumulator(), HitRate(), HitRate(), HitRate()
     tokens: list[int] = []
     samples: list[SampleResult] = []
+    on_image: dict[str, list[Record]] = {}  # the other elements a click can land on
+    for r in records:
+        on_image.setdefault(r.image_path, []).append(r)
+    landed = dict.fromkeys(("target", "same-kind", "other", "nothing", "no click"), 0)
     bar = tqdm(total=len(records), desc=f"eval {split}", unit="query", disable=not progress)
     for chunk in _chunks(list(records), batch_size):
         images = [str(resolve_image(r, records_file)) for r in chunk]
@@ -120,13 +135,15 @@ def evaluate_records(
             fmt_error = not res.ok and res.error is not None and res.error.kind in ("parse", "not_found", "geometry")
             rec_hit = bool(not pred.is_empty and box_iou(pred.xyxy, r.region.xyxy) >= 0.5)
             click_hit = bool(res.ok and res.click is not None and point_in_region(res.click.xy_norm, r.region))
+            on = _landed(r, res.click.xy_norm, click_hit, on_image[r.image_path]) if res.ok and res.click else ""
+            landed[on or "no click"] += 1
             rec_rate.add(rec_hit)
             click_rate.add(click_hit)
             fmt_rate.add(fmt_error)
             tokens.append(res.answer_tokens)
             samples.append(SampleResult(
                 r.record_id, r.expressions[0], float(iou), float(i), union, rec_hit, click_hit, fmt_error,
-                res.answer_tokens, "" if res.ok else f"{res.error.kind}: {res.error.message}"[:200], res.agreement,
+                res.answer_tokens, "" if res.ok else f"{res.error.kind}: {res.error.message}"[:200], res.agreement, on,
             ))
         bar.update(len(chunk))
     bar.close()
@@ -142,7 +159,18 @@ def evaluate_records(
         mean_answer_tokens=float(np.mean(tokens)) if tokens else float("nan"),
         samples=samples,
         decoding=_decoding(segmenter),
+        click_on=landed,
     )
+
+
+def _landed(target: Record, xy_norm, hit: bool, same_image: Sequence[Record]) -> str:
+    """Where a click landed: ``target``, ``same-kind``, ``other`` or ``nothing`` (see the module docstring)."""
+    if hit:
+        return "target"
+    inside = [o for o in same_image if o is not target and point_in_region(xy_norm, o.region)]
+    if target.label and any(o.label == target.label for o in inside):
+        return "same-kind"
+    return "other" if inside else "nothing"
 
 
 def _decoding(segmenter) -> str:

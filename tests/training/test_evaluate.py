@@ -62,3 +62,33 @@ def test_evaluate_writes_json_and_chart(split, tmp_path):
 def test_missing_data_is_a_clear_error(tmp_path, capsys):
     code = main(["eval", "--model", "whatever", "--data", str(tmp_path / "nope.jsonl")])
     assert code == 2 and "not found" in capsys.readouterr().err
+
+
+def _box(x0, y0, x1, y1):
+    return Region.from_polygons([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]])
+
+
+def test_the_report_says_where_each_click_landed(tmp_path):
+    # one screen: two buttons and a label; each query's answer lands somewhere else
+    Image.new("RGB", (100, 100), (200, 200, 200)).save(tmp_path / "s.png")
+    save, cancel, label = _box(0.1, 0.1, 0.3, 0.2), _box(0.6, 0.1, 0.8, 0.2), _box(0.1, 0.6, 0.4, 0.7)
+    recs = [Record("s.png", (100, 100), [q], reg, label=lab, record_id=i) for i, (q, reg, lab) in enumerate([
+        ("the Save button", save, "button"), ("the Cancel button", cancel, "button"),
+        ("the label", label, "text"), ("the Help button", _box(0.6, 0.8, 0.8, 0.9), "button"),
+        ("the OK button", _box(0.4, 0.4, 0.5, 0.5), "button")])]
+    answers = {
+        "the Save button": "[[[0.1, 0.1], [0.3, 0.1], [0.3, 0.2], [0.1, 0.2]]]",     # on Save: a hit
+        "the Cancel button": "[[[0.1, 0.1], [0.3, 0.1], [0.3, 0.2], [0.1, 0.2]]]",   # on Save: another button
+        "the label": "[[[0.6, 0.1], [0.8, 0.1], [0.8, 0.2], [0.6, 0.2]]]",           # on Cancel: another kind
+        "the Help button": "[[[0.85, 0.4], [0.95, 0.4], [0.95, 0.5], [0.85, 0.5]]]", # on empty space
+        "the OK button": "nothing here",                                            # no answer, no click
+    }
+    path = tmp_path / "records.jsonl"
+    write_records(recs, path)
+    seg = SimpleSeg(FakeAnswerBackend(lambda req: answers[req.prompt.split(" of ")[1].split(" in the")[0]]))
+    r = evaluate(seg, path, out_dir=tmp_path / "out", progress=False)
+    assert [s.click_on for s in r.samples] == ["target", "same-kind", "other", "nothing", ""]
+    assert r.click_on == {"target": 1, "same-kind": 1, "other": 1, "nothing": 1, "no click": 1}
+    assert r.click_acc == pytest.approx(0.2)
+    assert json.loads((tmp_path / "out" / "records.json").read_text())["click_on"]["same-kind"] == 1
+    assert "clicks landed on: target 1, same-kind 1, other 1, nothing 1, no click 1" in r.table()
