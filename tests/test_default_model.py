@@ -34,6 +34,7 @@ from simpleseg_agent.training.default_model import (
     STARTER_DATA,
     STARTER_HELDOUT_DATA,
     TRAIN_DATA,
+    TRAINING_DATA,
     VALIDATION_DATA,
 )
 
@@ -122,8 +123,7 @@ def test_provenance_names_the_recipes_the_data_and_the_commit() -> None:
         start, end = INFO["gspo_validation"], INFO["polish_validation"]
         assert end[str(INFO["runs"]["polish"]["global_step"])]["giou"] >= start[str(INFO["runs"]["gspo"]["global_step"])]["giou"]
     # ... and on held-out screens of the starter layout (a small window anywhere), never used to choose
-    seeds = [d["seed"] for d in (TRAIN_DATA, STARTER_DATA, GSPO_DATA, GSPO_STARTER_DATA, POLISH_DATA, POLISH_STARTER_DATA,
-                                 VALIDATION_DATA, HELDOUT_DATA)]
+    seeds = [d["seed"] for d in (*TRAINING_DATA, VALIDATION_DATA, HELDOUT_DATA)]
     assert len(set(seeds)) == len(seeds)  # every set of screens is its own
     assert INFO["data"]["heldout_starter"] == STARTER_HELDOUT_DATA and STARTER_HELDOUT_DATA["seed"] not in seeds
     starter = INFO["heldout_starter"][INFO["stage"]]
@@ -154,3 +154,12 @@ def test_a_freshly_generated_held_out_sample_scores_as_the_provenance_says(tmp_p
     assert abs(got["giou"] - want["giou"]) <= 0.05, (got, want)
     assert abs(got["click_acc"] - want["click_acc"]) <= 0.05, (got, want)
     assert abs(got["format_error_rate"] - want["format_error_rate"]) <= 0.05, (got, want)
+
+
+def test_the_demo_and_the_window_tests_never_show_a_training_screen() -> None:
+    from simpleseg_agent.agent.tk_layout import TRAINING_SEEDS, find_button_screen
+
+    assert TRAINING_DATA == (TRAIN_DATA, STARTER_DATA, GSPO_DATA, GSPO_STARTER_DATA, POLISH_DATA, POLISH_STARTER_DATA)
+    assert {d["seed"] for d in TRAINING_DATA} <= set(TRAINING_SEEDS)
+    for seed in sorted(TRAINING_SEEDS):  # a search starting at a training seed moves past it
+        assert find_button_screen("Submit", start_seed=seed).seed not in TRAINING_SEEDS

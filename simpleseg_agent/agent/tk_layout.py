@@ -52,7 +52,7 @@ from typing import Any, Literal
 from PIL import Image
 
 from ..errors import NotFoundError, SimpleSegError
-from ..training.default_model import GSPO_DATA, TRAIN_DATA
+from ..training.default_model import TRAINING_DATA
 from ..training.synth._common import FontFamily
 from ..training.synth.gui_layout import Element, ScreenLayout, Surface
 from ..training.synth.gui_theme import Theme
@@ -63,9 +63,9 @@ from .screen import DisplayError
 CLICKABLE_KINDS: tuple[str, ...] = (
     "button", "icon_button", "text_field", "dropdown", "checkbox", "toggle", "menu_item", "tab", "nav_item", "link",
 )
-#: Seeds of the default model's training screens (SFT and GSPO, :mod:`simpleseg_agent.training.default_model`):
+#: Seeds of the default model's training screens (every stage, :mod:`simpleseg_agent.training.default_model`):
 #: never shown by the demo.
-TRAINING_SEEDS: tuple[int, ...] = (TRAIN_DATA["seed"], GSPO_DATA["seed"])
+TRAINING_SEEDS: tuple[int, ...] = tuple(sorted({d["seed"] for d in TRAINING_DATA}))
 
 
 # layouts <-> JSON (the window process reads its layout from stdin) ------------------------------

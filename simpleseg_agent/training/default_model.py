@@ -47,7 +47,7 @@ from ..testing.tiny_model import TinyModelSettings
 
 __all__ = ["CI_SCREENS", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STAGES", "GSPO_STARTER_DATA",
            "HELDOUT_DATA", "LOCATE_MIX", "POLISH_DATA", "POLISH_MIX", "POLISH_STARTER_DATA", "STAGES", "STARTER_DATA",
-           "STARTER_HELDOUT_DATA", "TRAIN_DATA", "VALIDATION_DATA", "provenance", "subset_metrics",
+           "STARTER_HELDOUT_DATA", "TRAINING_DATA", "TRAIN_DATA", "VALIDATION_DATA", "provenance", "subset_metrics",
            "validation_reports"]
 
 #: The architecture and random initialization of the default model.
@@ -91,6 +91,8 @@ HELDOUT_DATA = {"n": 200, "seed": 2026, "difficulty": "easy"}
 #: Held-out screens of the second stage's layout (a small window anywhere on the desktop): whether a stage
 #: keeps what the starter screens taught it. Reported next to the main held-out set, never used to choose.
 STARTER_HELDOUT_DATA = {"n": 100, "seed": 2027, "difficulty": "starter"}
+#: Every set of screens the default model is trained on (never shown by the demo, never held out).
+TRAINING_DATA = (TRAIN_DATA, STARTER_DATA, GSPO_DATA, GSPO_STARTER_DATA, POLISH_DATA, POLISH_STARTER_DATA)
 
 
 #: The training stages in order; each starts from the previous one's ``final`` model.
