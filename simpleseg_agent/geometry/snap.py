@@ -1,0 +1,254 @@
+"""Snapping an answered outline to an element the screen actually shows.
+
+A small model finds roughly where an element is but places its edges a token or so off (a token of
+the default model covers about 40 x 40 px of a screen), and often outlines the neighbourhood of the
+element rather than the element. A GUI element, though, has crisp edges in the pixels: a filled or
+bordered box, a word, an icon. :func:`element_boxes` finds those shapes from the pixels alone (no
+model): edges where neighbouring pixels differ, grouped at a few distances (letters into words, words
+into lines), each group's box. :func:`snap_candidates` turns them into the outlines an answer may snap
+to: every box near the answer, as drawn and grown by a fraction of its short side (a label's or an
+icon's widget extends past its ink), with its overlap (mask IoU) with the answer.
+:func:`snap_region` picks the candidate that overlaps the answer most; the tools
+(:class:`~simpleseg_agent.tools.SimpleSeg` with ``snap=True``) let the model itself choose among them
+by how likely it finds each as its answer.
+
+Snapping is for screens: on a photo or camera frame the "edges" are texture, and it should stay off.
+
+Example (a screen with one grey button, x 50-150 and y 40-70; an answer 2 px off on every side snaps
+to the button):
+    >>> import numpy as np
+    >>> from simpleseg_agent.geometry import Region
+    >>> img = np.full((100, 200, 3), 250, np.uint8); img[40:70, 50:150] = 200
+    >>> answer = Region.from_polygons([[[0.24, 0.38], [0.76, 0.38], [0.76, 0.72], [0.24, 0.72]]])
+    >>> snapped = snap_region(answer, img)
+    >>> snapped.snapped, [round(float(v), 3) for v in snapped.region.xyxy]
+    (True, [0.247, 0.395, 0.752, 0.705])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..errors import GeometryError, ImageError
+from .masks import region_to_mask
+from .region import Region
+
+#: Distances (px, at the image's resolution) over which edge pixels are grouped into one shape.
+DEFAULT_GAPS_PX: tuple[int, ...] = (1, 3, 6, 10)
+#: Two neighbouring pixels whose colours differ by more than this (0-255, any channel) make an edge.
+DEFAULT_EDGE_THRESHOLD = 8
+#: Each element box is a candidate as drawn and grown by these fractions of its short side.
+DEFAULT_GROW: tuple[float, ...] = (0.0, 0.15, 0.3)
+#: Boxes are candidates when they touch the answer's box grown by this fraction of its long side.
+DEFAULT_REACH = 0.5
+
+
+def _as_rgb(image) -> np.ndarray:
+    arr = np.asarray(image)
+    if arr.ndim == 2:
+        arr = np.repeat(arr[:, :, None], 3, axis=2)
+    if arr.ndim != 3 or arr.shape[2] not in (3, 4) or arr.shape[0] < 2 or arr.shape[1] < 2:
+        raise ImageError(f"snapping needs an (H, W, 3) image of at least 2 x 2 px, got shape {arr.shape}")
+    return arr[:, :, :3].astype(np.int16)
+
+
+def edge_map(image, *, threshold: int = DEFAULT_EDGE_THRESHOLD) -> np.ndarray:
+    """``(H, W)`` bool: pixels whose colour differs from the pixel right of or below them by more than
+    ``threshold`` in some channel (both pixels of such a pair are marked).
+
+    Example:
+        >>> import numpy as np
+        >>> img = np.zeros((4, 6, 3), np.uint8); img[:, 3:] = 255
+        >>> edge_map(img).astype(int)[0].tolist()
+        [0, 0, 1, 1, 0, 0]
+    """
+    rgb = _as_rgb(image)
+    dx = np.abs(np.diff(rgb, axis=1)).max(axis=2) > threshold
+    dy = np.abs(np.diff(rgb, axis=0)).max(axis=2) > threshold
+    edges = np.zeros(rgb.shape[:2], bool)
+    edges[:, :-1] |= dx
+    edges[:, 1:] |= dx
+    edges[:-1, :] |= dy
+    edges[1:, :] |= dy
+    return edges
+
+
+def _box_iou(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def element_boxes(
+    image,
+    *,
+    gaps_px: Sequence[int] = DEFAULT_GAPS_PX,
+    threshold: int = DEFAULT_EDGE_THRESHOLD,
+    min_side_px: int = 4,
+    max_area_frac: float = 0.9,
+    same_iou: float = 0.9,
+) -> np.ndarray:
+    """``(N, 4)`` float ``xyxy_px`` boxes (end exclusive) of the shapes a screen shows, largest first.
+
+    For each grouping distance in ``gaps_px`` the edge pixels (:func:`edge_map`) within that distance of
+    each other form one shape. Both pixels of an edge pair are marked, so a box is drawn through the
+    middle of its outer edge pixels: half a pixel outside the boundary, the closest to it the pixels
+    allow. Shapes under ``min_side_px`` on both sides, over ``max_area_frac`` of the image (the whole
+    window), or with a box IoU of ``same_iou`` or more with a larger one already kept are left out.
+
+    Example:
+        >>> import numpy as np
+        >>> img = np.full((60, 120, 3), 255, np.uint8); img[10:30, 10:50] = 0; img[35:50, 70:110] = 90
+        >>> element_boxes(img, gaps_px=(1,)).tolist()
+        [[9.5, 9.5, 50.5, 30.5], [69.5, 34.5, 110.5, 50.5]]
+    """
+    if not len(gaps_px) or any(isinstance(g, bool) or int(g) != g or g < 1 for g in gaps_px):
+        raise GeometryError(f"gaps_px must be whole distances >= 1 px, got {tuple(gaps_px)!r}")
+    edges = edge_map(image, threshold=threshold)
+    h, w = edges.shape
+    ys, xs = np.nonzero(edges)
+    if not len(xs):
+        return np.zeros((0, 4))
+    found: list[tuple[float, float, float, float]] = []
+    edges_u8 = edges.astype(np.uint8)
+    for gap in sorted({int(g) for g in gaps_px}):
+        grown = cv2.dilate(edges_u8, np.ones((gap, gap), np.uint8)) if gap > 1 else edges_u8
+        n, labels = cv2.connectedComponents(grown, connectivity=8)
+        lab = labels[ys, xs]
+        x0 = np.full(n, w, np.int64)
+        y0 = np.full(n, h, np.int64)
+        x1 = np.full(n, -1, np.int64)
+        y1 = np.full(n, -1, np.int64)
+        np.minimum.at(x0, lab, xs)
+        np.minimum.at(y0, lab, ys)
+        np.maximum.at(x1, lab, xs)
+        np.maximum.at(y1, lab, ys)
+        for k in range(1, n):
+            if x1[k] < 0:
+                continue
+            bw, bh = x1[k] - x0[k], y1[k] - y0[k]  # between the outer edge pixels' centres
+            if (bw < min_side_px and bh < min_side_px) or bw * bh > max_area_frac * w * h or bw < 1 or bh < 1:
+                continue
+            found.append((x0[k] + 0.5, y0[k] + 0.5, x1[k] + 0.5, y1[k] + 0.5))
+    found.sort(key=lambda b: -(b[2] - b[0]) * (b[3] - b[1]))
+    kept: list[tuple[float, float, float, float]] = []
+    for box in found:
+        if all(_box_iou(box, k) < same_iou for k in kept):
+            kept.append(box)
+    return np.array(kept, dtype=np.float64).reshape(-1, 4)
+
+
+@dataclass(frozen=True)
+class SnapCandidate:
+    """An outline an answer may snap to: a box (``xyxy_px``, end exclusive) and its ``overlap`` (mask
+    IoU, 0-1) with the answer."""
+
+    xyxy_px: tuple[float, float, float, float]
+    overlap: float
+
+    def region(self, resolution_wh: tuple[int, int]) -> Region:
+        """The box as a clockwise four-point :class:`Region` in normalized coordinates."""
+        w, h = resolution_wh
+        x0, y0, x1, y1 = self.xyxy_px
+        return Region.from_polygons([[[x0 / w, y0 / h], [x1 / w, y0 / h], [x1 / w, y1 / h], [x0 / w, y1 / h]]])
+
+
+def snap_candidates(
+    region: Region,
+    image=None,
+    *,
+    resolution_wh: tuple[int, int] | None = None,
+    boxes: np.ndarray | None = None,
+    grow: Sequence[float] = DEFAULT_GROW,
+    reach: float = DEFAULT_REACH,
+) -> list[SnapCandidate]:
+    """The outlines ``region`` (normalized, as a model answered it) may snap to.
+
+    Every element box (``boxes``, or :func:`element_boxes` of ``image``) that touches the answer's box
+    grown by ``reach`` times its long side becomes a candidate as drawn and grown by each fraction in
+    ``grow`` of its short side (clipped to the image), with its mask IoU with the answer (0 for boxes
+    only near it). Give ``image``, or ``boxes`` with ``resolution_wh``.
+
+    Example:
+        >>> import numpy as np
+        >>> from simpleseg_agent.geometry import Region
+        >>> answer = Region.from_polygons([[[0.2, 0.2], [0.6, 0.2], [0.6, 0.6], [0.2, 0.6]]])
+        >>> c = snap_candidates(answer, boxes=np.array([[20.0, 20.0, 60.0, 60.0], [90.0, 90.0, 99.0, 99.0]]),
+        ...                     resolution_wh=(100, 100), grow=(0.0,))
+        >>> [(cand.xyxy_px, round(cand.overlap, 3)) for cand in c]
+        [((20.0, 20.0, 60.0, 60.0), 1.0)]
+    """
+    if image is not None:
+        rgb = _as_rgb(image)
+        resolution_wh = (rgb.shape[1], rgb.shape[0])
+        if boxes is None:
+            boxes = element_boxes(rgb)
+    if boxes is None or resolution_wh is None:
+        raise GeometryError("snap_candidates needs the image, or the boxes and resolution_wh")
+    if not all(np.isfinite(g) and g >= 0 for g in grow) or not len(grow):
+        raise GeometryError(f"grow must be fractions >= 0, got {tuple(grow)!r}")
+    if not (np.isfinite(reach) and reach >= 0):
+        raise GeometryError(f"reach must be a number >= 0, got {reach!r}")
+    if region.is_empty:
+        return []
+    w, h = resolution_wh
+    answer = region_to_mask(region, (w, h))
+    area = int(answer.sum())
+    if area == 0:
+        return []
+    integral = np.pad(answer.astype(np.int64).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    ax0, ay0, ax1, ay1 = np.asarray(region.xyxy, np.float64) * [w, h, w, h]
+    r = reach * max(ax1 - ax0, ay1 - ay0)
+    near = (ax0 - r, ay0 - r, ax1 + r, ay1 + r)
+    out: list[SnapCandidate] = []
+    seen: set[tuple[float, ...]] = set()
+    for x0, y0, x1, y1 in np.asarray(boxes, np.float64).reshape(-1, 4):
+        if x1 <= near[0] or x0 >= near[2] or y1 <= near[1] or y0 >= near[3]:
+            continue
+        for g in grow:
+            d = g * min(x1 - x0, y1 - y0)
+            box = (float(max(0.0, x0 - d)), float(max(0.0, y0 - d)), float(min(w, x1 + d)), float(min(h, y1 + d)))
+            key = tuple(round(v, 1) for v in box)
+            if key in seen:
+                continue
+            seen.add(key)
+            # pixels whose centre lies in the box: the same rule rasterization uses
+            c0, r0 = int(np.ceil(box[0] - 0.5)), int(np.ceil(box[1] - 0.5))
+            c1, r1 = int(np.ceil(box[2] - 0.5)), int(np.ceil(box[3] - 0.5))
+            inter = int(integral[r1, c1] - integral[r0, c1] - integral[r1, c0] + integral[r0, c0])
+            union = area + (c1 - c0) * (r1 - r0) - inter
+            out.append(SnapCandidate(box, inter / union if union > 0 else 0.0))
+    return out
+
+
+@dataclass(frozen=True)
+class SnapResult:
+    """The outline after snapping: ``region`` (the chosen element's, or the answer itself when
+    ``snapped`` is false) and its ``overlap`` with the answer (0 when nothing was chosen)."""
+
+    region: Region
+    snapped: bool
+    overlap: float
+
+
+def snap_region(region: Region, image, *, min_overlap: float = 0.0, **candidate_options) -> SnapResult:
+    """``region`` replaced by the candidate (:func:`snap_candidates`) that overlaps it most, when that
+    overlap exceeds ``min_overlap``; otherwise unchanged (``snapped`` false). This is the choice without
+    a model; with one, :class:`~simpleseg_agent.tools.SimpleSeg` ``snap=True`` lets it choose.
+
+    Example: see the module docstring.
+    """
+    if not 0.0 <= min_overlap < 1.0:
+        raise GeometryError(f"min_overlap must be in [0, 1), got {min_overlap!r}")
+    rgb = _as_rgb(image)
+    cands = snap_candidates(region, rgb, **candidate_options)
+    best = max(cands, key=lambda c: c.overlap, default=None)
+    if best is None or best.overlap <= min_overlap:
+        return SnapResult(region, False, 0.0 if best is None else best.overlap)
+    return SnapResult(best.region((rgb.shape[1], rgb.shape[0])), True, best.overlap)

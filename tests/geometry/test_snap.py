@@ -1,0 +1,148 @@
+"""Element boxes from a screen's pixels, snap candidates, and snapping without a model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simpleseg_agent.errors import GeometryError, ImageError
+from simpleseg_agent.geometry import Region, region_iou
+from simpleseg_agent.geometry.snap import SnapCandidate, edge_map, element_boxes, snap_candidates, snap_region
+
+
+def _screen(w: int = 200, h: int = 100, bg: int = 250) -> np.ndarray:
+    return np.full((h, w, 3), bg, np.uint8)
+
+
+def _rect(x0: float, y0: float, x1: float, y1: float) -> Region:
+    return Region.from_polygons([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]])
+
+
+@pytest.mark.parametrize("step, edges", [(8, 0), (9, 2)])  # threshold 8: a difference of 8 is no edge, 9 is
+def test_edge_threshold_is_strict(step: int, edges: int) -> None:
+    img = _screen(6, 2, 100)
+    img[:, 3:] = 100 + step
+    assert int(edge_map(img)[0].sum()) == edges
+
+
+@pytest.mark.parametrize("image", [np.zeros((5,), np.uint8), np.zeros((1, 1, 3), np.uint8), np.zeros((4, 4, 2), np.uint8)])
+def test_images_that_are_not_screens_are_refused(image: np.ndarray) -> None:
+    with pytest.raises(ImageError):
+        element_boxes(image)
+
+
+@pytest.mark.parametrize("gaps", [(), (0,), (1.5,), (True,), (-3,)])
+def test_bad_grouping_distances_are_refused(gaps) -> None:
+    with pytest.raises(GeometryError):
+        element_boxes(_screen(), gaps_px=gaps)
+
+
+def test_a_blank_screen_has_no_elements() -> None:
+    assert element_boxes(_screen()).shape == (0, 4)
+    assert element_boxes(np.zeros((50, 50), np.uint8)).shape == (0, 4)  # grayscale is read too
+
+
+def test_filled_and_bordered_boxes_are_found_half_a_pixel_outside() -> None:
+    img = _screen()
+    img[20:50, 10:90] = 230                      # a filled button, subtle against the background
+    img[60:90, 110:190] = 120                    # a bordered field: a 1 px frame, same fill as outside
+    img[61:89, 111:189] = 250
+    got = {tuple(b) for b in element_boxes(img).tolist()}
+    assert (9.5, 19.5, 90.5, 50.5) in got
+    assert (109.5, 59.5, 190.5, 90.5) in got
+
+
+def test_letters_group_into_words_at_larger_gaps() -> None:
+    img = _screen()
+    for x in (20, 28, 36):                        # three "letters" 3 px apart
+        img[40:50, x : x + 5] = 0
+    boxes = element_boxes(img).tolist()
+    assert [19.5, 39.5, 41.5, 50.5] in boxes      # the word
+    assert element_boxes(img, gaps_px=(1,)).shape[0] == 3  # at 1 px, three letters
+
+
+def test_a_shape_filling_the_screen_is_not_an_element() -> None:
+    img = _screen(100, 100)
+    img[1:99, 1:99] = 10
+    assert element_boxes(img).shape == (0, 4)
+    assert element_boxes(img, max_area_frac=1.0).shape == (1, 4)
+
+
+def test_candidates_are_the_boxes_near_the_answer_as_drawn_and_grown() -> None:
+    boxes = np.array([[20.0, 20.0, 60.0, 40.0], [150.0, 80.0, 190.0, 95.0]])
+    answer = _rect(0.1, 0.2, 0.3, 0.4)            # px 20-60 x 20-40 on 200 x 100
+    cands = snap_candidates(answer, boxes=boxes, resolution_wh=(200, 100), grow=(0.0, 0.5))
+    assert [c.xyxy_px for c in cands] == [(20.0, 20.0, 60.0, 40.0), (10.0, 10.0, 70.0, 50.0)]
+    assert cands[0].overlap == pytest.approx(1.0)
+    assert cands[1].overlap == pytest.approx(800 / 2400)
+    far = snap_candidates(answer, boxes=boxes, resolution_wh=(200, 100), reach=10.0)
+    assert any(c.xyxy_px[0] >= 150 and c.overlap == 0.0 for c in far)  # within reach, overlapping nothing
+
+
+def test_grown_candidates_stay_inside_the_image() -> None:
+    cands = snap_candidates(_rect(0.0, 0.0, 0.2, 0.2), boxes=np.array([[0.0, 0.0, 30.0, 15.0]]),
+                            resolution_wh=(200, 100), grow=(1.0,))
+    assert cands == [SnapCandidate((0.0, 0.0, 45.0, 30.0), pytest.approx(cands[0].overlap))]
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"boxes": np.zeros((0, 4))}, {"resolution_wh": (10, 10)}])
+def test_candidates_need_the_image_or_boxes_with_a_size(kwargs) -> None:
+    with pytest.raises(GeometryError):
+        snap_candidates(_rect(0.1, 0.1, 0.2, 0.2), **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{"grow": ()}, {"grow": (float("nan"),)}, {"grow": (-0.1,)}, {"reach": float("nan")},
+                                    {"reach": -1.0}])
+def test_bad_candidate_options_are_refused(kwargs) -> None:
+    with pytest.raises(GeometryError):
+        snap_candidates(_rect(0.1, 0.1, 0.2, 0.2), _screen(), **kwargs)
+
+
+def test_an_empty_answer_has_no_candidates() -> None:
+    assert snap_candidates(Region.empty(), _screen()) == []
+
+
+def test_an_answer_a_few_pixels_off_snaps_to_the_button() -> None:
+    img = _screen()
+    img[40:70, 50:150] = 200
+    truth = _rect(0.25, 0.4, 0.75, 0.7)
+    answer = _rect(0.28, 0.43, 0.78, 0.73)  # 6 px right, 3 px down
+    before = region_iou(answer, truth, (200, 100))
+    got = snap_region(answer, img)
+    assert got.snapped and got.overlap > 0
+    assert region_iou(got.region, truth, (200, 100)) > max(0.95, before)
+
+
+def test_an_answer_near_no_element_stays_as_it_was() -> None:
+    img = _screen()
+    img[5:15, 5:15] = 0
+    answer = _rect(0.6, 0.6, 0.9, 0.9)
+    got = snap_region(answer, img)
+    assert not got.snapped and got.region is answer and got.overlap == 0.0
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.0, 2.0])
+def test_min_overlap_must_be_a_fraction(bad: float) -> None:
+    with pytest.raises(GeometryError):
+        snap_region(_rect(0.1, 0.1, 0.2, 0.2), _screen(), min_overlap=bad)
+
+
+def test_generated_screens_offer_a_box_close_to_every_framed_element() -> None:
+    """On the generator's screens, every button, field, dropdown and checkbox is among the candidates
+    (as drawn or grown) with IoU >= 0.85 against its annotated outline: the pixels alone find them."""
+    from simpleseg_agent.training.synth.gui import GuiScreenGenerator, GuiSynthConfig
+
+    gen = GuiScreenGenerator(GuiSynthConfig(difficulty="easy"))
+    checked = 0
+    for i in range(6):
+        image, records = gen.screen(i, seed=99)
+        rgb = np.asarray(image)
+        boxes = element_boxes(rgb)
+        for rec in records:
+            if rec.label not in ("button", "text_field", "dropdown", "checkbox"):
+                continue
+            cands = snap_candidates(rec.region, boxes=boxes, resolution_wh=image.size)
+            best = max(region_iou(c.region(image.size), rec.region, image.size) for c in cands)
+            assert best >= 0.85, (i, rec.label, rec.expressions[0], best)
+            checked += 1
+    assert checked >= 12
