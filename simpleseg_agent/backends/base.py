@@ -38,6 +38,8 @@ class ModelPreset:
         description: one line for ``simpleseg models``.
         constrained: decode with the answer grammar by default (:class:`~simpleseg_agent.tools.SimpleSeg`
             ``constrained``).
+        snap: snap outlines and boxes to the screen's elements by default (:class:`~simpleseg_agent.tools.SimpleSeg`
+            ``snap``; for models of screens only).
     """
 
     name: str
@@ -48,6 +50,7 @@ class ModelPreset:
     max_new_tokens: int = 1024
     description: str = ""
     constrained: bool = False
+    snap: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,20 +97,44 @@ class GenerationResult:
     extra: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ScoreRequest:
+    """How likely the model finds each of several answers to one question about one image.
+
+    ``continuations`` are answer texts (``"It is at [[[100,200],[300,200],[300,400]]]."``); the backend
+    returns one log-likelihood per continuation (natural log, summed over its tokens). Scores compare
+    the continuations of one request with each other; the tokens all of them share at their start may
+    be left out of every score.
+    """
+
+    image: Image.Image
+    prompt: str
+    continuations: tuple[str, ...]
+
+
 class Backend(abc.ABC):
     """Base class of model backends.
 
     Subclasses implement :meth:`generate`; everything else (prompt phrasing, parsing, geometry) is
     the tools' job, so a backend is small and easy to add. ``supports_grammar``: the backend honours
-    :attr:`GenerationRequest.grammar` (constrained decoding); others ignore it.
+    :attr:`GenerationRequest.grammar` (constrained decoding); others ignore it. ``supports_scoring``: it
+    implements :meth:`score` (a local model can; an OpenAI-compatible server cannot).
     """
 
     preset: ModelPreset
     supports_grammar: bool = False
+    supports_scoring: bool = False
 
     @abc.abstractmethod
     def generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]:
         """Answer a batch of requests, in order. Raises :class:`~simpleseg_agent.errors.ModelError`."""
+
+    def score(self, request: ScoreRequest) -> list[float]:
+        """Log-likelihood of each of ``request.continuations`` as the answer (see :class:`ScoreRequest`).
+        Raises :class:`~simpleseg_agent.errors.ModelError` where the backend cannot score answers."""
+        from ..errors import ModelError
+
+        raise ModelError(f"{type(self).__name__} cannot score answers (only a model this process runs can)")
 
     def close(self) -> None:  # pragma: no cover - trivial default
         """Release resources (sessions, GPU memory)."""

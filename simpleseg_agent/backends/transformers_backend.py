@@ -19,6 +19,7 @@ Example (not run by doctest: it needs the ``[model]`` extra)::
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -30,7 +31,7 @@ from PIL import Image
 from .._optional import require
 from ..errors import ModelError
 from ..grammar.constrain import AnswerGrammar, TokenFilter
-from .base import Backend, GenerationRequest, GenerationResult, ModelPreset
+from .base import Backend, GenerationRequest, GenerationResult, ModelPreset, ScoreRequest
 
 __all__ = ["TransformersBackend"]
 
@@ -170,6 +171,7 @@ class TransformersBackend(Backend):
     """
 
     supports_grammar = True
+    supports_scoring = True
 
     def __init__(
         self,
@@ -462,6 +464,88 @@ class TransformersBackend(Backend):
                 )
             )
         return results
+
+    def score(self, request: ScoreRequest, *, chunk: int = 32) -> list[float]:
+        """Log-likelihood of each continuation as the answer to ``request.prompt`` about ``request.image``.
+
+        The image and prompt go through the model once; the continuations then run as one batch on a
+        copy of that prefix's key/value cache (``chunk`` at a time), so scoring 30 short answers costs
+        little more than one answer's prefill. A continuation's score sums its tokens' log-probabilities,
+        the first one read from the prefix's last position. Needs an M-RoPE model (Qwen2-VL family:
+        the continuation's positions follow the prefix's ``rope_deltas``); others raise
+        :class:`~simpleseg_agent.errors.ModelError`.
+
+        Example (the shipped default model):
+            >>> from PIL import Image
+            >>> from simpleseg_agent.backends.presets import DEFAULT_MODEL, PRESETS
+            >>> be = TransformersBackend(PRESETS[DEFAULT_MODEL].model_id, preset=PRESETS[DEFAULT_MODEL])
+            >>> s = be.score(ScoreRequest(Image.new("RGB", (64, 48)), "Where is it?", ("[[[1,2],[3,4],[5,6]]]", "hello")))
+            >>> len(s), all(v < 0 for v in s)
+            (2, True)
+        """
+        torch = self._torch
+        if self.model is None:
+            raise ModelError(f"{self!r} is closed")
+        if not isinstance(request, ScoreRequest):
+            raise ModelError(f"expected a ScoreRequest, got {type(request).__name__}")
+        if not isinstance(request.image, Image.Image):
+            raise ModelError(f"image must be a PIL image, got {type(request.image).__name__}")
+        conts = list(request.continuations)
+        if not conts or not all(isinstance(c, str) and c for c in conts):
+            raise ModelError("continuations must be one or more non-empty strings")
+        if not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1:
+            raise ModelError(f"chunk must be a positive int, got {chunk!r}")
+        image = request.image if request.image.mode == "RGB" else request.image.convert("RGB")
+        try:
+            prefix = self.processor(text=[self.chat_text(request.prompt)], images=[image], return_tensors="pt")
+        except Exception as exc:
+            raise ModelError(f"the processor of {self.model_path} failed: {exc}") from exc
+        prefix = prefix.to(self._input_device, dtype=self.model.dtype)
+        tok = self.processor.tokenizer
+        ids = [tok(c, add_special_tokens=False)["input_ids"] for c in conts]
+        with torch.inference_mode():
+            out = self.model(**prefix, use_cache=True)
+            cache = out.cache if "cache" in out else out.past_key_values
+            deltas = getattr(getattr(self.model, "model", None), "rope_deltas", None)
+            if cache is None or deltas is None:
+                raise ModelError(f"{type(self.model).__name__} cannot score answers here: scoring needs an "
+                                 "M-RoPE model with a key/value cache (the Qwen2-VL family)")
+            first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+            n_prefix = int(prefix["input_ids"].shape[1])
+            scores: list[float] = []
+            for start in range(0, len(ids), chunk):
+                rows = ids[start : start + chunk]
+                n, width = len(rows), max(len(r) for r in rows)
+                tokens = torch.full((n, width), self._pad_id, dtype=torch.long)
+                mask = torch.zeros((n, width), dtype=torch.long)
+                for i, r in enumerate(rows):
+                    tokens[i, : len(r)] = torch.tensor(r)
+                    mask[i, : len(r)] = 1
+                tokens, mask = tokens.to(self._input_device), mask.to(self._input_device)
+                rows_cache = copy.deepcopy(cache)
+                rows_cache.batch_repeat_interleave(n)
+                pos = torch.arange(n_prefix, n_prefix + width, device=self._input_device) + deltas.reshape(-1)[0]
+                pos = pos.view(1, 1, -1).expand(3, n, width)
+                attn = torch.cat([torch.ones((n, n_prefix), dtype=torch.long, device=self._input_device), mask], dim=1)
+                logits = self.model(input_ids=tokens, attention_mask=attn, position_ids=pos, use_cache=False,
+                                    **{self._cache_kwarg: rows_cache}).logits
+                lp = torch.log_softmax(logits.float(), dim=-1)
+                for i, r in enumerate(rows):
+                    total = float(first[r[0]])
+                    if len(r) > 1:
+                        idx = torch.tensor(r[1:], device=lp.device)
+                        total += float(lp[i, torch.arange(len(r) - 1, device=lp.device), idx].sum())
+                    scores.append(total)
+            self.model.model.rope_deltas = None  # the next generate() computes its own positions
+        return scores
+
+    @property
+    def _cache_kwarg(self) -> str:
+        """The forward argument that takes a key/value cache (``cache`` from transformers 5.x on, where
+        ``past_key_values`` is deprecated)."""
+        import inspect
+
+        return "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
 
     def close(self) -> None:
         """Drop the model and free cached GPU memory."""

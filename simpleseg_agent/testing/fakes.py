@@ -58,3 +58,30 @@ class FakeAnswerBackend(Backend):
             text = self._answer(request)
             out.append(GenerationResult(text=text, n_tokens=len(text), model_s=self.model_s, model_input_wh=request.image.size))
         return out
+
+
+class FakeScoringBackend(FakeAnswerBackend):
+    """A :class:`FakeAnswerBackend` that also "scores" answers with ``scorer(request) -> scores`` (or
+    raises the exception ``scorer`` is), recording each :class:`~simpleseg_agent.backends.base.ScoreRequest`.
+    For tests of the code that uses scores (snapping), not of a model's scores.
+
+    Example:
+        >>> from PIL import Image
+        >>> from simpleseg_agent.backends.base import ScoreRequest
+        >>> fake = FakeScoringBackend(["[0.5, 0.5]"], scorer=lambda req: [-float(len(c)) for c in req.continuations])
+        >>> fake.score(ScoreRequest(Image.new("RGB", (4, 4)), "Where?", ("[1]", "[10]")))
+        [-3.0, -4.0]
+    """
+
+    supports_scoring = True
+
+    def __init__(self, answers, *, scorer, **kwargs) -> None:
+        super().__init__(answers, **kwargs)
+        self.scorer = scorer
+        self.score_requests: list = []
+
+    def score(self, request) -> list[float]:
+        self.score_requests.append(request)
+        if isinstance(self.scorer, BaseException):
+            raise self.scorer
+        return list(self.scorer(request))
