@@ -220,7 +220,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     if args.device:
         backend_kwargs["device"] = args.device
     tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, samples=args.samples,
-                     temperature=args.temperature, seed=args.seed, constrained=args.constrained, **backend_kwargs)
+                     temperature=args.temperature, seed=args.seed, constrained=args.constrained, snap=args.snap, **backend_kwargs)
     try:
         method = {"mask": tool.segment, "box": tool.locate_box, "point": tool.locate_point}[args.answer]
         result = method(image, query)
@@ -304,6 +304,9 @@ def add_consensus_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--constrained", action=argparse.BooleanOptionalAction, default=None,
                    help="constrained decoding: only well-formed coordinate lists of the asked kind (local models; "
                         "default: the preset's choice)")
+    p.add_argument("--snap", action=argparse.BooleanOptionalAction, default=None,
+                   help="snap outlines and boxes to the screen's elements near the answer, the model choosing among "
+                        "them (screenshots only; default: the preset's choice)")
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -314,7 +317,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         report = evaluate(args.model, args.data, split=args.split, out_dir=args.out, batch_size=args.batch_size,
                           max_samples=args.max_samples, max_new_tokens=args.max_new_tokens, preset=args.preset,
                           samples=args.samples, temperature=args.temperature, seed=args.seed,
-                          constrained=args.constrained, **kwargs)
+                          constrained=args.constrained, snap=args.snap, **kwargs)
     except FileNotFoundError as exc:
         raise SimpleSegError(str(exc)) from None
     print(json.dumps(report.to_json(with_samples=False)) if args.json else report.table())

@@ -164,7 +164,8 @@ def check_default_model(model: Any) -> None:
 
 
 def _load_tool(model: Any, preset: str | None, max_new_tokens: int | None, device: str | None,
-               samples: int = 0, temperature: float = 0.7, sample_seed: int | None = 0, constrained: bool | None = None):
+               samples: int = 0, temperature: float = 0.7, sample_seed: int | None = 0, constrained: bool | None = None,
+               snap: bool | None = None):
     from .tools import SimpleSeg
 
     class RecordingSeg(SimpleSeg):
@@ -178,7 +179,7 @@ def _load_tool(model: Any, preset: str | None, max_new_tokens: int | None, devic
 
     kwargs = {"device": device} if device else {}
     return RecordingSeg(model, preset=preset, max_new_tokens=max_new_tokens, samples=samples, temperature=temperature,
-                        seed=sample_seed, constrained=constrained, **kwargs)
+                        seed=sample_seed, constrained=constrained, snap=snap, **kwargs)
 
 
 class _Display:
@@ -283,6 +284,7 @@ def run_demo(
     temperature: float = 0.7,
     sample_seed: int | None = 0,
     constrained: bool | None = None,
+    snap: bool | None = None,
     progress: Callable[[str], None] | None = _stderr,
 ) -> DemoReport:
     """Run the demo (see the module docstring) and return its :class:`DemoReport`.
@@ -297,6 +299,8 @@ def run_demo(
         samples: consensus decoding: this many sampled answers besides the greedy one, at ``temperature``,
             seeded by ``sample_seed`` (0: the greedy answer alone; see :class:`~simpleseg_agent.tools.SimpleSeg`).
         constrained: constrained decoding (``None``: the preset's choice; see :class:`~simpleseg_agent.tools.SimpleSeg`).
+        snap: snap the outline to the screen's elements near it (``None``: the preset's choice; see
+            :class:`~simpleseg_agent.tools.SimpleSeg`).
         progress: called with each progress line (default: printed on stderr); ``None`` for silence.
 
     Raises:
@@ -324,7 +328,7 @@ def run_demo(
     say(f"screen: easy seed {screen.seed} ({screen.layout.size_wh[0]}x{screen.layout.size_wh[1]}), "
         f"{el.text!r} button at {list(el.box)}")
     t0 = time.perf_counter()
-    tool = _load_tool(model, preset, max_new_tokens, device, samples, temperature, sample_seed, constrained)
+    tool = _load_tool(model, preset, max_new_tokens, device, samples, temperature, sample_seed, constrained, snap)
     load_s = time.perf_counter() - t0
     say(f"model {tool.preset.name} loaded in {load_s:.2f} s")
     report = DemoReport(
@@ -442,6 +446,8 @@ def add_demo_arguments(p: argparse.ArgumentParser) -> None:
                    help="random seed of --samples (default 0; --seed picks the screen)")
     p.add_argument("--constrained", action=argparse.BooleanOptionalAction, default=None,
                    help="constrained decoding: only a well-formed outline (default: the preset's choice)")
+    p.add_argument("--snap", action=argparse.BooleanOptionalAction, default=None,
+                   help="snap the outline to the screen's elements near it, the model choosing (default: the preset's choice)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
 
@@ -452,7 +458,7 @@ def demo_command(args: argparse.Namespace) -> int:
         mode="click" if args.click else "window" if args.window else "image", xvfb=args.xvfb, out=args.out,
         pause_s=args.pause_s, device=args.device, max_new_tokens=args.max_new_tokens,
         samples=args.samples, temperature=args.temperature, sample_seed=args.sample_seed,
-        constrained=args.constrained,
+        constrained=args.constrained, snap=args.snap,
     )
     if args.json:
         print(json.dumps(report.to_json()))

@@ -9,7 +9,9 @@ held-out seed), queries their first expressions.
 It also times constrained decoding (``SimpleSeg(constrained=True)``: only well-formed coordinate lists)
 against the plain greedy single query of the same run. With ``--samples K`` it also times consensus
 decoding (``SimpleSeg(samples=K)``: the greedy answer and K sampled ones per query), against the
-greedy single query of the same run.
+greedy single query of the same run. And it times snapping (``SimpleSeg(constrained=True, snap=True)``: the
+outline snapped to a screen element near it, the model scoring the candidates) against constrained
+decoding without it, the preset's decoding before snapping existed.
 
 Run: ``python tools/bench_default_model.py [--screens 8] [--threads 1] [--samples 8]``. The last line is a JSON object.
 """
@@ -57,7 +59,7 @@ def main(argv: list[str] | None = None) -> dict:
     for i in range(args.screens):
         image, records = gen.screen(i, seed=HELDOUT_DATA["seed"])
         jobs += [(image, r.expressions[0]) for r in records]
-    tool = SimpleSeg(args.model or DEFAULT_MODEL, constrained=False)
+    tool = SimpleSeg(args.model or DEFAULT_MODEL, constrained=False, snap=False)
     tool.segment(jobs[0][0], jobs[0][1])  # warm-up
 
     single, model_only, tokens = [], [], []
@@ -73,8 +75,10 @@ def main(argv: list[str] | None = None) -> dict:
         tool.run_batch([im for im, _ in chunk], [q for _, q in chunk], "mask")
     batched = (time.perf_counter() - t0) / len(jobs)
 
-    cmed = statistics.median(_time_each(SimpleSeg(args.model or DEFAULT_MODEL, constrained=True), jobs))
-    voted = _time_each(SimpleSeg(args.model or DEFAULT_MODEL, samples=args.samples), jobs) if args.samples else []
+    cmed = statistics.median(_time_each(SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=False), jobs))
+    snapped = _time_each(SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=True), jobs)
+    smed, sp90 = statistics.median(snapped), sorted(snapped)[int(0.9 * (len(snapped) - 1))]
+    voted = _time_each(SimpleSeg(args.model or DEFAULT_MODEL, samples=args.samples, snap=False), jobs) if args.samples else []
 
     med = statistics.median(single)
     p90 = sorted(single)[int(0.9 * (len(single) - 1))]
@@ -85,6 +89,8 @@ def main(argv: list[str] | None = None) -> dict:
         "batched_per_query_s": round(batched, 4), "single_vs_batched": round(med / batched, 2),
         "median_answer_tokens": statistics.median(tokens), "budget_s": 1.0, "within_budget": med <= 1.0,
         "constrained_median_s": round(cmed, 4), "constrained_vs_plain": round(cmed / med, 2),
+        "snapped_median_s": round(smed, 4), "snapped_p90_s": round(sp90, 4), "snapped_vs_constrained": round(smed / cmed, 2),
+        "snapped_within_budget": smed <= 1.0,
     }
     if voted:
         vmed, vp90 = statistics.median(voted), sorted(voted)[int(0.9 * (len(voted) - 1))]
@@ -95,6 +101,8 @@ def main(argv: list[str] | None = None) -> dict:
           f"({'within' if med <= 1.0 else 'over'} the 1 s budget); the model is {100 * result['model_share_of_single']:.0f} % of it")
     print(f"baseline, batches of 8: {batched * 1000:.0f} ms per query -> single / batched = {result['single_vs_batched']:.2f}x")
     print(f"constrained decoding: median {cmed * 1000:.0f} ms -> {result['constrained_vs_plain']:.2f}x the plain single query")
+    print(f"snapped (constrained + snap): median {smed * 1000:.0f} ms, p90 {sp90 * 1000:.0f} ms "
+          f"-> {result['snapped_vs_constrained']:.2f}x constrained decoding without snapping")
     if voted:
         print(f"consensus of greedy + {args.samples} samples: median {vmed * 1000:.0f} ms, p90 {vp90 * 1000:.0f} ms "
               f"-> {result['consensus_vs_greedy']:.2f}x the greedy single query")

@@ -26,6 +26,9 @@ from ..errors import GeometryError, ImageError, ModelError, NotFoundError, Parse
 XY = tuple[float, float]
 XYXY = tuple[float, float, float, float]
 ErrorKind = Literal["parse", "not_found", "model", "image", "geometry"]
+SnapKind = Literal["model", "overlap"]
+_SNAPPED = ("snapped to a screen element near the answer: 'model' the model chose it among the shapes the "
+            "pixels show, 'overlap' it overlaps the answer most; None: the model's own outline")
 
 #: The library exception of each failure kind (``raise_for_error``); grasp results extend it.
 TOOL_EXCEPTIONS = _EXCEPTIONS = {
@@ -100,6 +103,7 @@ class Segmentation(_Result):
     area_norm: Optional[float] = Field(None, description="area as a fraction of the image")
     area_px: Optional[float] = None
     click: Optional[ClickPoint] = None
+    snapped: Optional[SnapKind] = Field(None, description=_SNAPPED)
 
     _tool: str = "segment"
 
@@ -147,6 +151,7 @@ class BoxResult(_Result):
     xyxy_norm: Optional[XYXY] = None
     xyxy_px: Optional[XYXY] = None
     click: Optional[ClickPoint] = None
+    snapped: Optional[SnapKind] = Field(None, description=_SNAPPED)
 
     _tool: str = "locate_box"
 

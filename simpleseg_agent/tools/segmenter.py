@@ -46,6 +46,7 @@ class _Job:
     prompt: str = ""
     image_wh: tuple[int, int] | None = None
     error: ToolError | None = None
+    pil: Any = None
 
 
 def _as_query(query: QueryInput) -> Query:
@@ -92,6 +93,7 @@ class SimpleSeg:
         temperature: float = 0.7,
         seed: int | None = 0,
         constrained: bool | None = None,
+        snap: bool | None = None,
         **backend_kwargs: Any,
     ) -> None:
         from ..backends.registry import load_backend
@@ -104,6 +106,8 @@ class SimpleSeg:
             raise ModelError(f"seed must be an int or None, got {seed!r}")
         if constrained is not None and not isinstance(constrained, bool):
             raise ModelError(f"constrained must be True, False or None, got {constrained!r}")
+        if snap is not None and not isinstance(snap, bool):
+            raise ModelError(f"snap must be True, False or None, got {snap!r}")
         self.backend = load_backend(model, preset=preset, **backend_kwargs)
         self.preset: ModelPreset = getattr(self.backend, "preset", None) or ModelPreset("custom", str(model))
         self.out_of_range = out_of_range
@@ -117,6 +121,7 @@ class SimpleSeg:
             raise ModelError(f"constrained decoding needs a model this process decodes (a local checkpoint); "
                              f"{type(self.backend).__name__} cannot mask its tokens: use constrained=False")
         self.constrained = can and bool(self.preset.constrained if constrained is None else constrained)
+        self.snap = bool(self.preset.snap if snap is None else snap)
 
     # public tools ---------------------------------------------------------------------------
     def segment(self, image: ImageInput, query: QueryInput, *, raise_on_error: bool = False) -> Segmentation:
@@ -165,6 +170,7 @@ class SimpleSeg:
         for job in jobs:
             try:
                 pil = load_image(job.image)
+                job.pil = pil
                 job.image_wh = pil.size
                 job.prompt = self._prompt(job)
             except ImageError as exc:
@@ -194,6 +200,8 @@ class SimpleSeg:
         per = self.samples + 1  # each live job's answers: the greedy one, then its samples
         by_job = {id(j): answers[k * per : (k + 1) * per] for k, j in enumerate(live)}
         results = [self._pick(job, by_job.get(id(job), [None])) for job in jobs]
+        if self.snap:
+            results = [self._snap(job, r) for job, r in zip(jobs, results)]
         t1 = time.perf_counter()
         # a batch's own time is shared evenly between its queries
         share = (t1 - t0) / max(len(jobs), 1)
@@ -212,6 +220,36 @@ class SimpleSeg:
         model_s = sum(r.latency.model_s for r in results)  # every answer cost model time
         return results[best].model_copy(update={"samples": self.samples, "agreement": agreement,
                                                 "latency": Latency(model_s=model_s)})
+
+    def _snap(self, job: _Job, result):
+        """``result`` snapped to a screen element near it (``snap=True``), or as it was."""
+        from .snapping import snap_answer
+
+        if not result.ok or job.answer not in ("mask", "box") or job.pil is None:
+            return result
+        if job.answer == "mask":
+            region = result.region()
+        else:
+            x0, y0, x1, y1 = result.xyxy_norm
+            region = Region.from_polygons([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]])
+        cand, how, spent = snap_answer(self.backend, job.pil, job.prompt, result, job.answer,
+                                       self.preset.coord_space, region)
+        if cand is None:
+            return result
+        common = {k: getattr(result, k) for k in ("query", "prompt", "image_wh", "model", "raw_answer", "answer_tokens",
+                                                   "model_input_wh", "truncated", "clamped", "samples", "agreement")}
+        lat = result.latency
+        common["latency"] = Latency(model_s=lat.model_s + spent, overhead_s=lat.overhead_s, total_s=lat.total_s)
+        snapped = cand.region(job.image_wh)
+        if job.answer == "box":
+            w, h = job.image_wh
+            x0, y0, x1, y1 = (float(v) for v in snapped.xyxy)
+            center = ((x0 + x1) / 2, (y0 + y1) / 2)
+            box_px = (x0 * w, y0 * h, x1 * w, y1 * h)
+            click = ClickPoint(xy_px=(center[0] * w, center[1] * h), xy_norm=center,
+                               clearance_px=min(box_px[2] - box_px[0], box_px[3] - box_px[1]) / 2)
+            return BoxResult(ok=True, xyxy_norm=(x0, y0, x1, y1), xyxy_px=box_px, click=click, snapped=how, **common)
+        return self._segmentation(Segmentation, snapped, job.image_wh, dict(common, snapped=how))
 
     def _result(self, job: _Job, gen: GenerationResult | None):
         cls = _RESULT_TYPES[job.answer]

@@ -1,0 +1,178 @@
+"""Snapping in the tools: the pixels propose, the model's scores choose; and the scores themselves.
+
+The choice logic runs on named fakes (it is not about the model); the scores come from a real tiny
+Qwen2.5-VL, checked against a plain forward pass over the whole answer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from simpleseg_agent.backends.base import ModelPreset, ScoreRequest
+from simpleseg_agent.errors import ModelError
+from simpleseg_agent.geometry.snap import SnapCandidate
+from simpleseg_agent.grammar import CoordSpace
+from simpleseg_agent.testing.fakes import FakeAnswerBackend, FakeScoringBackend
+from simpleseg_agent.tools import SimpleSeg
+from simpleseg_agent.tools.snapping import OVERLAP_WEIGHT, candidate_answer, choose
+
+BUTTONS = ((50, 40, 150, 70), (160, 40, 190, 70))  # xyxy px on a 200 x 100 screen
+
+
+def _screen() -> np.ndarray:
+    img = np.full((100, 200, 3), 250, np.uint8)
+    for x0, y0, x1, y1 in BUTTONS:
+        img[y0:y1, x0:x1] = 200
+    return img
+
+
+OVER_FIRST = "It is at [[[0.24, 0.38], [0.76, 0.38], [0.76, 0.72], [0.24, 0.72]]]."  # the first button, 2 px off
+
+
+def test_without_scores_the_answer_snaps_to_what_it_overlaps_most() -> None:
+    r = SimpleSeg(FakeAnswerBackend([OVER_FIRST]), snap=True).segment(_screen(), "the button")
+    assert r.ok and r.snapped == "overlap"
+    assert [round(v) for v in r.xyxy_px] == [50, 40, 150, 70]
+    assert r.raw_answer == OVER_FIRST  # the model's own answer is kept
+    assert 50 < r.click.xy_px[0] < 150 and 40 < r.click.xy_px[1] < 70
+
+
+def test_the_model_scores_choose_among_the_candidates() -> None:
+    """A scorer that prefers candidates right of x 0.7 (the second button): the choice follows the
+    scores, not the overlap, and every candidate was written in the answer's own words."""
+    def prefer_second(req: ScoreRequest) -> list[float]:
+        return [0.0 if float(c.split("[[[")[1].split(",")[0]) > 0.7 else -1000.0 for c in req.continuations]
+
+    fake = FakeScoringBackend([OVER_FIRST], scorer=prefer_second)
+    r = SimpleSeg(fake, snap=True).segment(_screen(), "the small button")
+    assert r.snapped == "model"
+    assert 155 < r.click.xy_px[0] < 190
+    (req,) = fake.score_requests
+    assert req.prompt == fake.requests[0].prompt
+    assert all(c.startswith("It is at [[[") and c.endswith("]]].") for c in req.continuations)
+    assert len(req.continuations) == len(set(req.continuations)) >= 3
+
+
+def test_a_scorer_that_fails_falls_back_to_the_overlap() -> None:
+    fake = FakeScoringBackend([OVER_FIRST], scorer=ModelError("scoring broke"))
+    r = SimpleSeg(fake, snap=True).segment(_screen(), "the button")
+    assert r.ok and r.snapped == "overlap" and [round(v) for v in r.xyxy_px] == [50, 40, 150, 70]
+
+
+def test_nothing_near_the_answer_leaves_it_alone() -> None:
+    img = np.full((100, 200, 3), 250, np.uint8)
+    img[2:8, 2:8] = 0
+    answer = "[[[0.6, 0.6], [0.9, 0.6], [0.9, 0.9], [0.6, 0.9]]]"
+    r = SimpleSeg(FakeAnswerBackend([answer]), snap=True).segment(img, "x")
+    assert r.ok and r.snapped is None and [round(v, 3) for v in r.xyxy_norm] == [0.6, 0.6, 0.9, 0.9]
+
+
+def test_boxes_snap_and_points_do_not() -> None:
+    seg = SimpleSeg(FakeAnswerBackend(["[0.24, 0.38, 0.76, 0.72]"]), snap=True)
+    b = seg.locate_box(_screen(), "the button")
+    assert b.snapped == "overlap" and [round(v) for v in b.xyxy_px] == [50, 40, 150, 70]
+    assert b.click.xy_px == pytest.approx((100.0, 55.0)) and b.click.clearance_px == pytest.approx(15.5)
+    p = SimpleSeg(FakeAnswerBackend(["[0.3, 0.5]"]), snap=True).locate_point(_screen(), "the button")
+    assert p.ok and p.xy_norm == (0.3, 0.5)
+
+
+def test_failed_answers_and_snap_off_are_untouched() -> None:
+    bad = SimpleSeg(FakeAnswerBackend(["no idea"]), snap=True).segment(_screen(), "the button")
+    assert not bad.ok and bad.snapped is None
+    off = SimpleSeg(FakeAnswerBackend([OVER_FIRST]), snap=False).segment(_screen(), "the button")
+    assert off.snapped is None and [round(v, 2) for v in off.xyxy_norm] == [0.24, 0.38, 0.76, 0.72]
+
+
+def test_the_preset_decides_when_snap_is_not_given() -> None:
+    on = ModelPreset("screens", "x", snap=True)
+    assert SimpleSeg(FakeAnswerBackend([OVER_FIRST], preset=on)).snap is True
+    assert SimpleSeg(FakeAnswerBackend([OVER_FIRST], preset=on), snap=False).snap is False
+    assert SimpleSeg(FakeAnswerBackend([OVER_FIRST])).snap is False
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, 0.5])
+def test_snap_must_be_a_bool(bad) -> None:
+    with pytest.raises(ModelError, match="snap"):
+        SimpleSeg(FakeAnswerBackend([OVER_FIRST]), snap=bad)
+
+
+def test_candidates_are_written_in_the_models_style() -> None:
+    c = SnapCandidate((0.0, 50.0, 200.0, 100.0), 0.3)
+    assert candidate_answer("Here: [[[5,5],[9,9],[1,9]]]", c, (200, 100), "mask", CoordSpace.THOUSAND) == \
+        "Here: [[[0,500],[999,500],[999,999],[0,999]]]"
+    assert candidate_answer("[[[0.1, 0.1], [0.2, 0.2], [0.1, 0.2]]]", c, (200, 100), "mask", CoordSpace.NORM) == \
+        "[[[0.000, 0.500], [1.000, 0.500], [1.000, 1.000], [0.000, 1.000]]]"
+    assert candidate_answer("Box [1,2,3,4] ok", c, (200, 100), "box", CoordSpace.THOUSAND) == "Box [0,500,999,999] ok"
+
+
+def test_the_choice_weighs_overlap_against_likelihood() -> None:
+    a, b = SnapCandidate((0, 0, 1, 1), 0.5), SnapCandidate((0, 0, 2, 2), 0.4)
+    margin = OVERLAP_WEIGHT * 0.1  # what a's extra overlap is worth
+    assert choose([a, b], [0.0, margin - 1.0]) == 0
+    assert choose([a, b], [0.0, margin + 1.0]) == 1
+    assert choose([a, b], None) == 0 and choose([b, a], None) == 1
+
+
+# --- the scores of a real (tiny) model ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_backend(tiny_model_path):
+    from simpleseg_agent.backends.transformers_backend import TransformersBackend
+
+    be = TransformersBackend(tiny_model_path)
+    yield be
+    be.close()
+
+
+@pytest.mark.timeout(300)
+def test_scores_are_the_log_likelihood_of_a_plain_forward_pass(tiny_backend) -> None:
+    import torch
+
+    image = Image.fromarray(_screen())
+    prompt = "What is the polygon of the button?"
+    conts = ("It is at [[[0.250, 0.400], [0.750, 0.400], [0.750, 0.700]]].", "It is at [[[0.8, 0.4]]].", "no")
+    got = tiny_backend.score(ScoreRequest(image, prompt, conts), chunk=2)  # two chunks: the cache is copied per chunk
+    proc, model = tiny_backend.processor, tiny_backend.model
+    ctx = tiny_backend.chat_text(prompt)
+    n_ctx = proc(text=[ctx], images=[image], return_tensors="pt")["input_ids"].shape[1]
+    for cont, score in zip(conts, got):
+        full = proc(text=[ctx + cont], images=[image], return_tensors="pt")
+        with torch.inference_mode():
+            logits = model(**full).logits.float()
+        lp = torch.log_softmax(logits[0, :-1], dim=-1).gather(-1, full["input_ids"][0, 1:, None])[:, 0]
+        assert score == pytest.approx(float(lp[n_ctx - 1 :].sum()), abs=1e-3)
+    # and the backend still answers as before: scoring left no positions behind
+    assert tiny_backend.generate([__import__("simpleseg_agent.backends.base", fromlist=["x"]).GenerationRequest(
+        image, prompt, max_new_tokens=4)])[0].n_tokens <= 4
+
+
+@pytest.mark.parametrize("conts", [(), ("",), ("ok", 3)])
+def test_bad_score_requests_are_refused(tiny_backend, conts) -> None:
+    with pytest.raises(ModelError):
+        tiny_backend.score(ScoreRequest(Image.new("RGB", (28, 28)), "q", conts))
+
+
+def test_a_server_backend_cannot_score() -> None:
+    with pytest.raises(ModelError, match="cannot score"):
+        FakeAnswerBackend(["x"]).score(ScoreRequest(Image.new("RGB", (4, 4)), "q", ("a",)))
+
+
+@pytest.mark.timeout(300)
+def test_snapping_keeps_the_memorized_screen_answer_right(memorized_model_path) -> None:
+    """The memorized model outlines the button of its 1920 x 1080 screen almost exactly; snapped, with
+    the model's own scores choosing among the shapes near it, the outline is the button's (IoU >= 0.9)."""
+    from simpleseg_agent.geometry import Region, point_in_region, region_iou
+    from simpleseg_agent.testing.memorize import screen_example
+
+    ex = screen_example()
+    tool = SimpleSeg(memorized_model_path, max_new_tokens=200, snap=True)
+    try:
+        r = tool.segment(ex.image, ex.query)
+    finally:
+        tool.close()
+    assert r.ok and r.snapped == "model", (r.raw_answer, r.error)
+    assert region_iou(r.polygons_xy_norm, ex.polygons_xy_norm, ex.image.size) >= 0.9
+    assert point_in_region(r.click.xy_norm, Region.from_polygons(ex.polygons_xy_norm))
