@@ -154,6 +154,26 @@ def test_a_freshly_generated_held_out_sample_scores_as_the_provenance_says(tmp_p
     assert abs(got["giou"] - want["giou"]) <= 0.05, (got, want)
     assert abs(got["click_acc"] - want["click_acc"]) <= 0.05, (got, want)
     assert abs(got["format_error_rate"] - want["format_error_rate"]) <= 0.05, (got, want)
+    assert got["decoding"] == "greedy, constrained, snapped"  # the preset's decoding
+    # and the model alone, as it answers with the grammar but without snapping
+    assert main(["eval", "--data", str(data / "records.jsonl"), "--out", str(tmp_path / "unsnapped"), "--no-snap",
+                 "--json"]) == 0
+    got = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    want = INFO["ci_sample_unsnapped"]
+    assert got["decoding"] == "greedy, constrained" and got["n"] == want["n"]
+    for key in ("giou", "click_acc", "format_error_rate"):
+        assert abs(got[key] - want[key]) <= 0.05, (key, got, want)
+
+
+def test_snapping_is_the_presets_default_because_it_scores_higher() -> None:
+    """The preset snaps by default; the provenance shows why, on all held-out queries (easy and starter)."""
+    assert PRESETS[DEFAULT_MODEL].snap is True
+    stage = INFO["stage"]
+    snapped, plain = INFO["heldout_snapped"][stage], INFO["heldout_constrained"][stage]
+    assert snapped["decoding"] == "greedy, constrained, snapped" and snapped["n"] == plain["n"]
+    assert snapped["giou"] >= plain["giou"] + 0.05 and snapped["click_acc"] >= plain["click_acc"] + 0.05
+    starter_snapped, starter = INFO["heldout_starter_snapped"][stage], INFO["heldout_starter"][stage]
+    assert starter_snapped["n"] == starter["n"] and starter_snapped["giou"] > starter["giou"]
 
 
 def test_the_demo_and_the_window_tests_never_show_a_training_screen() -> None:

@@ -19,11 +19,13 @@ Steps (each is skipped when its output exists; SFT and GSPO resume from their la
 8. ``validate`` — ``simpleseg eval`` of every checkpoint of both GSPO cycles on the validation screens (never the
    held-out ones): the curves the recipes' schedules were chosen from (run a GSPO step with a larger
    ``max_steps`` in a scratch folder to extend one);
-9. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers and with
-   ``--constrained`` (the answer grammar, as the shipped preset decodes), and on the starter held-out
-   screens (a small window anywhere: does the stage keep what the starter screens taught?);
-10. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU), with ``simpleseg_model.json``
-   provenance (recipes, commit, data seeds, metrics of both decodings; the CI sample's as the preset decodes),
+9. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers, with
+   ``--constrained`` (the answer grammar) and with ``--constrained --snap`` (snapped to the screen's
+   elements, the model choosing: as the shipped preset decodes), and on the starter held-out screens (a
+   small window anywhere: does the stage keep what the starter screens taught?), as it answers and snapped;
+10. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU) as the model answers, with
+   ``simpleseg_model.json`` provenance (recipes, commit, data seeds, metrics of every decoding; the CI
+   sample's as the preset decodes and without snapping),
    into ``simpleseg_agent/models/simpleseg-gui-small``.
 
 Every step is a ``simpleseg`` command (printed before it runs), so the log is a recipe a user can
@@ -168,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
         # as each model answers, then as the shipped preset decodes: with the answer grammar
         # and on the starter held-out screens, as each model answers
         for suffix, flags, held in (("", [], "heldout"), ("-constrained", ["--constrained"], "heldout"),
-                                    ("-starter", [], "heldout-starter")):
+                                    ("-snapped", ["--constrained", "--snap"], "heldout"),
+                                    ("-starter", [], "heldout-starter"),
+                                    ("-starter-snapped", ["--constrained", "--snap"], "heldout-starter")):
             for name in STAGES:
                 model, out = work / name / "final", work / "reports" / f"{name}{suffix}"
                 if not model.is_dir() or (out / "heldout.json").is_file() or not (data / held).is_dir():
@@ -190,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copy2(f, target / f.name)
         info = provenance(stage=best, run_dir=src, reports=reports, repo=REPO,
                           constrained_reports=_reports(work, "-constrained"), validation={s: validation_reports(work, s) for s in GSPO_STAGES},
-                          starter_reports=_reports(work, "-starter"))
+                          starter_reports=_reports(work, "-starter"), snapped_reports=_reports(work, "-snapped"),
+                          starter_snapped_reports=_reports(work, "-starter-snapped"))
         (target / "simpleseg_model.json").write_text(json.dumps(info, indent=2) + "\n")
         size = sum(f.stat().st_size for f in target.iterdir())
         print(f"shipped the {best} model ({size / 1e6:.1f} MB) to {target}")

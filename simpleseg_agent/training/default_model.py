@@ -175,7 +175,9 @@ def _summary(report: dict) -> dict:
 def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], repo: str | Path,
                constrained_reports: dict[str, dict] | None = None,
                validation: dict[str, dict[int, dict]] | None = None,
-               starter_reports: dict[str, dict] | None = None) -> dict[str, Any]:
+               starter_reports: dict[str, dict] | None = None,
+               snapped_reports: dict[str, dict] | None = None,
+               starter_snapped_reports: dict[str, dict] | None = None) -> dict[str, Any]:
     """What ``simpleseg_model.json`` says about the shipped weights: how they were made and how they score.
 
     Args:
@@ -189,6 +191,10 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         validation: each GSPO stage's checkpoints' reports on the validation screens, by stage and step (kept
             without samples, as ``<stage>_validation``).
         starter_reports: reports by stage on the starter held-out screens (:data:`STARTER_HELDOUT_DATA`).
+        snapped_reports: the held-out reports with ``--constrained --snap`` (outlines snapped to the screen's
+            elements, as the shipped preset decodes); when the shipped stage has one, the CI sample's metrics
+            come from it, and ``ci_sample_unsnapped`` from its constrained report.
+        starter_snapped_reports: the starter held-out reports with ``--constrained --snap``.
 
     Example:
         >>> import tempfile, json, pathlib
@@ -204,6 +210,8 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         ({}, 5)
         >>> info["heldout_starter"], info["data"]["heldout_starter"]["difficulty"]
         ({}, 'starter')
+        >>> info["heldout_snapped"], info["heldout_starter_snapped"], info["ci_sample_unsnapped"]
+        ({}, {}, None)
     """
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
@@ -215,7 +223,8 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         if f.is_file():
             info = json.loads(f.read_text())
             runs[name] = {k: info.get(k) for k in ("recipe", "global_step", "seconds", "resumed_from", "log_history")}
-    ci = (constrained_reports or {}).get(stage) or reports.get(stage, {})  # as `simpleseg eval` of the preset decodes
+    unsnapped = (constrained_reports or {}).get(stage) or reports.get(stage, {})
+    ci = (snapped_reports or {}).get(stage) or unsnapped  # as `simpleseg eval` of the preset decodes
     return {
         "name": "simpleseg-gui-small",
         "description": "Qwen2.5-VL architecture, trained from random weights on generated GUI screens (easy, then starter + easy)",
@@ -236,7 +245,11 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         "heldout": {k: _summary(r) for k, r in reports.items()},
         "heldout_constrained": {k: _summary(r) for k, r in (constrained_reports or {}).items()},
         "heldout_starter": {k: _summary(r) for k, r in (starter_reports or {}).items()},
+        "heldout_snapped": {k: _summary(r) for k, r in (snapped_reports or {}).items()},
+        "heldout_starter_snapped": {k: _summary(r) for k, r in (starter_snapped_reports or {}).items()},
         "ci_sample": subset_metrics(ci["samples"]) if ci.get("samples") else None,
+        "ci_sample_unsnapped": (subset_metrics(unsnapped["samples"])
+                                if (snapped_reports or {}).get(stage) and unsnapped.get("samples") else None),
         **{f"{name}_validation": {str(step): _summary(r) for step, r in sorted((validation or {}).get(name, {}).items())}
            for name in GSPO_STAGES},
         "runs": runs,
