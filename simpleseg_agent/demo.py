@@ -79,7 +79,9 @@ class DemoReport:
     button's true shape; ``fired``/``missed_xy`` (``click`` only): what the window reported;
     ``intended_fired``: the intended button is among ``fired``; ``samples``/``agreement``: with consensus
     decoding, how many sampled answers were asked for and how well the kept answer agrees with them
-    (0-1; ``None`` for a greedy answer); ``exit_status``: 0 on success, 1 otherwise.
+    (0-1; ``None`` for a greedy answer); ``snapped``: the outline was snapped to a screen element near the
+    answer (``"model"``: the model chose it; ``"overlap"``; ``None``: the model's own outline; see
+    :class:`~simpleseg_agent.tools.SimpleSeg` ``snap``); ``exit_status``: 0 on success, 1 otherwise.
     """
 
     mode: Mode
@@ -103,6 +105,7 @@ class DemoReport:
     display: str | None = None
     samples: int = 0
     agreement: float | None = None
+    snapped: str | None = None
     out: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     exit_status: int = 1
@@ -122,6 +125,9 @@ class DemoReport:
         if self.samples:
             agree = "no usable answer" if self.agreement is None else f"agreement {self.agreement:.2f}"
             out.append(f"samples  consensus of the greedy answer and {self.samples} sampled ones: {agree}")
+        if self.snapped:
+            how = "the model chose it" if self.snapped == "model" else "the one overlapping the answer most"
+            out.append(f"snapped  to a screen element near the answer ({how}): {self.polygons_xy_px}")
         if self.click_xy_px is None:
             out.append(f"click    none: {self.error}")
         else:
@@ -378,6 +384,7 @@ def run_demo(
     report.answer_tokens = seg.answer_tokens if seg else 0
     report.samples = samples
     report.agreement = None if seg is None or seg.agreement is None else round(float(seg.agreement), 4)
+    report.snapped = getattr(seg, "snapped", None) if seg is not None else None
     size = screen.layout.size_wh
     if seg is not None and seg.ok:
         report.polygons_xy_px = [[[round(x, 1), round(y, 1)] for x, y in poly] for poly in seg.polygons_xy_px]

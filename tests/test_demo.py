@@ -28,7 +28,7 @@ pytestmark = pytest.mark.timeout(300)
 QUERY = "the submit button"  # the memorized model learned this phrase (on another image)
 REPORT_KEYS = {
     "mode", "query", "screen", "target", "model", "preset", "answer", "answer_tokens", "status", "error", "polygons_xy_px",
-    "click_xy_px", "on_element", "hit", "iou", "fired", "missed_xy", "intended_fired", "display", "samples", "agreement",
+    "click_xy_px", "on_element", "hit", "iou", "fired", "missed_xy", "intended_fired", "display", "samples", "agreement", "snapped",
     "out", "seconds", "exit_status",
 }
 

@@ -160,13 +160,18 @@ def main(argv: list[str] | None = None) -> int:
         f = work / "reports" / f"{name}-starter" / "heldout.json"
         if f.is_file():
             print(_row(f"{name.upper()} starter screens", json.loads(f.read_text())))
+    for suffix, what in (("-snapped", "snapped"), ("-starter-snapped", "starter screens snapped")):
+        for name in STAGES:  # snapped to the screen's elements, the model choosing (as the shipped preset decodes)
+            f = work / "reports" / f"{name}{suffix}" / "heldout.json"
+            if f.is_file():
+                print(_row(f"{name.upper()} {what}", json.loads(f.read_text())))
     if args.heldout and args.heldout.is_file():
         how = {}
         for line in args.heldout.read_text().splitlines():
             rec = json.loads(line)
             kinds = rec.get("meta", {}).get("how") or []
             how[rec.get("record_id")] = kinds[0] if kinds else "?"
-        for name in STAGES:
+        for name in [*STAGES, *(f"{n}-snapped" for n in STAGES)]:
             f = work / "reports" / name / "heldout.json"
             if not f.is_file():
                 continue
