@@ -67,6 +67,33 @@ def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validati
     assert "$ simpleseg eval" not in capsys.readouterr().out
 
 
+@pytest.mark.timeout(600)
+def test_the_pipeline_eval_step_scores_each_decoding_and_ship_records_them(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Each stage on the held-out screens as it answers, constrained and snapped, and on the starter
+    screens as it answers and snapped; the shipped provenance keeps the snapped reports and the CI sample
+    both ways. (The shipped weights stand in for the stage; ``--ship`` writes into a scratch package.)"""
+    pytest.importorskip("torch")
+    from simpleseg_agent.cli import main as cli
+
+    pipeline = _script("train_default_model")
+    shutil.copytree(DEFAULT_MODEL_DIR, tmp_path / "polish" / "final")
+    for name, seed, difficulty in (("heldout", 2026, "easy"), ("heldout-starter", 2027, "starter")):
+        assert cli(["data", "synth", "gui", "-n", "1", "--seed", str(seed), "--difficulty", difficulty, "--out",
+                    str(tmp_path / "data" / name), "--no-progress", "--no-contact-sheet"]) == 0
+    capsys.readouterr()
+    assert pipeline.main(["--work", str(tmp_path), "--steps", "eval", "--eval-max-samples", "3"]) == 0
+    decodings = {suffix: json.loads((tmp_path / "reports" / f"polish{suffix}" / "heldout.json").read_text())["decoding"]
+                 for suffix in ("", "-constrained", "-snapped", "-starter", "-starter-snapped")}
+    assert decodings == {"": "greedy", "-constrained": "greedy, constrained", "-snapped": "greedy, constrained, snapped",
+                         "-starter": "greedy", "-starter-snapped": "greedy, constrained, snapped"}
+    monkeypatch.setattr(pipeline, "REPO", tmp_path / "repo")
+    assert pipeline.main(["--work", str(tmp_path), "--steps", "eval", "--ship"]) == 0  # evaluated: only ships
+    info = json.loads((tmp_path / "repo" / "simpleseg_agent" / "models" / "simpleseg-gui-small" / "simpleseg_model.json").read_text())
+    assert info["stage"] == "polish" and info["heldout_snapped"]["polish"]["n"] == 3
+    assert info["heldout_starter_snapped"]["polish"]["decoding"] == "greedy, constrained, snapped"
+    assert info["ci_sample"]["n"] == info["ci_sample_unsnapped"]["n"] == 3
+
+
 def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, capsys) -> None:
     work = tmp_path / "work"
     (work / "sft" / "final").mkdir(parents=True)
