@@ -232,8 +232,9 @@ class SimpleSeg:
         else:
             x0, y0, x1, y1 = result.xyxy_norm
             region = Region.from_polygons([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]])
-        cand, how, spent = snap_answer(self.backend, job.pil, job.prompt, result, job.answer,
-                                       self.preset.coord_space, region)
+        # a grounding model answers in its own JSON style, which the candidates are not written in
+        scorer = self.backend if self.preset.prompt_style == "simpleseg" else None
+        cand, how, spent = snap_answer(scorer, job.pil, job.prompt, result, job.answer, self.preset.coord_space, region)
         if cand is None:
             return result
         common = {k: getattr(result, k) for k in ("query", "prompt", "image_wh", "model", "raw_answer", "answer_tokens",

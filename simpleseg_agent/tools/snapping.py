@@ -88,14 +88,16 @@ def snap_answer(backend: Any, image: Image.Image, prompt: str, result: Any, kind
                 region: Region) -> tuple[SnapCandidate | None, str | None, float]:
     """The candidate ``result`` (a successful ``kind`` = ``"mask"``/``"box"`` answer whose outline is
     ``region``) snaps to, how it was chosen (``"model"``, ``"overlap"``) and the seconds the model spent
-    scoring; ``(None, None, 0.0)`` when nothing is near the answer."""
+    scoring; ``(None, None, 0.0)`` when nothing is near the answer. ``backend`` scores the candidates when
+    it can (``supports_scoring``); pass ``None`` to choose by overlap alone (a model whose answers are
+    not written in this project's coordinate lists)."""
     rgb = np.asarray(image.convert("RGB"))
     cands = snap_candidates(region, rgb)
     if not cands:
         return None, None, 0.0
     scores: list[float] | None = None
     spent = 0.0
-    if getattr(backend, "supports_scoring", False) and space is not CoordSpace.PIXELS:
+    if backend is not None and getattr(backend, "supports_scoring", False) and space is not CoordSpace.PIXELS:
         # the model's own answer does not compete: it is its greedy answer, nearly always the most likely
         # text: competing at the best candidate's overlap it kept the validation screens at 0.231 mean IoU
         # (0.229 unsnapped), against 0.415 without it (docs/default-model.md)

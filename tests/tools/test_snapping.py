@@ -61,6 +61,17 @@ def test_a_scorer_that_fails_falls_back_to_the_overlap() -> None:
     assert r.ok and r.snapped == "overlap" and [round(v) for v in r.xyxy_px] == [50, 40, 150, 70]
 
 
+def test_a_grounding_model_is_not_asked_to_score_our_answer_style() -> None:
+    """Base Qwen-style presets answer in their own JSON; candidates written as coordinate lists would be
+    scored as text the model never writes, so the choice is the overlap."""
+    grounding = ModelPreset("base", "x", CoordSpace.NORM, "grounding")
+    fake = FakeScoringBackend(['{"bbox_2d": [0.24, 0.38, 0.76, 0.72]}'], scorer=lambda req: [0.0] * len(req.continuations),
+                              preset=grounding)
+    r = SimpleSeg(fake, snap=True).segment(_screen(), "the button")
+    assert r.ok and r.snapped == "overlap" and fake.score_requests == []
+    assert [round(v) for v in r.xyxy_px] == [50, 40, 150, 70]
+
+
 def test_nothing_near_the_answer_leaves_it_alone() -> None:
     img = np.full((100, 200, 3), 250, np.uint8)
     img[2:8, 2:8] = 0
