@@ -91,8 +91,19 @@ def test_candidates_need_the_image_or_boxes_with_a_size(kwargs) -> None:
         snap_candidates(_rect(0.1, 0.1, 0.2, 0.2), **kwargs)
 
 
+def test_a_busy_image_gives_at_most_max_candidates_the_overlapping_first() -> None:
+    boxes = np.array([[x, y, x + 8.0, y + 8.0] for x in range(0, 200, 10) for y in range(0, 100, 10)])  # 200 boxes
+    answer = _rect(0.5, 0.5, 0.56, 0.62)          # px 100-112 x 50-62
+    every = snap_candidates(answer, boxes=boxes, resolution_wh=(200, 100), grow=(0.0,), reach=10.0, max_candidates=1000)
+    few = snap_candidates(answer, boxes=boxes, resolution_wh=(200, 100), grow=(0.0,), reach=10.0, max_candidates=5)
+    assert len(every) == 200 and len(few) == 5
+    assert {c.xyxy_px for c in few} >= {c.xyxy_px for c in every if c.overlap > 0}
+    assert (100.0, 50.0, 108.0, 58.0) in {c.xyxy_px for c in few}
+    assert (0.0, 0.0, 8.0, 8.0) not in {c.xyxy_px for c in few}  # the farthest go first
+
+
 @pytest.mark.parametrize("kwargs", [{"grow": ()}, {"grow": (float("nan"),)}, {"grow": (-0.1,)}, {"reach": float("nan")},
-                                    {"reach": -1.0}])
+                                    {"reach": -1.0}, {"max_candidates": 0}, {"max_candidates": 2.5}])
 def test_bad_candidate_options_are_refused(kwargs) -> None:
     with pytest.raises(GeometryError):
         snap_candidates(_rect(0.1, 0.1, 0.2, 0.2), _screen(), **kwargs)
