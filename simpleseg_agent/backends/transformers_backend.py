@@ -503,40 +503,48 @@ class TransformersBackend(Backend):
         prefix = prefix.to(self._input_device, dtype=self.model.dtype)
         tok = self.processor.tokenizer
         ids = [tok(c, add_special_tokens=False)["input_ids"] for c in conts]
-        with torch.inference_mode():
-            out = self.model(**prefix, use_cache=True)
-            cache = out.cache if "cache" in out else out.past_key_values
-            deltas = getattr(getattr(self.model, "model", None), "rope_deltas", None)
-            if cache is None or deltas is None:
-                raise ModelError(f"{type(self.model).__name__} cannot score answers here: scoring needs an "
-                                 "M-RoPE model with a key/value cache (the Qwen2-VL family)")
-            first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
-            n_prefix = int(prefix["input_ids"].shape[1])
-            scores: list[float] = []
-            for start in range(0, len(ids), chunk):
-                rows = ids[start : start + chunk]
-                n, width = len(rows), max(len(r) for r in rows)
-                tokens = torch.full((n, width), self._pad_id, dtype=torch.long)
-                mask = torch.zeros((n, width), dtype=torch.long)
-                for i, r in enumerate(rows):
-                    tokens[i, : len(r)] = torch.tensor(r)
-                    mask[i, : len(r)] = 1
-                tokens, mask = tokens.to(self._input_device), mask.to(self._input_device)
-                rows_cache = copy.deepcopy(cache)
-                rows_cache.batch_repeat_interleave(n)
-                pos = torch.arange(n_prefix, n_prefix + width, device=self._input_device) + deltas.reshape(-1)[0]
-                pos = pos.view(1, 1, -1).expand(3, n, width)
-                attn = torch.cat([torch.ones((n, n_prefix), dtype=torch.long, device=self._input_device), mask], dim=1)
-                logits = self.model(input_ids=tokens, attention_mask=attn, position_ids=pos, use_cache=False,
-                                    **{self._cache_kwarg: rows_cache}).logits
-                lp = torch.log_softmax(logits.float(), dim=-1)
-                for i, r in enumerate(rows):
-                    total = float(first[r[0]])
-                    if len(r) > 1:
-                        idx = torch.tensor(r[1:], device=lp.device)
-                        total += float(lp[i, torch.arange(len(r) - 1, device=lp.device), idx].sum())
-                    scores.append(total)
-            self.model.model.rope_deltas = None  # the next generate() computes its own positions
+        try:
+            with torch.inference_mode():
+                return self._score_rows(prefix, ids, chunk)
+        finally:
+            if hasattr(getattr(self.model, "model", None), "rope_deltas"):
+                self.model.model.rope_deltas = None  # the next generate() computes its own positions
+
+    def _score_rows(self, prefix: Any, ids: list[list[int]], chunk: int) -> list[float]:
+        """:meth:`score`'s forward passes: the prefix once, then the continuations' token ids on its cache."""
+        torch = self._torch
+        out = self.model(**prefix, use_cache=True)
+        cache = out.cache if "cache" in out else out.past_key_values
+        deltas = getattr(getattr(self.model, "model", None), "rope_deltas", None)
+        if cache is None or deltas is None:
+            raise ModelError(f"{type(self.model).__name__} cannot score answers here: scoring needs an "
+                             "M-RoPE model with a key/value cache (the Qwen2-VL family)")
+        first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+        n_prefix = int(prefix["input_ids"].shape[1])
+        scores: list[float] = []
+        for start in range(0, len(ids), chunk):
+            rows = ids[start : start + chunk]
+            n, width = len(rows), max(len(r) for r in rows)
+            tokens = torch.full((n, width), self._pad_id, dtype=torch.long)
+            mask = torch.zeros((n, width), dtype=torch.long)
+            for i, r in enumerate(rows):
+                tokens[i, : len(r)] = torch.tensor(r)
+                mask[i, : len(r)] = 1
+            tokens, mask = tokens.to(self._input_device), mask.to(self._input_device)
+            rows_cache = copy.deepcopy(cache)
+            rows_cache.batch_repeat_interleave(n)
+            pos = torch.arange(n_prefix, n_prefix + width, device=self._input_device) + deltas.reshape(-1)[0]
+            pos = pos.view(1, 1, -1).expand(3, n, width)
+            attn = torch.cat([torch.ones((n, n_prefix), dtype=torch.long, device=self._input_device), mask], dim=1)
+            logits = self.model(input_ids=tokens, attention_mask=attn, position_ids=pos, use_cache=False,
+                                **{self._cache_kwarg: rows_cache}).logits
+            lp = torch.log_softmax(logits.float(), dim=-1)
+            for i, r in enumerate(rows):
+                total = float(first[r[0]])
+                if len(r) > 1:
+                    idx = torch.tensor(r[1:], device=lp.device)
+                    total += float(lp[i, torch.arange(len(r) - 1, device=lp.device), idx].sum())
+                scores.append(total)
         return scores
 
     @property

@@ -263,9 +263,10 @@ def snap_region(region: Region, image, *, min_overlap: float = 0.0, **candidate_
     """
     if not 0.0 <= min_overlap < 1.0:
         raise GeometryError(f"min_overlap must be in [0, 1), got {min_overlap!r}")
-    rgb = _as_rgb(image)
-    cands = snap_candidates(region, rgb, **candidate_options)
+    rgb = _as_rgb(image)  # read once: the candidates take the image's boxes and size
+    wh = (rgb.shape[1], rgb.shape[0])
+    cands = snap_candidates(region, boxes=element_boxes(rgb), resolution_wh=wh, **candidate_options)
     best = max(cands, key=lambda c: c.overlap, default=None)
     if best is None or best.overlap <= min_overlap:
         return SnapResult(region, False, 0.0 if best is None else best.overlap)
-    return SnapResult(best.region((rgb.shape[1], rgb.shape[0])), True, best.overlap)
+    return SnapResult(best.region(wh), True, best.overlap)

@@ -237,20 +237,15 @@ class SimpleSeg:
         cand, how, spent = snap_answer(scorer, job.pil, job.prompt, result, job.answer, self.preset.coord_space, region)
         if cand is None:
             return result
-        common = {k: getattr(result, k) for k in ("query", "prompt", "image_wh", "model", "raw_answer", "answer_tokens",
-                                                   "model_input_wh", "truncated", "clamped", "samples", "agreement")}
-        lat = result.latency
-        common["latency"] = Latency(model_s=lat.model_s + spent, overhead_s=lat.overhead_s, total_s=lat.total_s)
         snapped = cand.region(job.image_wh)
         if job.answer == "box":
-            w, h = job.image_wh
-            x0, y0, x1, y1 = (float(v) for v in snapped.xyxy)
-            center = ((x0 + x1) / 2, (y0 + y1) / 2)
-            box_px = (x0 * w, y0 * h, x1 * w, y1 * h)
-            click = ClickPoint(xy_px=(center[0] * w, center[1] * h), xy_norm=center,
-                               clearance_px=min(box_px[2] - box_px[0], box_px[3] - box_px[1]) / 2)
-            return BoxResult(ok=True, xyxy_norm=(x0, y0, x1, y1), xyxy_px=box_px, click=click, snapped=how, **common)
-        return self._segmentation(Segmentation, snapped, job.image_wh, dict(common, snapped=how))
+            geometry = _box_fields(snapped.xyxy, job.image_wh)
+        else:
+            shape = self._segmentation(Segmentation, snapped, job.image_wh, {})
+            geometry = {k: getattr(shape, k) for k in _SHAPE_FIELDS}
+        lat = result.latency
+        latency = Latency(model_s=lat.model_s + spent, overhead_s=lat.overhead_s, total_s=lat.total_s)
+        return result.model_copy(update={**geometry, "snapped": how, "latency": latency})
 
     def _result(self, job: _Job, gen: GenerationResult | None):
         cls = _RESULT_TYPES[job.answer]
@@ -293,13 +288,7 @@ class SimpleSeg:
             if x2 - x1 <= 0 or y2 - y1 <= 0:
                 raise GeometryError(f"the answered box has no area: {box.round(4).tolist()}")
             if job.answer == "box":
-                box_px = np.array([x1, y1, x2, y2]) * np.tile(scale, 2)
-                center = ((x1 + x2) / 2, (y1 + y2) / 2)
-                click = ClickPoint(
-                    xy_px=_t(np.array(center) * scale), xy_norm=_t(center),
-                    clearance_px=float(min(box_px[2] - box_px[0], box_px[3] - box_px[1]) / 2),
-                )
-                return cls(ok=True, xyxy_norm=_t([x1, y1, x2, y2]), xyxy_px=_t(box_px), click=click, **common)
+                return cls(ok=True, **_box_fields((x1, y1, x2, y2), job.image_wh), **common)
             region = Region.from_polygons([[[x1, y1], [x2, y1], [x2, y2], [x1, y2]]])
         else:
             region = Region.from_polygons(parsed.polygons_xy_norm)
@@ -323,6 +312,21 @@ class SimpleSeg:
             click=ClickPoint(xy_px=target.xy_px, xy_norm=target.xy_norm, clearance_px=target.clearance_px),
             **common,
         )
+
+
+#: The fields of a :class:`Segmentation` that come from its outline (what snapping replaces).
+_SHAPE_FIELDS = ("polygons_xy_norm", "polygons_xy_px", "xyxy_norm", "xyxy_px", "area_norm", "area_px", "click")
+
+
+def _box_fields(xyxy_norm, image_wh: tuple[int, int]) -> dict[str, Any]:
+    """A :class:`BoxResult`'s geometry for a normalized box: the box in both conventions, its centre as the click."""
+    x1, y1, x2, y2 = (float(v) for v in xyxy_norm)
+    scale = np.array(image_wh, dtype=np.float64)
+    box_px = np.array([x1, y1, x2, y2]) * np.tile(scale, 2)
+    center = ((x1 + x2) / 2, (y1 + y2) / 2)
+    click = ClickPoint(xy_px=_t(np.array(center) * scale), xy_norm=_t(center),
+                       clearance_px=float(min(box_px[2] - box_px[0], box_px[3] - box_px[1]) / 2))
+    return {"xyxy_norm": _t([x1, y1, x2, y2]), "xyxy_px": _t(box_px), "click": click}
 
 
 def _t(values) -> tuple:
