@@ -276,16 +276,16 @@ def _find_recipe(name_or_path: str) -> Path:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .training.config import GSPORecipe, SFTRecipe, overrides_from_args
+    from .training.config import ChooseRecipe, GSPORecipe, SFTRecipe, overrides_from_args
 
-    cls = SFTRecipe if args.stage == "sft" else GSPORecipe
+    cls = {"sft": SFTRecipe, "gspo": GSPORecipe, "choose": ChooseRecipe}[args.stage]
     try:
         recipe = cls.from_yaml(_find_recipe(args.recipe)).with_overrides(overrides_from_args(args))
     except (ValueError, FileNotFoundError) as exc:
         raise SimpleSegError(str(exc)) from None
     from .training import runner
 
-    run = runner.run_sft if args.stage == "sft" else runner.run_gspo
+    run = {"sft": runner.run_sft, "gspo": runner.run_gspo, "choose": runner.run_choose}[args.stage]
     try:
         final = run(recipe)
     except FileNotFoundError as exc:
@@ -438,11 +438,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="simpleseg", help="model name reported at /v1/models")
     p.set_defaults(func=_cmd_serve)
 
-    p = sub.add_parser("train", help="fine-tune with a recipe: SFT, then GSPO")
+    p = sub.add_parser("train", help="fine-tune with a recipe: SFT, then GSPO (and choice training for snapping)")
     stages = p.add_subparsers(dest="stage", required=True)
-    from .training.config import GSPORecipe, SFTRecipe, add_recipe_arguments
+    from .training.config import ChooseRecipe, GSPORecipe, SFTRecipe, add_recipe_arguments
 
-    for stage, cls in (("sft", SFTRecipe), ("gspo", GSPORecipe)):
+    for stage, cls in (("sft", SFTRecipe), ("gspo", GSPORecipe), ("choose", ChooseRecipe)):
         q = stages.add_parser(stage, help=cls.__doc__.splitlines()[0])
         q.add_argument("--recipe", required=True, help="recipe YAML path or name in training/ (e.g. tiny-cpu-sft)")
         add_recipe_arguments(q, cls)

@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import abc
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -40,6 +41,11 @@ class ModelPreset:
             ``constrained``).
         snap: snap outlines and boxes to the screen's elements by default (:class:`~simpleseg_agent.tools.SimpleSeg`
             ``snap``; for models of screens only).
+        snap_reach: when snapping, the element boxes within this many times the answer's long side of
+            its box are candidates (0.5: near the answer; 100: the whole screen, for a model trained to
+            choose among boxes, ``simpleseg train choose``).
+        snap_overlap_weight: nats of log-likelihood one unit of a candidate's overlap (mask IoU) with the
+            answer adds to its score (0: the model's choice alone).
     """
 
     name: str
@@ -51,6 +57,14 @@ class ModelPreset:
     description: str = ""
     constrained: bool = False
     snap: bool = False
+    snap_reach: float = 0.5
+    snap_overlap_weight: float = 100.0
+
+    def __post_init__(self) -> None:
+        for name in ("snap_reach", "snap_overlap_weight"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise ValueError(f"ModelPreset {self.name!r}: {name} must be a finite number >= 0, got {value!r}")
 
 
 @dataclass(frozen=True)

@@ -234,7 +234,8 @@ class SimpleSeg:
             region = Region.from_polygons([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]])
         # a grounding model answers in its own JSON style, which the candidates are not written in
         scorer = self.backend if self.preset.prompt_style == "simpleseg" else None
-        cand, how, spent = snap_answer(scorer, job.pil, job.prompt, result, job.answer, self.preset.coord_space, region)
+        cand, how, spent = snap_answer(scorer, job.pil, job.prompt, result, job.answer, self.preset.coord_space, region,
+                                       reach=self.preset.snap_reach, overlap_weight=self.preset.snap_overlap_weight)
         if cand is None:
             return result
         snapped = cand.region(job.image_wh)

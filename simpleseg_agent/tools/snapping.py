@@ -33,7 +33,7 @@ from PIL import Image
 from ..backends.base import ScoreRequest
 from ..errors import SimpleSegError
 from ..geometry import Region
-from ..geometry.snap import SnapCandidate, snap_candidates
+from ..geometry.snap import DEFAULT_REACH, SnapCandidate, snap_candidates
 from ..grammar import CoordSpace
 from ..grammar.format import format_box, format_polygons
 
@@ -67,32 +67,34 @@ def candidate_answer(raw_answer: str, candidate: SnapCandidate, resolution_wh: t
     return raw_answer[:start] + listed + raw_answer[end + 1 :]
 
 
-def choose(candidates: list[SnapCandidate], scores: list[float] | None) -> int:
-    """Index of the chosen candidate: the highest ``score + OVERLAP_WEIGHT * overlap``, or with no
+def choose(candidates: list[SnapCandidate], scores: list[float] | None, overlap_weight: float = OVERLAP_WEIGHT) -> int:
+    """Index of the chosen candidate: the highest ``score + overlap_weight * overlap``, or with no
     scores the highest overlap; the earliest on a tie.
 
     Example:
         >>> from simpleseg_agent.geometry.snap import SnapCandidate
         >>> cands = [SnapCandidate((0, 0, 1, 1), 0.6), SnapCandidate((0, 0, 2, 2), 0.5)]
-        >>> choose(cands, None), choose(cands, [-40.0, -20.0])
-        (0, 1)
+        >>> choose(cands, None), choose(cands, [-40.0, -20.0]), choose(cands, [-40.0, -39.0], overlap_weight=0.0)
+        (0, 1, 1)
     """
     if scores is None:
         values = [c.overlap for c in candidates]
     else:
-        values = [s + OVERLAP_WEIGHT * c.overlap for s, c in zip(scores, candidates)]
+        values = [s + overlap_weight * c.overlap for s, c in zip(scores, candidates)]
     return int(np.argmax(values))
 
 
 def snap_answer(backend: Any, image: Image.Image, prompt: str, result: Any, kind: str, space: CoordSpace,
-                region: Region) -> tuple[SnapCandidate | None, str | None, float]:
+                region: Region, *, reach: float = DEFAULT_REACH,
+                overlap_weight: float = OVERLAP_WEIGHT) -> tuple[SnapCandidate | None, str | None, float]:
     """The candidate ``result`` (a successful ``kind`` = ``"mask"``/``"box"`` answer whose outline is
     ``region``) snaps to, how it was chosen (``"model"``, ``"overlap"``) and the seconds the model spent
     scoring; ``(None, None, 0.0)`` when nothing is near the answer. ``backend`` scores the candidates when
     it can (``supports_scoring``); pass ``None`` to choose by overlap alone (a model whose answers are
-    not written in this project's coordinate lists)."""
+    not written in this project's coordinate lists). ``reach`` and ``overlap_weight``: see
+    :class:`~simpleseg_agent.backends.base.ModelPreset` (``snap_reach``, ``snap_overlap_weight``)."""
     rgb = np.asarray(image.convert("RGB"))
-    cands = snap_candidates(region, rgb)
+    cands = snap_candidates(region, rgb, reach=reach)
     if not cands:
         return None, None, 0.0
     scores: list[float] | None = None
@@ -109,7 +111,7 @@ def snap_answer(backend: Any, image: Image.Image, prompt: str, result: Any, kind
             scores = None  # the answer still snaps, by overlap alone
         spent = time.perf_counter() - t0
         if scores is not None:
-            return cands[choose(cands, scores)], "model", spent
+            return cands[choose(cands, scores, overlap_weight)], "model", spent
     cands = [c for c in cands if c.overlap > 0]  # without the model, only what the answer covers
     if not cands:
         return None, None, spent

@@ -1,8 +1,8 @@
 """Training recipes: dataclasses with help text, loaded from YAML, overridden from the command line.
 
-A recipe file (``training/*.yaml``) holds the fields of :class:`SFTRecipe` or :class:`GSPORecipe`;
-nested sections (``model:``, ``data:``) map to :class:`ModelConfig` and :class:`DataConfig`. The
-command line is generated from the same fields (``--learning-rate 1e-4``, ``--model.lora true``), so
+A recipe file (``training/*.yaml``) holds the fields of :class:`SFTRecipe`, :class:`GSPORecipe` or
+:class:`ChooseRecipe`; nested sections (``model:``, ``data:``) map to :class:`ModelConfig` and
+:class:`DataConfig`. The command line is generated from the same fields (``--learning-rate 1e-4``, ``--model.lora true``), so
 there is one place to document every knob.
 
 Example:
@@ -156,7 +156,7 @@ class _Common:
             raise FileNotFoundError(f"recipe file not found: {p}")
         data = yaml.safe_load(p.read_text()) or {}
         kind = data.pop("kind", None)
-        expected = "sft" if cls is SFTRecipe else "gspo"
+        expected = {SFTRecipe: "sft", GSPORecipe: "gspo", ChooseRecipe: "choose"}[cls]
         if kind is not None and kind != expected:
             raise ValueError(f"{p} is a '{kind}' recipe, not '{expected}'")
         return cls.from_dict(data)
@@ -219,6 +219,30 @@ class GSPORecipe(_Common):
             raise ValueError("num_generations must be >= 2: GRPO needs a group to compare answers")
         if self.epsilon <= 0 or self.epsilon_high < self.epsilon:
             raise ValueError("need 0 < epsilon <= epsilon_high")
+
+
+@dataclass
+class ChooseRecipe(_Common):
+    """Choice training: the model learns to pick, among the element boxes near a target, the target's
+    (the decision snapping asks of it; :mod:`simpleseg_agent.training.choose`)."""
+
+    learning_rate: float = _help("peak learning rate", 1e-5)
+    n_candidates: int = _help("boxes the model chooses among in each example (the right one and wrong ones)", 16)
+    sft_weight: float = _help("weight of the right box's per-token loss besides the choice's cross-entropy", 0.1)
+    snap_reach: float = _help("how the trained model is meant to snap (its model card says so; `--snap` reads it): "
+                              "element boxes within this many times the answer's long side (100: the whole screen)",
+                              100.0)
+    snap_overlap_weight: float = _help("... and the nats one unit of overlap with its answer adds (0: its choice alone)",
+                                       0.0)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.n_candidates < 2:
+            raise ValueError(f"n_candidates must be >= 2, got {self.n_candidates}")
+        for name in ("sft_weight", "snap_reach", "snap_overlap_weight"):
+            value = getattr(self, name)
+            if not (value >= 0 and value != float("inf")):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value}")
 
 
 def _number_or_text(text: str) -> Any:

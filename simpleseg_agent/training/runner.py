@@ -1,6 +1,6 @@
 """SFT and GSPO runs on TRL: model loading, freezing / LoRA, data, resume, and the trainers.
 
-``run_sft(recipe)`` and ``run_gspo(recipe)`` return the folder of the final checkpoint (a normal
+``run_sft(recipe)``, ``run_gspo(recipe)`` and ``run_choose(recipe)`` return the folder of the final checkpoint (a normal
 transformers checkpoint with its processor, loadable by :class:`~simpleseg_agent.tools.SimpleSeg`;
 LoRA runs save the merged weights there and the adapter under ``adapter/``). Interrupted runs
 resume from the last ``checkpoint-N`` in ``output_dir`` (``resume="auto"``).
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .._optional import require
-from .config import GSPORecipe, SFTRecipe, _Common
+from .config import ChooseRecipe, GSPORecipe, SFTRecipe, _Common
 
 
 def _torch():
@@ -243,8 +243,12 @@ def _finish(trainer, processor, recipe: _Common, kind: str, started: float, resu
 
 
 def _card(recipe: _Common, kind: str, space: str, step: int) -> dict[str, Any]:
-    """What ``simpleseg_model.json`` says of every saved model: its recipe, kind, answer space and step."""
-    return {"recipe": recipe.to_dict(), "kind": kind, "coord_space": space, "global_step": step}
+    """What ``simpleseg_model.json`` says of every saved model: its recipe, kind, answer space and step;
+    a choice-trained model also how its answers are meant to snap (read by ``--snap``)."""
+    card: dict[str, Any] = {"recipe": recipe.to_dict(), "kind": kind, "coord_space": space, "global_step": step}
+    if isinstance(recipe, ChooseRecipe):
+        card["snap"] = {"reach": recipe.snap_reach, "overlap_weight": recipe.snap_overlap_weight}
+    return card
 
 
 def _checkpoint_card(recipe: _Common, kind: str):
@@ -341,6 +345,63 @@ def run_gspo(recipe: GSPORecipe, *, callbacks: list | None = None) -> Path:
     resume = _resume_arg(recipe)
     _train(trainer, resume)
     return _finish(trainer, processor, recipe, "gspo", started, resume)
+
+
+def run_choose(recipe: ChooseRecipe) -> Path:
+    """Choice training (:mod:`simpleseg_agent.training.choose`) with a transformers ``Trainer``: the
+    training data is a records file; each record gives one example, its candidates drawn once (the
+    same records and ``data.seed`` give the same examples, so a resumed run sees the same data). Logs
+    ``choice_accuracy``: the fraction of examples in the logged steps whose right box already scored
+    highest."""
+    transformers = require("transformers", extra="train", feature="choice training")
+    torch = _torch()
+    from .choose import ChoiceCollator, choice_examples, choice_loss
+
+    started = time.time()
+    train_path = Path(recipe.data.train)
+    if not train_path.is_file():
+        raise FileNotFoundError(f"choice training reads a records.jsonl; not found: {train_path}")
+    model, processor, peft_config = load_model_and_processor(recipe)
+    if peft_config is not None:
+        peft = require("peft", extra="train", feature="LoRA training")
+        model = peft.get_peft_model(model, peft_config)
+    from ..grammar import CoordSpace
+
+    space = CoordSpace.THOUSAND if _start_space(recipe) == "1000" else CoordSpace.NORM
+    examples = choice_examples(train_path, seed=recipe.data.seed, n_candidates=recipe.n_candidates, space=space,
+                               progress=True)
+    if recipe.data.max_samples:
+        examples = examples[: recipe.data.max_samples]
+    if not examples:
+        raise ValueError(f"{train_path}: no record has an element box that fits its target (IoU >= 0.5)")
+
+    class Examples(torch.utils.data.Dataset):
+        def __len__(self) -> int:
+            return len(examples)
+
+        def __getitem__(self, i: int) -> dict[str, Any]:
+            return examples[i]
+
+    class ChoiceTrainer(transformers.Trainer):
+        hits: list[float] = []
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            loss, accuracy = choice_loss(model, inputs["rows"], recipe.sft_weight)
+            self.hits.append(accuracy)
+            return (loss, None) if return_outputs else loss
+
+        def log(self, logs, *args, **kwargs):
+            if self.hits and "loss" in logs:
+                logs["choice_accuracy"] = round(sum(self.hits) / len(self.hits), 4)
+                self.hits.clear()
+            super().log(logs, *args, **kwargs)
+
+    args = transformers.TrainingArguments(**_common_args(recipe))
+    trainer = ChoiceTrainer(model=model, args=args, train_dataset=Examples(), data_collator=ChoiceCollator(processor),
+                            processing_class=processor, callbacks=[_checkpoint_card(recipe, "choose")])
+    resume = _resume_arg(recipe)
+    _train(trainer, resume)
+    return _finish(trainer, processor, recipe, "choose", started, resume)
 
 
 def set_single_thread() -> None:

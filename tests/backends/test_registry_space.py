@@ -30,3 +30,19 @@ def test_the_default_model_preset_points_into_the_package() -> None:
     p = PRESETS[DEFAULT_MODEL]
     assert Path(p.model_id) == default_model_dir() and p.coord_space is CoordSpace.THOUSAND
     assert default_model_dir().parent.name == "models" and default_model_dir().parent.parent.name == "simpleseg_agent"
+
+
+def test_a_folder_says_how_its_answers_snap_but_does_not_turn_snapping_on(tmp_path: Path) -> None:
+    plain = resolve_preset(None, str(tmp_path))
+    assert (plain.snap, plain.snap_reach, plain.snap_overlap_weight) == (False, 0.5, 100.0)  # declares nothing
+    (tmp_path / "simpleseg_model.json").write_text(json.dumps({"coord_space": "1000", "snap": {"reach": 100, "overlap_weight": 0}}))
+    chooser = resolve_preset(None, str(tmp_path))
+    assert (chooser.snap, chooser.snap_reach, chooser.snap_overlap_weight) == (False, 100.0, 0.0)
+    (tmp_path / "simpleseg_model.json").write_text(json.dumps({"snap": {"reach": 2.0}}))
+    assert resolve_preset(None, str(tmp_path)).snap_reach == 2.0 and resolve_preset(None, str(tmp_path)).snap_overlap_weight == 100.0
+    for bad in (-1, "far", True):
+        (tmp_path / "simpleseg_model.json").write_text(json.dumps({"snap": {"reach": bad}}))
+        with pytest.raises(ModelError, match="snap reach"):
+            resolve_preset(None, str(tmp_path))
+    (tmp_path / "simpleseg_model.json").write_text("{not json")  # unreadable: the defaults, as before
+    assert resolve_preset(None, str(tmp_path)).snap_reach == 0.5

@@ -96,6 +96,27 @@ def test_failed_answers_and_snap_off_are_untouched() -> None:
     assert off.snapped is None and [round(v, 2) for v in off.xyxy_norm] == [0.24, 0.38, 0.76, 0.72]
 
 
+def test_the_presets_reach_and_overlap_weight_set_the_choice() -> None:
+    """A far element the scorer prefers slightly: out of reach and outweighed by the answer's overlap
+    with the default settings; chosen when the preset looks at the whole screen with the model's choice
+    alone (a choice-trained model's settings)."""
+    img = _screen()
+    img[85:95, 5:25] = 120  # a small box in the far corner, well outside half the answer's size
+    def prefer_far(req: ScoreRequest) -> list[float]:
+        return [0.0 if float(c.split("[[[")[1].split(",")[0]) < 0.05 else -5.0 for c in req.continuations]
+
+    near = SimpleSeg(FakeScoringBackend([OVER_FIRST], scorer=prefer_far), snap=True).segment(img, "the box")
+    assert near.snapped == "model" and [round(v) for v in near.xyxy_px] == [50, 40, 150, 70]
+    wide = ModelPreset("chooser", "x", snap=True, snap_reach=100.0, snap_overlap_weight=0.0)
+    far = SimpleSeg(FakeScoringBackend([OVER_FIRST], scorer=prefer_far, preset=wide)).segment(img, "the box")
+    assert far.snapped == "model" and far.xyxy_px[0] < 8 and far.xyxy_px[1] > 80
+    for bad in (-1.0, float("nan"), float("inf"), True):
+        with pytest.raises(ValueError, match="snap_"):
+            ModelPreset("x", "x", snap_reach=bad)
+        with pytest.raises(ValueError, match="snap_"):
+            ModelPreset("x", "x", snap_overlap_weight=bad)
+
+
 def test_the_preset_decides_when_snap_is_not_given() -> None:
     on = ModelPreset("screens", "x", snap=True)
     assert SimpleSeg(FakeAnswerBackend([OVER_FIRST], preset=on)).snap is True

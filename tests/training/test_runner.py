@@ -20,7 +20,7 @@ from datasets import Dataset  # noqa: E402
 from safetensors.numpy import load_file  # noqa: E402
 
 from simpleseg_agent.testing.memorize import synthetic_examples, tool_examples  # noqa: E402
-from simpleseg_agent.training.config import GSPORecipe, SFTRecipe  # noqa: E402
+from simpleseg_agent.training.config import ChooseRecipe, GSPORecipe, SFTRecipe  # noqa: E402
 from simpleseg_agent.training.runner import run_gspo, run_sft, set_single_thread  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -216,7 +216,7 @@ def test_recipe_files_load():
     assert len(paths) >= 10
     for path in paths:  # each file says its kind; the name need not (default-gui-locate is an SFT stage)
         kind = yaml.safe_load(path.read_text())["kind"]
-        recipe = {"sft": SFTRecipe, "gspo": GSPORecipe}[kind].from_yaml(path)
+        recipe = {"sft": SFTRecipe, "gspo": GSPORecipe, "choose": ChooseRecipe}[kind].from_yaml(path)
         assert recipe.name == path.stem
 
 

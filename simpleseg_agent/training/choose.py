@@ -1,0 +1,213 @@
+"""Choice training: teach the model the decision snapping asks of it.
+
+Snapping (:mod:`simpleseg_agent.tools.snapping`) shows the model the element boxes near its answer,
+each written as its own answer would be, and keeps the one it finds most likely. SFT and GSPO never
+trained that decision: they train the text of one outline. A *choice* step does: for a referring
+expression on a screen, the boxes of the shapes the screen shows (the same proposals snapping makes:
+:func:`~simpleseg_agent.geometry.snap.snap_candidates` around the target, as drawn and grown) are
+scored by the model's log-likelihood, and the loss is the cross-entropy of picking the one that fits
+the target best (listwise, over ``n_candidates`` boxes), plus ``sft_weight`` times the per-token loss
+of that box's text (the answer the model should write).
+
+The screen and question go through the model once per example; the candidates run as one batch on
+its key/value cache, as :meth:`~simpleseg_agent.backends.transformers_backend.TransformersBackend.score`
+does, with gradients (:func:`candidate_log_likelihoods`).
+
+Example (the examples of a generated screen; no model needed):
+    >>> import tempfile
+    >>> from simpleseg_agent.training.synth.gui import GuiScreenGenerator, GuiSynthConfig
+    >>> d = tempfile.mkdtemp()
+    >>> _ = GuiScreenGenerator(GuiSynthConfig(difficulty="easy")).generate(1, d, seed=3)
+    >>> rows = choice_examples(f"{d}/records.jsonl", seed=0, n_candidates=8)
+    >>> len(rows) > 0, len(rows[0]["texts"]), 0 <= rows[0]["positive"] < 8
+    (True, 8, True)
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..geometry import Region
+from ..geometry.snap import SnapCandidate, element_boxes, snap_candidates
+from ..grammar import CoordSpace
+from ..prompts import Query, build_prompt, training_answer
+
+#: A candidate counts as the target when its mask IoU with the target is at least this; those between
+#: this and the best one's are neither right nor wrong and are left out of the choice.
+POSITIVE_IOU = 0.5
+#: How far around the target (times its long side) the wrong candidates are drawn from, one per example:
+#: snapping looks within half the answer's size; a wrong answer puts the right box further out.
+REACHES = (0.5, 1.0, 2.0)
+
+
+def _choice_for(region: Region, boxes: np.ndarray, wh: tuple[int, int], rng: random.Random,
+                n_candidates: int) -> tuple[list[SnapCandidate], int] | None:
+    """``n_candidates`` boxes around ``region`` with the index of the best-fitting one, or ``None`` when no
+    box fits the target (IoU under :data:`POSITIVE_IOU`) or fewer than two wrong ones exist."""
+    near = snap_candidates(region, boxes=boxes, resolution_wh=wh, reach=rng.choice(REACHES), max_candidates=10_000)
+    if not near:
+        return None
+    best = max(near, key=lambda c: c.overlap)
+    if best.overlap < POSITIVE_IOU:
+        return None
+    wrong = [c for c in near if c.overlap < POSITIVE_IOU]
+    if len(wrong) < n_candidates - 1:  # a sparse neighbourhood: fill from the whole screen
+        everywhere = snap_candidates(region, boxes=boxes, resolution_wh=wh, reach=100.0, max_candidates=10_000)
+        seen = {c.xyxy_px for c in wrong}
+        extra = [c for c in everywhere if c.overlap < POSITIVE_IOU and c.xyxy_px not in seen]
+        wrong += rng.sample(extra, min(len(extra), n_candidates - 1 - len(wrong)))
+    if len(wrong) < 2:
+        return None
+    picked = rng.sample(wrong, min(len(wrong), n_candidates - 1)) + [best]
+    rng.shuffle(picked)
+    return picked, picked.index(best)
+
+
+def choice_examples(records: str | Path | Iterable[Any], *, seed: int = 0, n_candidates: int = 16,
+                    space: CoordSpace = CoordSpace.THOUSAND, records_file: str | Path | None = None,
+                    progress: bool = False) -> list[dict[str, Any]]:
+    """The choice examples of ``records`` (a records file, or records with ``records_file``): one per
+    record, its question (one of its expressions, a mask prompt), the candidate answers' texts (boxes
+    as four-point outlines in ``space``'s style, in one answer phrase) and ``positive``, the index of the right one. Records where no
+    box fits the target are left out. The same records and seed give the same examples.
+
+    Example: see the module docstring.
+    """
+    from ..tools.snapping import candidate_answer
+    from .records import read_records, resolve_image
+
+    if space is CoordSpace.PIXELS:
+        raise ValueError("choice training writes boxes in the 0-1 or 0-1000 space, not in pixels")
+    if n_candidates < 2:
+        raise ValueError(f"n_candidates must be >= 2, got {n_candidates}")
+    source = records_file if records_file is not None else records
+    recs = list(read_records(records)) if isinstance(records, (str, Path)) else list(records)
+    boxes_of: dict[str, np.ndarray] = {}
+    out: list[dict[str, Any]] = []
+    bar = None
+    if progress:
+        import sys
+
+        from tqdm.auto import tqdm
+
+        # a log file (not a terminal) gets a line every 30 s, not one per redraw
+        bar = tqdm(total=len(recs), desc="choice examples", unit="record", mininterval=0.1 if sys.stderr.isatty() else 30)
+    for index, record in enumerate(recs):
+        if bar is not None:
+            bar.update(1)
+        path = str(resolve_image(record, source))
+        if path not in boxes_of:
+            from PIL import Image
+
+            with Image.open(path) as im:
+                boxes_of = {path: element_boxes(np.asarray(im.convert("RGB")))}  # records come screen by screen
+        rng = random.Random(f"{seed}:{index}")
+        picked = _choice_for(record.region, boxes_of[path], record.image_wh, rng, n_candidates)
+        if picked is None:
+            continue
+        cands, positive = picked
+        prompt = build_prompt(Query.text(rng.choice(record.expressions)), "mask", rng=rng)
+        phrase = training_answer("[[[0,0]]]", rng)
+        texts = [candidate_answer(phrase, c, record.image_wh, "mask", space) for c in cands]
+        out.append({"image": path, "prompt": prompt, "texts": texts, "positive": positive,
+                    "record_id": record.record_id})
+    if bar is not None:
+        bar.close()
+    return out
+
+
+def candidate_log_likelihoods(model: Any, prefix: dict[str, Any], tokens: Any, mask: Any) -> Any:
+    """Each candidate's summed log-likelihood as the answer after ``prefix``, differentiable.
+
+    ``prefix``: the processor's output for one image and chat text (batch of one); ``tokens`` /
+    ``mask``: ``(K, L)`` candidate token ids, right-padded, and their mask. The prefix runs once; the
+    candidates run as a batch on its key/value cache, at the positions the prefix's M-RoPE offsets
+    (``rope_deltas``) give. Equal to a plain forward pass over each prefix + candidate
+    (``tests/training/test_choose.py``).
+    """
+    import torch
+
+    inner = getattr(model, "model", None)
+    try:
+        out = model(**prefix, use_cache=True)
+        cache = out.cache if "cache" in out else out.past_key_values
+        deltas = getattr(inner, "rope_deltas", None)
+        if cache is None or deltas is None:
+            raise ValueError(f"{type(model).__name__}: choice training needs an M-RoPE model with a key/value "
+                             "cache (the Qwen2-VL family)")
+        n, width = tokens.shape
+        n_prefix = int(prefix["input_ids"].shape[1])
+        cache.batch_repeat_interleave(n)
+        pos = torch.arange(n_prefix, n_prefix + width, device=tokens.device) + deltas.reshape(-1)[0]
+        pos = pos.view(1, 1, -1).expand(3, n, width)
+        attn = torch.cat([torch.ones((n, n_prefix), dtype=mask.dtype, device=mask.device), mask], dim=1)
+        kwarg = "cache" if "cache" in _forward_params(model) else "past_key_values"
+        logits = model(input_ids=tokens, attention_mask=attn, position_ids=pos, use_cache=False, **{kwarg: cache}).logits
+    finally:
+        if inner is not None and hasattr(inner, "rope_deltas"):
+            inner.rope_deltas = None
+    first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)[tokens[:, 0]]
+    rest = torch.log_softmax(logits[:, :-1].float(), dim=-1).gather(-1, tokens[:, 1:, None])[..., 0]
+    return first + (rest * mask[:, 1:]).sum(dim=1)
+
+
+def _forward_params(model: Any) -> set[str]:
+    import inspect
+
+    return set(inspect.signature(model.forward).parameters)
+
+
+class ChoiceCollator:
+    """Turns choice examples into model inputs: per example the prefix (image + chat text), the
+    candidates' token ids (right-padded) and mask, and the right one's index."""
+
+    def __init__(self, processor: Any) -> None:
+        self.processor = processor
+        self.pad_id = processor.tokenizer.pad_token_id or 0
+
+    def chat_text(self, prompt: str) -> str:
+        messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]}]
+        return self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+
+    def __call__(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
+        import torch
+        from PIL import Image
+
+        rows = []
+        tok = self.processor.tokenizer
+        for ex in examples:
+            with Image.open(ex["image"]) as im:
+                image = im.convert("RGB")
+            prefix = dict(self.processor(text=[self.chat_text(ex["prompt"])], images=[image], return_tensors="pt"))
+            ids = [tok(t, add_special_tokens=False)["input_ids"] for t in ex["texts"]]
+            width = max(len(i) for i in ids)
+            tokens = torch.full((len(ids), width), self.pad_id, dtype=torch.long)
+            mask = torch.zeros((len(ids), width), dtype=torch.long)
+            for k, row in enumerate(ids):
+                tokens[k, : len(row)] = torch.tensor(row)
+                mask[k, : len(row)] = 1
+            rows.append({"prefix": prefix, "tokens": tokens, "mask": mask, "positive": int(ex["positive"])})
+        return {"rows": rows}
+
+
+def choice_loss(model: Any, rows: list[dict[str, Any]], sft_weight: float) -> tuple[Any, float]:
+    """The mean over ``rows`` (a :class:`ChoiceCollator` batch) of the listwise cross-entropy of the right
+    candidate plus ``sft_weight`` times its per-token negative log-likelihood; and the fraction of rows
+    where the right candidate already scored highest."""
+    import torch
+
+    total, hits = 0.0, 0
+    for row in rows:
+        scores = candidate_log_likelihoods(model, row["prefix"], row["tokens"], row["mask"])
+        pos = row["positive"]
+        loss = -torch.log_softmax(scores, dim=0)[pos]
+        if sft_weight:
+            loss = loss - sft_weight * scores[pos] / row["mask"][pos].sum()
+        total = total + loss
+        hits += int(int(torch.argmax(scores.detach())) == pos)
+    return total / len(rows), hits / len(rows)

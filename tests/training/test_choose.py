@@ -1,0 +1,207 @@
+"""Choice training (simpleseg_agent.training.choose): the examples it draws from records, the
+differentiable scores it trains on (equal to plain forward passes and to the backend's scoring), and
+real runs on the tiny model through the transformers Trainer: the model learns to pick the right box,
+and an interrupted run resumes from its checkpoint."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("transformers", reason="needs the [train] extra")
+torch = pytest.importorskip("torch")
+
+from simpleseg_agent.backends.base import ScoreRequest  # noqa: E402
+from simpleseg_agent.backends.registry import resolve_preset  # noqa: E402
+from simpleseg_agent.backends.transformers_backend import TransformersBackend  # noqa: E402
+from simpleseg_agent.geometry import Region  # noqa: E402
+from simpleseg_agent.grammar import CoordSpace, parse_answer  # noqa: E402
+from simpleseg_agent.training.choose import (  # noqa: E402
+    POSITIVE_IOU,
+    ChoiceCollator,
+    candidate_log_likelihoods,
+    choice_examples,
+    choice_loss,
+)
+from simpleseg_agent.training.config import ChooseRecipe  # noqa: E402
+from simpleseg_agent.training.records import Record, read_records  # noqa: E402
+from simpleseg_agent.training.runner import run_choose, set_single_thread  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+COLOURS = {"red": (220, 30, 30), "green": (30, 170, 60), "blue": (40, 60, 220), "black": (10, 10, 10)}
+BOXES = {"red": (8, 8, 40, 30), "green": (60, 10, 104, 34), "blue": (12, 48, 52, 76), "black": (70, 50, 100, 78)}
+
+
+def _box_region(xyxy, wh):
+    x0, y0, x1, y1 = xyxy[0] / wh[0], xyxy[1] / wh[1], xyxy[2] / wh[0], xyxy[3] / wh[1]
+    return Region.from_polygons([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]])
+
+
+@pytest.fixture(scope="module")
+def boxes_records(tmp_path_factory):
+    """One 112x84 screen with four filled boxes, one record per box ("the red box", ...)."""
+    root = tmp_path_factory.mktemp("choose-data")
+    img = np.full((84, 112, 3), 245, np.uint8)
+    for name, (x0, y0, x1, y1) in BOXES.items():
+        img[y0:y1, x0:x1] = COLOURS[name]
+    Image.fromarray(img).save(root / "screen.png")
+    wh = (112, 84)
+    with (root / "records.jsonl").open("w") as f:
+        for i, name in enumerate(BOXES):
+            rec = Record("screen.png", wh, [f"the {name} box"], _box_region(BOXES[name], wh), label="button",
+                         source="test", record_id=f"0-{i}")
+            f.write(json.dumps(rec.to_json()) + "\n")
+    return root / "records.jsonl"
+
+
+def _boxes_of(texts, wh):
+    out = []
+    for t in texts:
+        parsed = parse_answer(t, kind="polygons", space=CoordSpace.THOUSAND, resolution_wh=wh)
+        out.append(Region.from_polygons(parsed.polygons_xy_norm))
+    return out
+
+
+def test_examples_hold_the_best_fitting_box_and_wrong_ones(boxes_records):
+    rows = choice_examples(boxes_records, seed=0, n_candidates=4)
+    assert [r["record_id"] for r in rows] == ["0-0", "0-1", "0-2", "0-3"]
+    recs = list(read_records(boxes_records))
+    for row, rec in zip(rows, recs):
+        assert len(row["texts"]) == 4 and len(set(row["texts"])) == 4
+        assert row["prompt"] and "box" in row["prompt"]
+        from simpleseg_agent.geometry import region_iou
+
+        ious = [region_iou(r, rec.region, rec.image_wh) for r in _boxes_of(row["texts"], rec.image_wh)]
+        right = ious[row["positive"]]
+        assert right >= 0.8, ious  # the box drawn around the element, within the 0-999 rounding
+        assert all(v < POSITIVE_IOU for i, v in enumerate(ious) if i != row["positive"]), ious
+    # the same records and seed give the same examples; another seed other draws
+    assert choice_examples(boxes_records, seed=0, n_candidates=4) == rows
+    assert choice_examples(boxes_records, seed=1, n_candidates=4) != rows
+
+
+def test_examples_skip_a_target_no_box_fits(tmp_path):
+    img = np.full((84, 112, 3), 245, np.uint8)
+    img[8:30, 8:40] = 0
+    img[50:70, 60:100] = 0
+    Image.fromarray(img).save(tmp_path / "s.png")
+    nothing_there = Record("s.png", (112, 84), ["the empty corner"], _box_region((80, 2, 110, 20), (112, 84)))
+    (tmp_path / "r.jsonl").write_text(json.dumps(nothing_there.to_json()) + "\n")
+    assert choice_examples(tmp_path / "r.jsonl", n_candidates=4) == []
+    with pytest.raises(ValueError, match="n_candidates"):
+        choice_examples(tmp_path / "r.jsonl", n_candidates=1)
+    with pytest.raises(ValueError, match="pixels"):
+        choice_examples(tmp_path / "r.jsonl", space=CoordSpace.PIXELS)
+
+
+@pytest.mark.timeout(300)
+def test_scores_equal_plain_forward_passes_and_the_backends_scoring(tiny_model_path, boxes_records):
+    """The cached, batched, differentiable scores are the log-likelihoods a plain forward pass over each
+    whole sequence gives, and what snapping scores at inference (TransformersBackend.score)."""
+    set_single_thread()
+    be = TransformersBackend(str(tiny_model_path))
+    model, proc = be.model, be.processor
+    row = choice_examples(boxes_records, seed=0, n_candidates=4)[1]
+    batch = ChoiceCollator(proc)([row])["rows"][0]
+    model.eval()
+    scores = candidate_log_likelihoods(model, batch["prefix"], batch["tokens"], batch["mask"])
+    image = Image.open(row["image"]).convert("RGB")
+    chat = ChoiceCollator(proc).chat_text(row["prompt"])
+    n_prefix = batch["prefix"]["input_ids"].shape[1]
+    plain = []
+    with torch.no_grad():
+        for k, text in enumerate(row["texts"]):
+            full = proc(text=[chat + text], images=[image], return_tensors="pt")
+            ids = full["input_ids"][0]
+            assert torch.equal(ids[n_prefix:], batch["tokens"][k][batch["mask"][k].bool()])
+            lp = torch.log_softmax(model(**full).logits[0, :-1].float(), dim=-1)
+            plain.append(float(lp[torch.arange(n_prefix - 1, len(ids) - 1), ids[n_prefix:]].sum()))
+            model.model.rope_deltas = None
+    assert np.allclose(scores.detach().numpy(), plain, atol=1e-3), (scores, plain)
+    served = be.score(ScoreRequest(image, row["prompt"], tuple(row["texts"])))
+    assert np.allclose(scores.detach().numpy(), served, atol=1e-3), (scores, served)
+    # and they carry gradients to the weights, through the cache into the image encoder
+    model.train()
+    loss, _ = choice_loss(model, [batch], sft_weight=0.1)
+    loss.backward()
+    grads = {n: p.grad for n, p in model.named_parameters() if p.grad is not None and p.grad.abs().sum() > 0}
+    assert any("visual" in n for n in grads) and any("lm_head" in n for n in grads)
+
+
+def _recipe(model, data, out, **kw):
+    base = ChooseRecipe.from_yaml(REPO / "training" / "tiny-cpu-choose.yaml")
+    return base.with_overrides({"model.model": str(model), "data.train": str(data), "output_dir": str(out), **kw})
+
+
+@pytest.mark.timeout(600)
+def test_choice_training_teaches_the_tiny_model_to_pick_the_right_box(tiny_model_path, boxes_records, tmp_path):
+    set_single_thread()
+    rows = choice_examples(boxes_records, seed=0, n_candidates=4, space=CoordSpace.NORM)  # the tiny model's space
+
+    def picks(model_dir):
+        be = TransformersBackend(str(model_dir))
+        try:
+            return [int(np.argmax(be.score(ScoreRequest(Image.open(r["image"]), r["prompt"], tuple(r["texts"])))))
+                    for r in rows]
+        finally:
+            be.close()
+
+    right = [r["positive"] for r in rows]
+    before = sum(p == q for p, q in zip(picks(tiny_model_path), right))
+    final = run_choose(_recipe(tiny_model_path, boxes_records, tmp_path / "run"))
+    after = sum(p == q for p, q in zip(picks(final), right))
+    assert after == len(rows) and before < len(rows), (before, after)
+    info = json.loads((final / "simpleseg_model.json").read_text())
+    logged = [h for h in info["log_history"] if "choice_accuracy" in h]
+    assert info["kind"] == "choose" and info["global_step"] == 40 and logged
+    # the card says how the model is meant to snap: the whole screen, its own choice (`--snap` reads it)
+    assert info["snap"] == {"reach": 100.0, "overlap_weight": 0.0}
+    preset = resolve_preset(None, str(final))
+    assert (preset.snap_reach, preset.snap_overlap_weight, preset.snap) == (100.0, 0.0, False)
+    assert logged[-1]["choice_accuracy"] == 1.0 and logged[0]["loss"] > logged[-1]["loss"]
+    card = json.loads((final.parent / "checkpoint-20" / "simpleseg_model.json").read_text())
+    assert card["kind"] == "choose" and card["coord_space"] == info["coord_space"]
+
+
+@pytest.mark.timeout(600)
+def test_an_interrupted_choice_run_resumes_from_its_last_checkpoint(tiny_model_path, boxes_records, tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "simpleseg_agent.cli", "train", "choose", "--recipe", "tiny-cpu-choose",
+           "--model.model", str(tiny_model_path), "--data.train", str(boxes_records), "--output-dir", str(out),
+           "--save-steps", "5", "--logging-steps", "5"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(cmd + ["--max-steps", "500"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not any(out.glob("checkpoint-*/trainer_state.json")):
+            assert proc.poll() is None, "training ended before its first checkpoint"
+            time.sleep(0.2)
+        time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    steps = sorted(int(p.name.split("-")[1]) for p in out.glob("checkpoint-*"))
+    assert steps, "no checkpoint was written before the kill"
+    target = steps[-1] + 5
+    done = subprocess.run(cmd + ["--max-steps", str(target)], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    info = json.loads((out / "final" / "simpleseg_model.json").read_text())
+    assert info["resumed_from"].endswith(f"checkpoint-{steps[-1]}") and info["global_step"] == target
+
+
+def test_choose_recipes_refuse_bad_values(tmp_path):
+    with pytest.raises(ValueError, match="n_candidates"):
+        ChooseRecipe.from_dict({"name": "c", "n_candidates": 1})
+    with pytest.raises(ValueError, match="sft_weight"):
+        ChooseRecipe.from_dict({"name": "c", "sft_weight": -1})
+    with pytest.raises(ValueError, match="not 'choose'"):
+        ChooseRecipe.from_yaml(REPO / "training" / "tiny-cpu-sft.yaml")
+    with pytest.raises(FileNotFoundError, match="records.jsonl"):
+        run_choose(ChooseRecipe.from_dict({"name": "c", "model": {"model": "x"}, "data": {"train": str(tmp_path / "no")}}))
