@@ -49,7 +49,7 @@ def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validati
     from simpleseg_agent.cli import main as cli
 
     pipeline = _script("train_default_model")
-    for stage, step in (("gspo", 7), ("gspo", 14), ("polish", 5)):  # the shipped weights stand in for all three
+    for stage, step in (("gspo", 7), ("gspo", 14), ("polish", 5), ("choose", 3)):  # the shipped weights stand in
         shutil.copytree(DEFAULT_MODEL_DIR, tmp_path / stage / f"checkpoint-{step}")
     assert cli(["data", "synth", "gui", "-n", "1", "--seed", "2029", "--difficulty", "easy", "--out",
                 str(tmp_path / "data" / "validation"), "--no-progress", "--no-contact-sheet"]) == 0
@@ -58,11 +58,15 @@ def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validati
     printed = capsys.readouterr().out
     reports = {s: json.loads((tmp_path / "reports" / "gspo-validation" / str(s) / "val.json").read_text()) for s in (7, 14)}
     assert reports[7]["n"] == reports[14]["n"] > 0 and reports[7]["split"] == "val"
-    assert printed.count("$ simpleseg eval") == 3 and printed.count("<- best") == 2  # one best per GSPO cycle
+    assert printed.count("$ simpleseg eval") == 4 and printed.count("<- best") == 3  # one best per validated stage
     assert validation_reports(tmp_path).keys() == {7, 14}
     polish = validation_reports(tmp_path, "polish")
     assert polish.keys() == {5} and polish[5]["n"] == reports[7]["n"] and polish[5]["split"] == "val"
     assert "polish checkpoints on the validation screens" in printed
+    # the choice stage's checkpoints are scored as the preset decodes: snapped; the GSPO cycles' as they answer
+    chosen = validation_reports(tmp_path, "choose")
+    assert chosen.keys() == {3} and chosen[3]["decoding"] == "greedy, constrained, snapped"
+    assert reports[7]["decoding"] == "greedy" and "choose checkpoints on the validation screens" in printed
     assert pipeline.main(["--work", str(tmp_path), "--steps", "validate"]) == 0  # scored already: not again
     assert "$ simpleseg eval" not in capsys.readouterr().out
 
@@ -92,6 +96,26 @@ def test_the_pipeline_eval_step_scores_each_decoding_and_ship_records_them(tmp_p
     assert info["stage"] == "polish" and info["heldout_snapped"]["polish"]["n"] == 3
     assert info["heldout_starter_snapped"]["polish"]["decoding"] == "greedy, constrained, snapped"
     assert info["ci_sample"]["n"] == info["ci_sample_unsnapped"]["n"] == 3
+
+
+@pytest.mark.timeout(300)
+def test_ship_takes_the_best_stage_as_the_preset_decodes_it(tmp_path: Path, capsys, monkeypatch) -> None:
+    """The shipped preset snaps, so the stage shipped is the best snapped one; a stage without a snapped
+    report leaves the choice to the reports as each model answers."""
+    pipeline = _script("train_default_model")
+    for stage in ("polish", "choose"):
+        shutil.copytree(DEFAULT_MODEL_DIR, tmp_path / stage / "final")
+    for stage, plain, snapped in (("polish", 0.3, 0.4), ("choose", 0.2, 0.5)):
+        for suffix, giou in (("", plain), ("-snapped", snapped)):
+            (tmp_path / "reports" / f"{stage}{suffix}").mkdir(parents=True)
+            (tmp_path / "reports" / f"{stage}{suffix}" / "heldout.json").write_text(json.dumps({"n": 10, "giou": giou}))
+    monkeypatch.setattr(pipeline, "REPO", tmp_path / "repo")
+    shipped = tmp_path / "repo" / "simpleseg_agent" / "models" / "simpleseg-gui-small" / "simpleseg_model.json"
+    assert pipeline.main(["--work", str(tmp_path), "--steps", "eval", "--ship"]) == 0
+    assert json.loads(shipped.read_text())["stage"] == "choose" and "shipped the choose model" in capsys.readouterr().out
+    shutil.rmtree(tmp_path / "reports" / "choose-snapped")
+    assert pipeline.main(["--work", str(tmp_path), "--steps", "eval", "--ship"]) == 0
+    assert json.loads(shipped.read_text())["stage"] == "polish"
 
 
 def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, capsys) -> None:

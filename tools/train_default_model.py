@@ -9,27 +9,33 @@ Steps (each is skipped when its output exists; SFT and GSPO resume from their la
 1. ``init``  — the random 4.9 M-parameter Qwen2.5-VL of :data:`~simpleseg_agent.training.default_model.DEFAULT_MODEL_SETTINGS`;
 2. ``data``  — ``simpleseg data synth gui`` for the training screens (easy, starter), the screens of the two
    GSPO cycles and the held-out screens, and ``data/locate/records.jsonl`` / ``data/gspo-mix/records.jsonl`` /
-   ``data/polish-mix/records.jsonl`` merging starter and easy screens for the second stage and for GSPO;
+   ``data/polish-mix/records.jsonl`` / ``data/choose-mix/records.jsonl`` merging starter and easy screens for
+   the second stage, for GSPO and for the choice stage;
 3. ``sft``   — ``simpleseg train sft --recipe default-gui-sft``;
 4. ``locate`` — ``simpleseg train sft --recipe default-gui-locate`` from the SFT model;
 5. ``refine`` — ``simpleseg train sft --recipe default-gui-refine`` from the locate model (the same records);
 6. ``gspo``  — ``simpleseg train gspo --recipe default-gui-gspo`` from the refine model (easy + starter screens);
 7. ``polish`` — ``simpleseg train gspo --recipe default-gui-polish`` from the GSPO model (fresh screens): a
    second cycle, the learning rate up again and back to 0;
-8. ``validate`` — ``simpleseg eval`` of every checkpoint of both GSPO cycles on the validation screens (never the
-   held-out ones): the curves the recipes' schedules were chosen from (run a GSPO step with a larger
-   ``max_steps`` in a scratch folder to extend one);
-9. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers, with
+8. ``choose`` — ``simpleseg train choose --recipe default-gui-choose`` from the polish model (training screens,
+   ``data/choose-mix/records.jsonl``): the model learns to pick the target's box among the element boxes
+   near it, the choice snapping asks of it;
+9. ``validate`` — ``simpleseg eval`` of every checkpoint of both GSPO cycles (as they answer) and of the choice
+   stage (snapped, as the preset decodes) on the validation screens (never the held-out ones): the curves
+   the recipes' schedules were chosen from (run a step with a larger ``max_steps`` in a scratch folder to
+   extend one);
+10. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers, with
    ``--constrained`` (the answer grammar) and with ``--constrained --snap`` (snapped to the screen's
    elements, the model choosing: as the shipped preset decodes), and on the starter held-out screens (a
    small window anywhere: does the stage keep what the starter screens taught?), as it answers and snapped;
-10. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU) as the model answers, with
+11. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU) as the shipped preset decodes
+   them (snapped; as each answers when a stage has no snapped report), with
    ``simpleseg_model.json`` provenance (recipes, commit, data seeds, metrics of every decoding; the CI
    sample's as the preset decodes and without snapping),
    into ``simpleseg_agent/models/simpleseg-gui-small``.
 
 Every step is a ``simpleseg`` command (printed before it runs), so the log is a recipe a user can
-replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~104 min, polish ~50 min,
+replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~104 min, polish ~50 min, choose ~40 min,
 eval ~2 min per model and decoding (about 1 min on the starter held-out screens).
 """
 
@@ -45,10 +51,10 @@ import time
 from pathlib import Path
 
 from simpleseg_agent.training.default_model import (
+    CHOOSE_MIX,
     DEFAULT_MODEL_SETTINGS,
     GSPO_DATA,
     GSPO_MIX,
-    GSPO_STAGES,
     GSPO_STARTER_DATA,
     HELDOUT_DATA,
     LOCATE_MIX,
@@ -59,6 +65,7 @@ from simpleseg_agent.training.default_model import (
     STARTER_DATA,
     STARTER_HELDOUT_DATA,
     TRAIN_DATA,
+    VALIDATED_STAGES,
     VALIDATION_DATA,
     provenance,
     validation_reports,
@@ -66,7 +73,7 @@ from simpleseg_agent.training.default_model import (
 from simpleseg_agent.training.records import merge_records
 
 REPO = Path(__file__).resolve().parent.parent
-STEPS = ("init", "data", "sft", "locate", "refine", "gspo", "polish", "validate", "eval")
+STEPS = ("init", "data", "sft", "locate", "refine", "gspo", "polish", "choose", "validate", "eval")
 
 
 def _run(argv: list[str], log: Path) -> None:
@@ -111,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     log = work / "pipeline.log"
     data, init, sft, locate, gspo = work / "data", work / "init", work / "sft", work / "locate", work / "gspo"
-    refine, polish = work / "refine", work / "polish"
+    refine, polish, choose = work / "refine", work / "polish", work / "choose"
 
     if "init" in steps:
         if (init / "model.safetensors").is_file():
@@ -131,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         _synth(VALIDATION_DATA, data / "validation", log)
         _synth(HELDOUT_DATA, data / "heldout", log)
         _synth(STARTER_HELDOUT_DATA, data / "heldout-starter", log)
-        for name, mix in (("locate", LOCATE_MIX), ("gspo-mix", GSPO_MIX), ("polish-mix", POLISH_MIX)):
+        for name, mix in (("locate", LOCATE_MIX), ("gspo-mix", GSPO_MIX), ("polish-mix", POLISH_MIX),
+                          ("choose-mix", CHOOSE_MIX)):
             if not (data / name / "records.jsonl").is_file():
                 counts = merge_records([(data / d / "records.jsonl", n, p) for d, n, p in mix],
                                        data / name / "records.jsonl")
@@ -151,13 +159,18 @@ def main(argv: list[str] | None = None) -> int:
     if "polish" in steps and not (polish / "final" / "model.safetensors").is_file():
         _run(["train", "gspo", "--recipe", "default-gui-polish", "--model.model", str(gspo / "final"),
               "--data.train", str(data / "polish-mix" / "records.jsonl"), "--output-dir", str(polish)], log)
+    if "choose" in steps and not (choose / "final" / "model.safetensors").is_file():
+        _run(["train", "choose", "--recipe", "default-gui-choose", "--model.model", str(polish / "final"),
+              "--data.train", str(data / "choose-mix" / "records.jsonl"), "--output-dir", str(choose)], log)
     if "validate" in steps:
-        for stage in GSPO_STAGES:
+        for stage in VALIDATED_STAGES:
+            # the choice stage trains the choice snapping makes: its checkpoints are scored snapped
+            flags = ["--constrained", "--snap"] if stage == "choose" else []
             for ckpt in sorted((work / stage).glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1])):
                 out = work / "reports" / f"{stage}-validation" / ckpt.name.split("-")[1]
                 if not (out / "val.json").is_file():
                     _run(["eval", "--model", str(ckpt), "--data", str(data / "validation" / "records.jsonl"),
-                          "--out", str(out), "--split", "val"], log)
+                          *flags, "--out", str(out), "--split", "val"], log)
             curve = validation_reports(work, stage)
             if curve:
                 best = max(curve, key=lambda s: curve[s]["giou"])
@@ -183,7 +196,10 @@ def main(argv: list[str] | None = None) -> int:
         reports = _reports(work, "")
         if not reports:
             raise SystemExit("nothing to ship: run the eval step first")
-        best = max(reports, key=lambda n: reports[n]["giou"])  # mean IoU over queries
+        # mean IoU over queries as the shipped preset decodes (snapped), when every stage has that report
+        snapped = _reports(work, "-snapped")
+        ranked = snapped if snapped.keys() >= reports.keys() else reports
+        best = max(ranked, key=lambda n: ranked[n]["giou"])
         target = REPO / "simpleseg_agent" / "models" / "simpleseg-gui-small"
         if target.exists():
             shutil.rmtree(target)
@@ -193,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             if f.is_file() and f.name != "simpleseg_model.json" and not f.name.startswith(("training_args", "data-")):
                 shutil.copy2(f, target / f.name)
         info = provenance(stage=best, run_dir=src, reports=reports, repo=REPO,
-                          constrained_reports=_reports(work, "-constrained"), validation={s: validation_reports(work, s) for s in GSPO_STAGES},
+                          constrained_reports=_reports(work, "-constrained"), validation={s: validation_reports(work, s) for s in VALIDATED_STAGES},
                           starter_reports=_reports(work, "-starter"), snapped_reports=_reports(work, "-snapped"),
                           starter_snapped_reports=_reports(work, "-starter-snapped"))
         (target / "simpleseg_model.json").write_text(json.dumps(info, indent=2) + "\n")

@@ -18,9 +18,13 @@ trained from random weights with this project's own recipes on generated GUI scr
 6. ``gspo``  — ``training/default-gui-gspo.yaml`` from the third stage's model, on easy and starter screens;
 7. ``polish`` — ``training/default-gui-polish.yaml``: a second GSPO cycle from the first one's model, on fresh
    screens, its learning rate rising again to a lower peak and decaying to 0;
-8. ``validate`` — ``simpleseg eval`` of every GSPO checkpoint (both cycles) on the validation screens
-   (:data:`VALIDATION_DATA`), the curves their schedules were chosen from;
-9. ``eval``  — ``simpleseg eval`` on the held-out screens (easy; and starter, as each model answers).
+8. ``choose`` — ``training/default-gui-choose.yaml``: choice training from the second cycle's model on
+   training screens (:data:`CHOOSE_MIX`): the model learns to pick, among the element boxes near a
+   target, the target's (the decision snapping asks of it; :mod:`simpleseg_agent.training.choose`);
+9. ``validate`` — ``simpleseg eval`` of every checkpoint of the GSPO cycles and of the choice stage (snapped)
+   on the validation screens (:data:`VALIDATION_DATA`), the curves their schedules were chosen from;
+10. ``eval``  — ``simpleseg eval`` on the held-out screens (easy; and starter), as each model answers,
+   constrained and snapped.
 
 ``python tools/train_default_model.py --work runs/default`` runs the steps in order and resumes
 where it stopped. The architecture choices, for the record: ``rope_theta`` 30 instead of 1e6,
@@ -46,8 +50,8 @@ from typing import Any
 from ..testing.tiny_model import TinyModelSettings
 
 __all__ = ["CI_SCREENS", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STAGES", "GSPO_STARTER_DATA",
-           "HELDOUT_DATA", "LOCATE_MIX", "POLISH_DATA", "POLISH_MIX", "POLISH_STARTER_DATA", "STAGES", "STARTER_DATA",
-           "STARTER_HELDOUT_DATA", "TRAINING_DATA", "TRAIN_DATA", "VALIDATION_DATA", "provenance", "subset_metrics",
+           "HELDOUT_DATA", "LOCATE_MIX", "CHOOSE_MIX", "POLISH_DATA", "POLISH_MIX", "POLISH_STARTER_DATA", "STAGES", "STARTER_DATA",
+           "STARTER_HELDOUT_DATA", "TRAINING_DATA", "TRAIN_DATA", "VALIDATED_STAGES", "VALIDATION_DATA", "provenance", "subset_metrics",
            "validation_reports"]
 
 #: The architecture and random initialization of the default model.
@@ -83,6 +87,9 @@ GSPO_MIX = (("gspo", None, "easy"), ("gspo-starter", None, "starter"))
 POLISH_DATA = {"n": 400, "seed": 5, "difficulty": "easy"}
 POLISH_STARTER_DATA = {"n": 400, "seed": 15, "difficulty": "starter"}
 POLISH_MIX = (("polish", None, "easy"), ("polish-starter", None, "starter"))
+#: ... of the choice stage's questions: training screens the SFT stages used (their first 1,500 easy and
+#: 500 starter screens; choosing among boxes is a new task on them)...
+CHOOSE_MIX = (("train", 1500, "easy"), ("starter", 500, "starter"))
 #: ... of the validation screens that choose where GSPO stops (seeds neither training nor the held-out
 #: set use; the held-out screens are never used to choose)...
 VALIDATION_DATA = {"n": 60, "seed": 2029, "difficulty": "easy"}
@@ -96,9 +103,12 @@ TRAINING_DATA = (TRAIN_DATA, STARTER_DATA, GSPO_DATA, GSPO_STARTER_DATA, POLISH_
 
 
 #: The training stages in order; each starts from the previous one's ``final`` model.
-STAGES = ("sft", "locate", "refine", "gspo", "polish")
+STAGES = ("sft", "locate", "refine", "gspo", "polish", "choose")
 #: The stages trained with GSPO; the pipeline scores each one's checkpoints on the validation screens.
 GSPO_STAGES = ("gspo", "polish")
+#: The stages whose checkpoints the pipeline scores on the validation screens (the choice stage's snapped,
+#: as the preset decodes: what it trains is the choice snapping makes).
+VALIDATED_STAGES = (*GSPO_STAGES, "choose")
 
 #: The first screens of the held-out set that CI regenerates and evaluates (their metrics ship in the provenance).
 CI_SCREENS = 12
@@ -132,7 +142,7 @@ def subset_metrics(samples: list[dict], n_screens: int = CI_SCREENS) -> dict[str
 
 
 def validation_reports(work: str | Path, stage: str = "gspo") -> dict[int, dict]:
-    """A GSPO stage's checkpoints' reports on the validation screens
+    """A validated stage's (:data:`VALIDATED_STAGES`) checkpoints' reports on the validation screens
     (``<work>/reports/<stage>-validation/<step>/val.json``, written by the pipeline's ``validate`` step), by step
     in order.
 
@@ -145,8 +155,8 @@ def validation_reports(work: str | Path, stage: str = "gspo") -> dict[int, dict]
         >>> validation_reports(w), validation_reports(w, "polish")
         ({25: {'giou': 0.25}, 50: {'giou': 0.5}}, {})
     """
-    if stage not in GSPO_STAGES:
-        raise ValueError(f"stage must be one of {GSPO_STAGES}, got {stage!r}")
+    if stage not in VALIDATED_STAGES:
+        raise ValueError(f"stage must be one of {VALIDATED_STAGES}, got {stage!r}")
     found = {int(f.parent.name): json.loads(f.read_text())
              for f in (Path(work) / "reports" / f"{stage}-validation").glob("*/val.json") if f.parent.name.isdigit()}
     return dict(sorted(found.items()))
@@ -188,7 +198,7 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         repo: the repository, for the commit.
         constrained_reports: the same with ``--constrained`` (the answer grammar, as the shipped preset
             decodes); when the shipped stage has one, the CI sample's metrics come from it.
-        validation: each GSPO stage's checkpoints' reports on the validation screens, by stage and step (kept
+        validation: each validated stage's (:data:`VALIDATED_STAGES`) checkpoints' reports on the validation screens, by stage and step (kept
             without samples, as ``<stage>_validation``).
         starter_reports: reports by stage on the starter held-out screens (:data:`STARTER_HELDOUT_DATA`).
         snapped_reports: the held-out reports with ``--constrained --snap`` (outlines snapped to the screen's
@@ -212,6 +222,8 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         ({}, 'starter')
         >>> info["heldout_snapped"], info["heldout_starter_snapped"], info["ci_sample_unsnapped"]
         ({}, {}, None)
+        >>> info["choose_validation"], info["data"]["choose_mix"][0], info["snap"]
+        ({}, {'data': 'train', 'screens': 1500, 'prefix': 'easy'}, None)
     """
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
@@ -223,6 +235,8 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         if f.is_file():
             info = json.loads(f.read_text())
             runs[name] = {k: info.get(k) for k in ("recipe", "global_step", "seconds", "resumed_from", "log_history")}
+    card = run_dir / "simpleseg_model.json"
+    snap = json.loads(card.read_text()).get("snap") if card.is_file() else None  # a choice-trained model's settings
     unsnapped = (constrained_reports or {}).get(stage) or reports.get(stage, {})
     ci = (snapped_reports or {}).get(stage) or unsnapped  # as `simpleseg eval` of the preset decodes
     return {
@@ -238,8 +252,10 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
                  "gspo_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in GSPO_MIX],
                  "polish": POLISH_DATA, "polish_starter": POLISH_STARTER_DATA,
                  "polish_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in POLISH_MIX],
+                 "choose_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in CHOOSE_MIX],
                  "validation": VALIDATION_DATA, "heldout": HELDOUT_DATA, "heldout_starter": STARTER_HELDOUT_DATA,
                  "generator": "simpleseg data synth gui (PIL engine)", "fonts": _font_names()},
+        "snap": snap,
         "commit": _git_commit(Path(repo)),
         "reproduce": "python tools/train_default_model.py --work runs/default --ship",
         "heldout": {k: _summary(r) for k, r in reports.items()},
@@ -251,6 +267,6 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
         "ci_sample_unsnapped": (subset_metrics(unsnapped["samples"])
                                 if (snapped_reports or {}).get(stage) and unsnapped.get("samples") else None),
         **{f"{name}_validation": {str(step): _summary(r) for step, r in sorted((validation or {}).get(name, {}).items())}
-           for name in GSPO_STAGES},
+           for name in VALIDATED_STAGES},
         "runs": runs,
     }
