@@ -165,6 +165,11 @@ def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, c
     (work / "reports" / "consensus" / "sft-k8" / "heldout.json").write_text(json.dumps(
         {**metrics, "n": 2, "giou": 0.625, "click_acc": 1.0, "format_error_rate": 0.0, "decoding": "consensus of x",
          "samples": voted}))
+    (work / "choose" / "final").mkdir(parents=True)  # the choice stage: its log and its snapped validation curve
+    (work / "choose" / "final" / "simpleseg_model.json").write_text(json.dumps(
+        {"log_history": [{"step": s, "loss": 2.0 / s, "choice_accuracy": s / 40} for s in (10, 20)]}))
+    (work / "reports" / "choose-validation" / "20").mkdir(parents=True)
+    (work / "reports" / "choose-validation" / "20" / "val.json").write_text(json.dumps({**metrics, "n": 409, "giou": 0.625}))
     out = tmp_path / "out"
     assert _script("report_default_model").main(["--work", str(work), "--out", str(out), "--heldout", str(heldout)]) == 0
     printed = capsys.readouterr().out
@@ -184,8 +189,12 @@ def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, c
     assert printed.index("| 50 | validation | 409 | 0.875 |") > printed.index("\npolish\n")
     assert printed.index("| 0 | validation | 409 | 0.125 |") > printed.index("\npolish\n")  # where GSPO ended
     assert "polish: 2 logged steps, reward 0.050 -> 0.100" in printed
+    assert "choose: 2 logged steps, loss 0.200 -> 0.100, choice accuracy 0.250 -> 0.500" in printed
+    assert printed.index("| 20 | validation | 409 | 0.625 |") > printed.index("\nchoose\n")
+    assert "| 0 | validation" not in printed[printed.index("\nchoose\n"):]  # scored snapped: no step 0 from the cycles
     for png in ("sft_loss.png", "sft_token_accuracy.png", "heldout_iou.png", "locate_loss.png", "locate_heldout.png",
-                "refine_loss.png", "refine_heldout.png", "gspo_heldout.png", "polish_heldout.png", "polish_reward.png"):
+                "refine_loss.png", "refine_heldout.png", "gspo_heldout.png", "polish_heldout.png", "polish_reward.png",
+                "choose_loss.png", "choose_heldout.png"):
         assert Image.open(out / png).size == (720, 420)
     assert not (out / "gspo_reward.png").exists()  # no GSPO run: no chart
 

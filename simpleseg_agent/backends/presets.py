@@ -37,7 +37,10 @@ PRESETS: dict[str, ModelPreset] = {
             DEFAULT_MODEL, str(default_model_dir()), CoordSpace.THOUSAND, "simpleseg", max_new_tokens=160,
             description="the shipped default: 4.9 M-parameter Qwen2.5-VL for generated-style GUI screens (CPU)",
             constrained=True,  # its few broken lists (about 1 % of answers) become well-formed ones
-            snap=True,  # a model of screens: its outlines snap to the elements near them (docs/default-model.md)
+            snap=True,  # a model of screens: its outlines snap to the screen's elements (docs/default-model.md)
+            # trained to choose among the screen's element boxes (`simpleseg train choose`): it picks from the
+            # whole screen by its own likelihood, as its model card declares
+            snap_reach=100.0, snap_overlap_weight=0.0,
         ),
         ModelPreset(
             "simpleseg-qwen2.5-vl", "sthui/SimpleSeg-Qwen2.5-VL", CoordSpace.NORM, "simpleseg",
