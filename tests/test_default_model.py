@@ -19,6 +19,7 @@ import yaml
 from simpleseg_agent.backends.presets import DEFAULT_MODEL, PRESETS, default_model_dir
 from simpleseg_agent.cli import main
 from simpleseg_agent.training.default_model import (
+    CHOOSE_MIX,
     CI_SCREENS,
     DEFAULT_MODEL_SETTINGS,
     GSPO_DATA,
@@ -174,6 +175,22 @@ def test_snapping_is_the_presets_default_because_it_scores_higher() -> None:
     assert snapped["giou"] >= plain["giou"] + 0.05 and snapped["click_acc"] >= plain["click_acc"] + 0.05
     starter_snapped, starter = INFO["heldout_starter_snapped"][stage], INFO["heldout_starter"][stage]
     assert starter_snapped["n"] == starter["n"] and starter_snapped["giou"] > starter["giou"]
+
+
+def test_the_choice_stage_is_shipped_because_it_chooses_better_and_the_preset_snaps_as_it_was_trained() -> None:
+    """The choice stage trains the choice snapping makes; it ships only when, snapped, it beats the stage it
+    starts from on the held-out screens, and the preset snaps with the settings its model card declares."""
+    assert INFO["stage"] == "choose"
+    assert [(m["data"], m["screens"], m["prefix"]) for m in INFO["data"]["choose_mix"]] == list(CHOOSE_MIX)
+    curve, run = INFO["choose_validation"], INFO["runs"]["choose"]
+    save, steps = run["recipe"]["save_steps"], run["global_step"]
+    assert [int(s) for s in curve] == list(range(save, steps + 1, save))  # every checkpoint, in order, snapped
+    assert all(r["decoding"] == "greedy, constrained, snapped" and r["split"] == "val" for r in curve.values())
+    snapped = INFO["heldout_snapped"]
+    assert snapped["choose"]["giou"] > snapped["polish"]["giou"] and snapped["choose"]["n"] == snapped["polish"]["n"]
+    preset = PRESETS[DEFAULT_MODEL]
+    assert INFO["snap"] == {"reach": preset.snap_reach, "overlap_weight": preset.snap_overlap_weight}
+    assert INFO["snap"] == {"reach": run["recipe"]["snap_reach"], "overlap_weight": run["recipe"]["snap_overlap_weight"]}
 
 
 def test_the_demo_and_the_window_tests_never_show_a_training_screen() -> None:
