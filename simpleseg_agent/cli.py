@@ -305,8 +305,9 @@ def add_consensus_arguments(p: argparse.ArgumentParser) -> None:
                    help="constrained decoding: only well-formed coordinate lists of the asked kind (local models; "
                         "default: the preset's choice)")
     p.add_argument("--snap", action=argparse.BooleanOptionalAction, default=None,
-                   help="snap outlines and boxes to the screen's elements near the answer, the model choosing among "
-                        "them (screenshots only; default: the preset's choice)")
+                   help="snap outlines and boxes to the screen's elements (near the answer, or the whole screen for a "
+                        "choice-trained model), the model choosing among them (screenshots only; default: the "
+                        "preset's choice)")
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:

@@ -127,7 +127,7 @@ class DemoReport:
             out.append(f"samples  consensus of the greedy answer and {self.samples} sampled ones: {agree}")
         if self.snapped:
             how = "the model chose it" if self.snapped == "model" else "the one overlapping the answer most"
-            out.append(f"snapped  to a screen element near the answer ({how}): {self.polygons_xy_px}")
+            out.append(f"snapped  to a screen element ({how}): {self.polygons_xy_px}")
         if self.click_xy_px is None:
             out.append(f"click    none: {self.error}")
         else:

@@ -27,8 +27,9 @@ XY = tuple[float, float]
 XYXY = tuple[float, float, float, float]
 ErrorKind = Literal["parse", "not_found", "model", "image", "geometry"]
 SnapKind = Literal["model", "overlap"]
-_SNAPPED = ("snapped to a screen element near the answer: 'model' the model chose it among the shapes the "
-            "pixels show, 'overlap' it overlaps the answer most; None: the model's own outline")
+_SNAPPED = ("snapped to a screen element (near the answer, or anywhere for a choice-trained model): 'model' the "
+            "model chose it among the shapes the pixels show, 'overlap' it overlaps the answer most; None: the "
+            "model's own outline")
 
 #: The library exception of each failure kind (``raise_for_error``); grasp results extend it.
 TOOL_EXCEPTIONS = _EXCEPTIONS = {

@@ -1,10 +1,13 @@
 """Snapping a tool's answer to a screen element, with the model choosing the element.
 
 The pixels propose (:func:`~simpleseg_agent.geometry.snap.snap_candidates`: the boxes of the shapes
-near the answer, as drawn and grown), the model chooses: each candidate is written as the model's own
-answer would be (its phrase, its coordinate style) and scored by the model's log-likelihood of it as the
-answer to the question (:meth:`~simpleseg_agent.backends.base.Backend.score`), plus
-:data:`OVERLAP_WEIGHT` nats per unit of overlap with the answer it gave. The best one replaces the
+near the answer, as drawn and grown; "near" is the preset's ``snap_reach`` times the answer's size, the
+whole screen for a model trained to choose, ``simpleseg train choose``), the model chooses: each
+candidate is written as the model's own answer would be (its phrase, its coordinate style) and scored by
+the model's log-likelihood of it as the answer to the question
+(:meth:`~simpleseg_agent.backends.base.Backend.score`), plus the preset's ``snap_overlap_weight``
+(:data:`OVERLAP_WEIGHT` by default; 0 for a choice-trained model) nats per unit of overlap with the
+answer it gave. The best one replaces the
 answer; the result says ``snapped="model"``. A backend that cannot score (a server) gets the candidate
 that overlaps its answer most (``snapped="overlap"``); an answer with nothing near it stays as it was.
 
