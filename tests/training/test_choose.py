@@ -4,11 +4,7 @@ real runs on the tiny model through the transformers Trainer: the model learns t
 and an interrupted run resumes from its checkpoint."""
 
 import json
-import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +29,8 @@ from simpleseg_agent.training.choose import (  # noqa: E402
 from simpleseg_agent.training.config import ChooseRecipe  # noqa: E402
 from simpleseg_agent.training.records import Record, read_records  # noqa: E402
 from simpleseg_agent.training.runner import run_choose, set_single_thread  # noqa: E402
+
+from .crash_resume import crash_then_resume  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 COLOURS = {"red": (220, 30, 30), "green": (30, 170, 60), "blue": (40, 60, 220), "black": (10, 10, 10)}
@@ -176,24 +174,8 @@ def test_an_interrupted_choice_run_resumes_from_its_last_checkpoint(tiny_model_p
     cmd = [sys.executable, "-m", "simpleseg_agent.cli", "train", "choose", "--recipe", "tiny-cpu-choose",
            "--model.model", str(tiny_model_path), "--data.train", str(boxes_records), "--output-dir", str(out),
            "--save-steps", "5", "--logging-steps", "5"]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen(cmd + ["--max-steps", "500"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and not any(out.glob("checkpoint-*/trainer_state.json")):
-            assert proc.poll() is None, "training ended before its first checkpoint"
-            time.sleep(0.2)
-        time.sleep(0.5)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    steps = sorted(int(p.name.split("-")[1]) for p in out.glob("checkpoint-*"))
-    assert steps, "no checkpoint was written before the kill"
-    target = steps[-1] + 5
-    done = subprocess.run(cmd + ["--max-steps", str(target)], capture_output=True, text=True, timeout=300, env=env)
-    assert done.returncode == 0, done.stderr[-2000:]
-    info = json.loads((out / "final" / "simpleseg_model.json").read_text())
-    assert info["resumed_from"].endswith(f"checkpoint-{steps[-1]}") and info["global_step"] == target
+    last, info = crash_then_resume(cmd, out)
+    assert info["resumed_from"].endswith(f"checkpoint-{last}") and info["global_step"] == last + 5
 
 
 def test_choose_recipes_refuse_bad_values(tmp_path):

@@ -2,12 +2,8 @@
 weights with a non-zero reward spread, and an interrupted run resumes from its checkpoint."""
 
 import json
-import os
 import shutil
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +18,8 @@ from safetensors.numpy import load_file  # noqa: E402
 from simpleseg_agent.testing.memorize import synthetic_examples, tool_examples  # noqa: E402
 from simpleseg_agent.training.config import ChooseRecipe, GSPORecipe, SFTRecipe  # noqa: E402
 from simpleseg_agent.training.runner import run_gspo, run_sft, set_single_thread  # noqa: E402
+
+from .crash_resume import crash_then_resume  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -98,25 +96,9 @@ def test_interrupted_run_resumes_from_its_last_checkpoint(tiny_model_path, data_
     cmd = [sys.executable, "-m", "simpleseg_agent.cli", "train", "sft", "--recipe", "tiny-cpu-sft",
            "--model.model", str(tiny_model_path), "--data.train", str(data_dirs / "sft"), "--output-dir", str(out),
            "--save-steps", "5", "--logging-steps", "5"]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen(cmd + ["--max-steps", "500"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and not any(out.glob("checkpoint-*/trainer_state.json")):
-            assert proc.poll() is None, "training ended before its first checkpoint"
-            time.sleep(0.2)
-        time.sleep(0.5)  # let the checkpoint finish writing
-    finally:
-        proc.send_signal(signal.SIGKILL)  # a crash, not a clean stop
-        proc.wait(timeout=30)
-    steps = sorted(int(p.name.split("-")[1]) for p in out.glob("checkpoint-*"))
-    assert steps, "no checkpoint was written before the kill"
-    target = steps[-1] + 5
-    done = subprocess.run(cmd + ["--max-steps", str(target)], capture_output=True, text=True, timeout=300, env=env)
-    assert done.returncode == 0, done.stderr[-2000:]
-    info = json.loads((out / "final" / "simpleseg_model.json").read_text())
-    assert info["resumed_from"] and info["resumed_from"].endswith(f"checkpoint-{steps[-1]}")
-    assert info["global_step"] == target
+    last, info = crash_then_resume(cmd, out)
+    assert info["resumed_from"] and info["resumed_from"].endswith(f"checkpoint-{last}")
+    assert info["global_step"] == last + 5
 
 
 def _weights(folder):
