@@ -340,8 +340,7 @@ class TransformersBackend(Backend):
 
     def chat_text(self, prompt: str) -> str:
         """The full model input text for one image and ``prompt`` (chat template, generation prompt added)."""
-        messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]}]
-        return self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        return chat_text(self.processor, prompt)
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]:
         """Answer ``requests`` in order; requests with the same answer budget share batches."""
@@ -512,48 +511,22 @@ class TransformersBackend(Backend):
 
     def _score_rows(self, prefix: Any, ids: list[list[int]], chunk: int) -> list[float]:
         """:meth:`score`'s forward passes: the prefix once, then the continuations' token ids on its cache."""
-        torch = self._torch
         out = self.model(**prefix, use_cache=True)
         cache = out.cache if "cache" in out else out.past_key_values
         deltas = getattr(getattr(self.model, "model", None), "rope_deltas", None)
         if cache is None or deltas is None:
             raise ModelError(f"{type(self.model).__name__} cannot score answers here: scoring needs an "
                              "M-RoPE model with a key/value cache (the Qwen2-VL family)")
-        first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
         n_prefix = int(prefix["input_ids"].shape[1])
+        delta = deltas.reshape(-1)[0]
         scores: list[float] = []
         for start in range(0, len(ids), chunk):
-            rows = ids[start : start + chunk]
-            n, width = len(rows), max(len(r) for r in rows)
-            tokens = torch.full((n, width), self._pad_id, dtype=torch.long)
-            mask = torch.zeros((n, width), dtype=torch.long)
-            for i, r in enumerate(rows):
-                tokens[i, : len(r)] = torch.tensor(r)
-                mask[i, : len(r)] = 1
-            tokens, mask = tokens.to(self._input_device), mask.to(self._input_device)
-            rows_cache = copy.deepcopy(cache)
-            rows_cache.batch_repeat_interleave(n)
-            pos = torch.arange(n_prefix, n_prefix + width, device=self._input_device) + deltas.reshape(-1)[0]
-            pos = pos.view(1, 1, -1).expand(3, n, width)
-            attn = torch.cat([torch.ones((n, n_prefix), dtype=torch.long, device=self._input_device), mask], dim=1)
-            logits = self.model(input_ids=tokens, attention_mask=attn, position_ids=pos, use_cache=False,
-                                **{self._cache_kwarg: rows_cache}).logits
-            lp = torch.log_softmax(logits.float(), dim=-1)
-            for i, r in enumerate(rows):
-                total = float(first[r[0]])
-                if len(r) > 1:
-                    idx = torch.tensor(r[1:], device=lp.device)
-                    total += float(lp[i, torch.arange(len(r) - 1, device=lp.device), idx].sum())
-                scores.append(total)
+            tokens, mask = (t.to(self._input_device) for t in right_padded(ids[start : start + chunk], self._pad_id))
+            # each chunk runs on its own copy: the continuations extend the cache they are given
+            lls = continuation_log_likelihoods(self.model, copy.deepcopy(cache), out.logits[0, -1], n_prefix, delta,
+                                               tokens, mask)
+            scores.extend(float(v) for v in lls)
         return scores
-
-    @property
-    def _cache_kwarg(self) -> str:
-        """The forward argument that takes a key/value cache (``cache`` from transformers 5.x on, where
-        ``past_key_values`` is deprecated)."""
-        import inspect
-
-        return "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
 
     def close(self) -> None:
         """Drop the model and free cached GPU memory."""
@@ -564,3 +537,53 @@ class TransformersBackend(Backend):
 
     def __repr__(self) -> str:
         return f"TransformersBackend({str(self.model_path)!r}, device={self.device!r}, dtype={self.dtype})"
+
+
+def chat_text(processor: Any, prompt: str) -> str:
+    """The full model input text for one image and ``prompt`` with ``processor``'s chat template (generation
+    prompt added): what :class:`TransformersBackend` asks and what choice training trains on."""
+    messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]}]
+    return processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+
+
+def cache_kwarg(model: Any) -> str:
+    """The forward argument of ``model`` that takes a key/value cache (``cache`` from transformers 5.x on,
+    where ``past_key_values`` is deprecated)."""
+    import inspect
+
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+
+def right_padded(ids: Sequence[Sequence[int]], pad_id: int) -> tuple[Any, Any]:
+    """``(tokens, mask)``: ``(K, L)`` long tensors of the token-id rows ``ids``, right-padded with ``pad_id``."""
+    import torch
+
+    tokens = torch.full((len(ids), max(len(r) for r in ids)), pad_id, dtype=torch.long)
+    mask = torch.zeros_like(tokens)
+    for i, r in enumerate(ids):
+        tokens[i, : len(r)] = torch.tensor(r, dtype=torch.long)
+        mask[i, : len(r)] = 1
+    return tokens, mask
+
+
+def continuation_log_likelihoods(model: Any, cache: Any, last_logits: Any, n_prefix: int, delta: Any, tokens: Any,
+                                 mask: Any) -> Any:
+    """Each continuation's summed log-likelihood after a prefix already run through an M-RoPE ``model``.
+
+    ``cache``: the prefix's key/value cache (batch of one; repeated here for the continuations and extended by
+    them: pass a copy to keep it); ``last_logits``: the prefix's logits at its last position (they score each
+    continuation's first token); ``n_prefix``: its length; ``delta``: its M-RoPE offset (``rope_deltas``);
+    ``tokens`` / ``mask``: ``(K, L)`` continuation ids, right-padded, and their mask. Differentiable (choice
+    training) and used under ``inference_mode`` by :meth:`TransformersBackend.score`.
+    """
+    import torch
+
+    n, width = tokens.shape
+    cache.batch_repeat_interleave(n)
+    pos = (torch.arange(n_prefix, n_prefix + width, device=tokens.device) + delta).view(1, 1, -1).expand(3, n, width)
+    attn = torch.cat([torch.ones((n, n_prefix), dtype=mask.dtype, device=mask.device), mask], dim=1)
+    logits = model(input_ids=tokens, attention_mask=attn, position_ids=pos, use_cache=False,
+                   **{cache_kwarg(model): cache}).logits
+    first = torch.log_softmax(last_logits.float(), dim=-1)[tokens[:, 0]]
+    rest = torch.log_softmax(logits[:, :-1].float(), dim=-1).gather(-1, tokens[:, 1:, None])[..., 0]
+    return first + (rest * mask[:, 1:]).sum(dim=1)

@@ -130,7 +130,7 @@ def candidate_log_likelihoods(model: Any, prefix: dict[str, Any], tokens: Any, m
     (``rope_deltas``) give. Equal to a plain forward pass over each prefix + candidate
     (``tests/training/test_choose.py``).
     """
-    import torch
+    from ..backends.transformers_backend import continuation_log_likelihoods
 
     inner = getattr(model, "model", None)
     try:
@@ -140,26 +140,11 @@ def candidate_log_likelihoods(model: Any, prefix: dict[str, Any], tokens: Any, m
         if cache is None or deltas is None:
             raise ValueError(f"{type(model).__name__}: choice training needs an M-RoPE model with a key/value "
                              "cache (the Qwen2-VL family)")
-        n, width = tokens.shape
-        n_prefix = int(prefix["input_ids"].shape[1])
-        cache.batch_repeat_interleave(n)
-        pos = torch.arange(n_prefix, n_prefix + width, device=tokens.device) + deltas.reshape(-1)[0]
-        pos = pos.view(1, 1, -1).expand(3, n, width)
-        attn = torch.cat([torch.ones((n, n_prefix), dtype=mask.dtype, device=mask.device), mask], dim=1)
-        kwarg = "cache" if "cache" in _forward_params(model) else "past_key_values"
-        logits = model(input_ids=tokens, attention_mask=attn, position_ids=pos, use_cache=False, **{kwarg: cache}).logits
+        return continuation_log_likelihoods(model, cache, out.logits[0, -1], int(prefix["input_ids"].shape[1]),
+                                            deltas.reshape(-1)[0], tokens, mask)
     finally:
         if inner is not None and hasattr(inner, "rope_deltas"):
             inner.rope_deltas = None
-    first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)[tokens[:, 0]]
-    rest = torch.log_softmax(logits[:, :-1].float(), dim=-1).gather(-1, tokens[:, 1:, None])[..., 0]
-    return first + (rest * mask[:, 1:]).sum(dim=1)
-
-
-def _forward_params(model: Any) -> set[str]:
-    import inspect
-
-    return set(inspect.signature(model.forward).parameters)
 
 
 class ChoiceCollator:
@@ -171,12 +156,14 @@ class ChoiceCollator:
         self.pad_id = processor.tokenizer.pad_token_id or 0
 
     def chat_text(self, prompt: str) -> str:
-        messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]}]
-        return self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        from ..backends.transformers_backend import chat_text
+
+        return chat_text(self.processor, prompt)
 
     def __call__(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
-        import torch
         from PIL import Image
+
+        from ..backends.transformers_backend import right_padded
 
         rows = []
         tok = self.processor.tokenizer
@@ -184,13 +171,7 @@ class ChoiceCollator:
             with Image.open(ex["image"]) as im:
                 image = im.convert("RGB")
             prefix = dict(self.processor(text=[self.chat_text(ex["prompt"])], images=[image], return_tensors="pt"))
-            ids = [tok(t, add_special_tokens=False)["input_ids"] for t in ex["texts"]]
-            width = max(len(i) for i in ids)
-            tokens = torch.full((len(ids), width), self.pad_id, dtype=torch.long)
-            mask = torch.zeros((len(ids), width), dtype=torch.long)
-            for k, row in enumerate(ids):
-                tokens[k, : len(row)] = torch.tensor(row)
-                mask[k, : len(row)] = 1
+            tokens, mask = right_padded([tok(t, add_special_tokens=False)["input_ids"] for t in ex["texts"]], self.pad_id)
             rows.append({"prefix": prefix, "tokens": tokens, "mask": mask, "positive": int(ex["positive"])})
         return {"rows": rows}
 

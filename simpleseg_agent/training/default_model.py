@@ -230,13 +230,13 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
     run_dir = Path(run_dir)
     work = run_dir.parent.parent
     runs: dict[str, Any] = {}
+    snap = None  # the shipped run's snap settings (a choice-trained model declares them)
     for name in STAGES[: STAGES.index(stage) + 1]:
         f = (run_dir if name == stage else work / name / "final") / "simpleseg_model.json"
         if f.is_file():
             info = json.loads(f.read_text())
             runs[name] = {k: info.get(k) for k in ("recipe", "global_step", "seconds", "resumed_from", "log_history")}
-    card = run_dir / "simpleseg_model.json"
-    snap = json.loads(card.read_text()).get("snap") if card.is_file() else None  # a choice-trained model's settings
+            snap = info.get("snap") if name == stage else snap
     unsnapped = (constrained_reports or {}).get(stage) or reports.get(stage, {})
     ci = (snapped_reports or {}).get(stage) or unsnapped  # as `simpleseg eval` of the preset decodes
     return {
