@@ -53,7 +53,15 @@ def _edge_outline(outer: np.ndarray, holes: list[np.ndarray]) -> list[tuple[np.n
             return Point(ring[0]).buffer(0.5, cap_style="square")
         if len(ring) == 2 or len(np.unique(ring, axis=0)) < 3:
             return LineString(ring).buffer(0.5, cap_style="square", join_style="mitre")
-        return LinearRing(ring).buffer(0.5, cap_style="square", join_style="mitre")
+        grown = LinearRing(ring).buffer(0.5, cap_style="square", join_style="mitre")
+        # a ring grown as a whole breaks where the trace turns back on itself (a one-pixel-wide row along
+        # the border, traced out and back) and loses those pixels: the straight steps, grown on their own
+        # (exactly the pixel squares along them), put them back
+        closed = np.vstack([ring, ring[:1]])
+        d = np.diff(closed, axis=0)
+        straight = [LineString(closed[i:i + 2]).buffer(0.5, cap_style="square", join_style="mitre")
+                    for i in np.flatnonzero((d[:, 0] == 0) != (d[:, 1] == 0))]
+        return shapely.unary_union([grown, *straight])
 
     def inside(ring: np.ndarray):
         if len(ring) < 3:
