@@ -21,6 +21,8 @@ from simpleseg_agent.cli import main
 from simpleseg_agent.training.default_model import (
     CHOOSE_MIX,
     CI_SCREENS,
+    CONTRAST_DATA,
+    CONTRAST_STARTER_DATA,
     DEFAULT_MODEL_SETTINGS,
     GSPO_DATA,
     GSPO_MIX,
@@ -196,7 +198,8 @@ def test_the_choice_stage_is_shipped_because_it_chooses_better_and_the_preset_sn
 def test_the_demo_and_the_window_tests_never_show_a_training_screen() -> None:
     from simpleseg_agent.agent.tk_layout import TRAINING_SEEDS, find_button_screen
 
-    assert TRAINING_DATA == (TRAIN_DATA, STARTER_DATA, GSPO_DATA, GSPO_STARTER_DATA, POLISH_DATA, POLISH_STARTER_DATA)
+    assert TRAINING_DATA == (TRAIN_DATA, STARTER_DATA, GSPO_DATA, GSPO_STARTER_DATA, POLISH_DATA, POLISH_STARTER_DATA,
+                             CONTRAST_DATA, CONTRAST_STARTER_DATA)
     assert {d["seed"] for d in TRAINING_DATA} <= set(TRAINING_SEEDS)
     for seed in sorted(TRAINING_SEEDS):  # a search starting at a training seed moves past it
         assert find_button_screen("Submit", start_seed=seed).seed not in TRAINING_SEEDS

@@ -43,6 +43,15 @@ def test_the_pipeline_init_step_writes_the_documented_architecture(tmp_path: Pat
     assert exc.value.code == 2
 
 
+def test_the_data_step_refuses_to_draw_screens_without_the_generators_fonts(tmp_path: Path, monkeypatch) -> None:
+    """Screens drawn with fewer fonts are other screens: the data step stops and names the packages."""
+    pipeline = _script("train_default_model")
+    monkeypatch.setattr(pipeline, "missing_fonts", lambda: ["Lato"])
+    with pytest.raises(SystemExit, match="lacks the font families Lato.*fonts-lato"):
+        pipeline.main(["--work", str(tmp_path), "--steps", "data"])
+    assert not (tmp_path / "data" / "train").exists()
+
+
 @pytest.mark.timeout(600)
 def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validation_screens(tmp_path: Path, capsys) -> None:
     pytest.importorskip("torch")
@@ -96,6 +105,40 @@ def test_the_pipeline_eval_step_scores_each_decoding_and_ship_records_them(tmp_p
     assert info["stage"] == "polish" and info["heldout_snapped"]["polish"]["n"] == 3
     assert info["heldout_starter_snapped"]["polish"]["decoding"] == "greedy, constrained, snapped"
     assert info["ci_sample"]["n"] == info["ci_sample_unsnapped"]["n"] == 3
+
+
+@pytest.mark.timeout(300)
+def test_from_shipped_restores_the_work_folder_and_a_reship_keeps_every_number(tmp_path: Path, capsys, monkeypatch) -> None:
+    """``--from-shipped`` writes the shipped model and what its provenance keeps into the working folder; shipping
+    from there again gives the same weights and the same runs, held-out reports and validation curves, so a
+    later stage can be added without training the earlier ones again. Files already there are kept."""
+    pipeline = _script("train_default_model")
+    package = tmp_path / "repo" / "simpleseg_agent" / "models" / "simpleseg-gui-small"
+    shutil.copytree(DEFAULT_MODEL_DIR, package)
+    before = json.loads((package / "simpleseg_model.json").read_text())
+    monkeypatch.setattr(pipeline, "REPO", tmp_path / "repo")
+    work = tmp_path / "work"
+    assert pipeline.main(["--work", str(work), "--from-shipped", "--steps", "eval"]) == 0
+    assert "from-shipped: wrote" in capsys.readouterr().out
+    stage = before["stage"]
+    assert (work / stage / "final" / "model.safetensors").read_bytes() == (DEFAULT_MODEL_DIR / "model.safetensors").read_bytes()
+    assert not (work / "sft" / "final" / "model.safetensors").exists()  # earlier stages: their cards only
+    card = json.loads((work / stage / "final" / "simpleseg_model.json").read_text())
+    assert card["snap"] == before["snap"] and card["coord_space"] == before["coord_space"]
+    assert validation_reports(work, stage).keys() == {int(k) for k in before[f"{stage}_validation"]}
+    assert pipeline.main(["--work", str(work), "--steps", "eval", "--ship"]) == 0
+    after = json.loads((package / "simpleseg_model.json").read_text())
+    assert after["stage"] == stage and after["snap"] == before["snap"]
+    for key in ("heldout", "heldout_constrained", "heldout_snapped", "heldout_starter", "heldout_starter_snapped",
+                "gspo_validation", "polish_validation", "choose_validation", "architecture"):
+        assert after[key] == before[key], key
+    assert {k: after["data"][k] for k in before["data"]} == before["data"]  # (the data of later stages is added)
+    assert {n: {k: v for k, v in r.items()} for n, r in after["runs"].items()} == before["runs"]
+    assert (package / "model.safetensors").read_bytes() == (DEFAULT_MODEL_DIR / "model.safetensors").read_bytes()
+    # kept, not overwritten: a report the pipeline wrote since stays
+    (work / "reports" / "sft" / "heldout.json").write_text(json.dumps({"giou": 0.5}))
+    assert pipeline.main(["--work", str(work), "--from-shipped", "--steps", "eval"]) == 0
+    assert json.loads((work / "reports" / "sft" / "heldout.json").read_text()) == {"giou": 0.5}
 
 
 @pytest.mark.timeout(300)

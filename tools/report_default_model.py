@@ -2,17 +2,17 @@
 
     python tools/report_default_model.py --work runs/default --out docs/default-model
 
-Reads ``<work>/{sft,locate,refine,gspo,polish,choose}`` (``simpleseg_model.json`` of ``final``, or the last
+Reads ``<work>/{sft,locate,refine,gspo,polish,choose,contrast}`` (``simpleseg_model.json`` of ``final``, or the last
 checkpoint's ``trainer_state.json`` while a run is going), ``<work>/reports/<stage>/heldout.json``
 (``simpleseg eval``), ``<work>/reports/ckpt/<step>/heldout.json`` (held-out subsets evaluated at SFT
 checkpoints), ``<work>/reports/<stage>-ckpt/{easy,starter}/<step>/heldout.json`` (the same for the later
-stages, on easy and on starter screens), ``<work>/reports/{gspo,polish,choose}-validation/<step>/val.json`` (the
-pipeline's validate step: every checkpoint of the two GSPO cycles and of the choice stage on the validation screens),
+stages, on easy and on starter screens), ``<work>/reports/{gspo,polish,choose,contrast}-validation/<step>/val.json`` (the
+pipeline's validate step: every checkpoint of the two GSPO cycles and of the choice stages on the validation screens),
 ``<work>/reports/<stage>-{constrained,starter}/heldout.json`` (with the answer grammar; on the starter
 held-out screens), ``<work>/reports/consensus/<stage>-<arm>/heldout.json`` (consensus decoding, compared with
 the stage's greedy answers) and ``<work>/reports/ablations/*.json``; writes ``sft_loss.png``,
-``sft_token_accuracy.png``, ``{locate,refine,choose}_loss.png``, ``{gspo,polish}_reward.png``, ``heldout_iou.png``,
-``{locate,refine,gspo,polish,choose}_heldout.png`` into ``--out`` and prints the Markdown tables of
+``sft_token_accuracy.png``, ``{locate,refine,choose,contrast}_loss.png``, ``{gspo,polish}_reward.png``, ``heldout_iou.png``,
+``{locate,refine,gspo,polish,choose,contrast}_heldout.png`` into ``--out`` and prints the Markdown tables of
 ``docs/default-model.md``.
 """
 
@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from simpleseg_agent.training.charts import line_chart, log_series
-from simpleseg_agent.training.default_model import GSPO_STAGES, STAGES, VALIDATED_STAGES, validation_reports
+from simpleseg_agent.training.default_model import CHOICE_STAGES, GSPO_STAGES, STAGES, VALIDATED_STAGES, validation_reports
 
 
 def _history(run: Path) -> list[dict]:
@@ -106,14 +106,15 @@ def main(argv: list[str] | None = None) -> int:
                        x_label="optimizer step", y_range=(0, 1))
             name, (xs, ys) = next(iter(series.items()))
             print(f"{stage}: {len(xs)} logged steps, {name} {ys[0]:.3f} -> {ys[-1]:.3f}")
-    hist = _history(work / "choose")
-    if hist and log_series(hist, "loss")[0]:
-        loss, acc = log_series(hist, "loss"), log_series(hist, "choice_accuracy")
-        line_chart({"train loss": loss, "choice accuracy": acc}, out / "choose_loss.png",
-                   title="Choice training: loss and how often the right box scored highest",
-                   x_label="optimizer step (8 questions, 16 boxes each)")
-        print(f"choose: {len(loss[0])} logged steps, loss {loss[1][0]:.3f} -> {loss[1][-1]:.3f}, "
-              f"choice accuracy {acc[1][0]:.3f} -> {acc[1][-1]:.3f}")
+    for stage, title in (("choose", "Choice training"), ("contrast", "Choice training with hard negatives")):
+        hist = _history(work / stage)
+        if hist and log_series(hist, "loss")[0]:
+            loss, acc = log_series(hist, "loss"), log_series(hist, "choice_accuracy")
+            line_chart({"train loss": loss, "choice accuracy": acc}, out / f"{stage}_loss.png",
+                       title=f"{title}: loss and how often the right box scored highest",
+                       x_label="optimizer step (8 questions, 16 boxes each)")
+            print(f"{stage}: {len(loss[0])} logged steps, loss {loss[1][0]:.3f} -> {loss[1][-1]:.3f}, "
+                  f"choice accuracy {acc[1][0]:.3f} -> {acc[1][-1]:.3f}")
     ckpts = sorted((int(p.parent.name), json.loads(p.read_text())) for p in (work / "reports" / "ckpt").glob("*/heldout.json"))
     if ckpts:
         steps = [s for s, _ in ckpts]
@@ -126,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         for s, r in ckpts:
             print(f"| {s} | {r['n']} | {r['giou']:.3f} | {100 * r['click_acc']:.1f} % | {100 * r['format_error_rate']:.1f} % |")
     curves = dict(titles, gspo="GSPO (eight prompts per step)", polish="Second GSPO cycle",
-                  choose="Choice training (validation snapped)")
+                  choose="Choice training (validation snapped)",
+                  contrast="Choice training, hard negatives (validation snapped)")
     for stage, title in curves.items():
         sets = {}
         for name in ("easy", "starter"):
@@ -136,10 +138,11 @@ def main(argv: list[str] | None = None) -> int:
                 sets[name] = found
         if stage in VALIDATED_STAGES:  # the pipeline's validate step: every checkpoint on the validation screens
             found = list(validation_reports(work, stage).items())
-            # a later GSPO cycle's step 0 is where the one before ended (the choice stage is scored snapped,
-            # the cycles as they answer: no step 0 for it)
-            before = (validation_reports(work, GSPO_STAGES[GSPO_STAGES.index(stage) - 1])
-                      if stage in GSPO_STAGES and stage != GSPO_STAGES[0] else {})
+            # a later GSPO cycle's step 0 is where the one before ended, a later choice stage's where the one
+            # before it ended (the choice stages are scored snapped, the cycles as they answer: the first
+            # choice stage has no step 0)
+            group = next((g for g in (GSPO_STAGES, CHOICE_STAGES) if stage in g), ())
+            before = validation_reports(work, group[group.index(stage) - 1]) if stage in group[1:] else {}
             if found and before:  # step 0 of a later cycle: where the cycle before it ended
                 found.insert(0, (0, before[max(before)]))
             if found:

@@ -20,22 +20,31 @@ Steps (each is skipped when its output exists; SFT and GSPO resume from their la
 8. ``choose`` — ``simpleseg train choose --recipe default-gui-choose`` from the polish model (training screens,
    ``data/choose-mix/records.jsonl``): the model learns to pick the target's box among the element boxes
    near it, the choice snapping asks of it;
-9. ``validate`` — ``simpleseg eval`` of every checkpoint of both GSPO cycles (as they answer) and of the choice
-   stage (snapped, as the preset decodes) on the validation screens (never the held-out ones): the curves
+9. ``contrast`` — ``simpleseg train choose --recipe default-gui-contrast`` from the choice stage's model
+   (``data/contrast-mix/records.jsonl``, screens of its own): choice training again, with hard negatives (the
+   boxes of the screen's other labelled elements among each question's wrong boxes);
+10. ``validate`` — ``simpleseg eval`` of every checkpoint of both GSPO cycles (as they answer) and of the choice
+   stages (snapped, as the preset decodes) on the validation screens (never the held-out ones): the curves
    the recipes' schedules were chosen from (run a step with a larger ``max_steps`` in a scratch folder to
    extend one);
-10. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers, with
+11. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers, with
    ``--constrained`` (the answer grammar) and with ``--constrained --snap`` (snapped to the screen's
    elements, the model choosing: as the shipped preset decodes), and on the starter held-out screens (a
    small window anywhere: does the stage keep what the starter screens taught?), as it answers and snapped;
-11. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU) as the shipped preset decodes
+12. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU) as the shipped preset decodes
    them (snapped; as each answers when a stage has no snapped report), with
    ``simpleseg_model.json`` provenance (recipes, commit, data seeds, metrics of every decoding; the CI
    sample's as the preset decodes and without snapping),
    into ``simpleseg_agent/models/simpleseg-gui-small``.
 
+``--from-shipped`` starts from the model in the package instead of from scratch: it writes what its
+provenance keeps into the working folder (its weights as its stage's ``final``; the earlier stages' run cards,
+held-out reports without per-query samples and validation curves), so the stages after it can run and a
+re-ship keeps every earlier stage's numbers, e.g.
+``python tools/train_default_model.py --work runs/default --from-shipped --steps data,contrast,validate,eval --ship``.
+
 Every step is a ``simpleseg`` command (printed before it runs), so the log is a recipe a user can
-replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~104 min, polish ~50 min, choose ~40 min,
+replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~104 min, polish ~50 min, choose ~40 min, contrast ~40 min,
 eval ~2 min per model and decoding (about 1 min on the starter held-out screens).
 """
 
@@ -51,8 +60,13 @@ import time
 from pathlib import Path
 
 from simpleseg_agent.training.default_model import (
+    CHOICE_STAGES,
     CHOOSE_MIX,
+    CONTRAST_DATA,
+    CONTRAST_MIX,
+    CONTRAST_STARTER_DATA,
     DEFAULT_MODEL_SETTINGS,
+    FONT_PACKAGES,
     GSPO_DATA,
     GSPO_MIX,
     GSPO_STARTER_DATA,
@@ -67,13 +81,15 @@ from simpleseg_agent.training.default_model import (
     TRAIN_DATA,
     VALIDATED_STAGES,
     VALIDATION_DATA,
+    missing_fonts,
     provenance,
+    restore_work,
     validation_reports,
 )
 from simpleseg_agent.training.records import merge_records
 
 REPO = Path(__file__).resolve().parent.parent
-STEPS = ("init", "data", "sft", "locate", "refine", "gspo", "polish", "choose", "validate", "eval")
+STEPS = ("init", "data", "sft", "locate", "refine", "gspo", "polish", "choose", "contrast", "validate", "eval")
 
 
 def _run(argv: list[str], log: Path) -> None:
@@ -93,6 +109,11 @@ def _synth(spec: dict, out: Path, log: Path) -> None:
     if (out / "records.jsonl").is_file():
         print(f"data: {out} exists, skipped")
         return
+    missing = missing_fonts()
+    if missing:  # other fonts draw other screens: not the data the recipes were made for
+        raise SystemExit(f"data: the screen generator lacks the font families {', '.join(missing)}; the default model's "
+                         f"screens are drawn with all of them. Install them first (as .ci/run does): "
+                         f"apt-get install {' '.join(FONT_PACKAGES)}")
     _run(["data", "synth", "gui", "-n", str(spec["n"]), "--seed", str(spec["seed"]), "--difficulty", spec["difficulty"],
           "--out", str(out), "--workers", "2", "--no-progress"], log)
 
@@ -108,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("runs/default"), help="working folder (data, runs, reports)")
     parser.add_argument("--steps", default=",".join(STEPS), help=f"comma-separated subset of {', '.join(STEPS)}")
     parser.add_argument("--ship", action="store_true", help="copy the better model into the package with its provenance")
+    parser.add_argument("--from-shipped", action="store_true",
+                        help="first write the shipped model and what its provenance keeps into --work (to run later stages)")
     parser.add_argument("--eval-max-samples", type=int, default=None, help="evaluate on the first N held-out queries only")
     args = parser.parse_args(argv)
     steps = [s.strip() for s in args.steps.split(",") if s.strip()]
@@ -118,7 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     log = work / "pipeline.log"
     data, init, sft, locate, gspo = work / "data", work / "init", work / "sft", work / "locate", work / "gspo"
-    refine, polish, choose = work / "refine", work / "polish", work / "choose"
+    refine, polish, choose, contrast = work / "refine", work / "polish", work / "choose", work / "contrast"
+    if args.from_shipped:
+        package = REPO / "simpleseg_agent" / "models" / "simpleseg-gui-small"
+        written = restore_work(work, package)
+        print(f"from-shipped: wrote {len(written)} files of {package} into {work}")
 
     if "init" in steps:
         if (init / "model.safetensors").is_file():
@@ -135,11 +162,13 @@ def main(argv: list[str] | None = None) -> int:
         _synth(GSPO_STARTER_DATA, data / "gspo-starter", log)
         _synth(POLISH_DATA, data / "polish", log)
         _synth(POLISH_STARTER_DATA, data / "polish-starter", log)
+        _synth(CONTRAST_DATA, data / "contrast", log)
+        _synth(CONTRAST_STARTER_DATA, data / "contrast-starter", log)
         _synth(VALIDATION_DATA, data / "validation", log)
         _synth(HELDOUT_DATA, data / "heldout", log)
         _synth(STARTER_HELDOUT_DATA, data / "heldout-starter", log)
         for name, mix in (("locate", LOCATE_MIX), ("gspo-mix", GSPO_MIX), ("polish-mix", POLISH_MIX),
-                          ("choose-mix", CHOOSE_MIX)):
+                          ("choose-mix", CHOOSE_MIX), ("contrast-mix", CONTRAST_MIX)):
             if not (data / name / "records.jsonl").is_file():
                 counts = merge_records([(data / d / "records.jsonl", n, p) for d, n, p in mix],
                                        data / name / "records.jsonl")
@@ -162,10 +191,13 @@ def main(argv: list[str] | None = None) -> int:
     if "choose" in steps and not (choose / "final" / "model.safetensors").is_file():
         _run(["train", "choose", "--recipe", "default-gui-choose", "--model.model", str(polish / "final"),
               "--data.train", str(data / "choose-mix" / "records.jsonl"), "--output-dir", str(choose)], log)
+    if "contrast" in steps and not (contrast / "final" / "model.safetensors").is_file():
+        _run(["train", "choose", "--recipe", "default-gui-contrast", "--model.model", str(choose / "final"),
+              "--data.train", str(data / "contrast-mix" / "records.jsonl"), "--output-dir", str(contrast)], log)
     if "validate" in steps:
         for stage in VALIDATED_STAGES:
-            # the choice stage trains the choice snapping makes: its checkpoints are scored snapped
-            flags = ["--constrained", "--snap"] if stage == "choose" else []
+            # the choice stages train the choice snapping makes: their checkpoints are scored snapped
+            flags = ["--constrained", "--snap"] if stage in CHOICE_STAGES else []
             for ckpt in sorted((work / stage).glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1])):
                 out = work / "reports" / f"{stage}-validation" / ckpt.name.split("-")[1]
                 if not (out / "val.json").is_file():

@@ -26,13 +26,14 @@ Example (the examples of a generated screen; no model needed):
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..geometry import Region
+from ..geometry.metrics import box_iou
 from ..geometry.snap import SnapCandidate, element_boxes, snap_candidates
 from ..grammar import CoordSpace
 from ..prompts import Query, build_prompt, training_answer
@@ -46,35 +47,65 @@ REACHES = (0.5, 1.0, 2.0)
 
 
 def _choice_for(region: Region, boxes: np.ndarray, wh: tuple[int, int], rng: random.Random,
-                n_candidates: int) -> tuple[list[SnapCandidate], int] | None:
+                n_candidates: int, others: Sequence[Region] = (), hard_negatives: int = 0,
+                ) -> tuple[list[SnapCandidate], int] | None:
     """``n_candidates`` boxes around ``region`` with the index of the best-fitting one, or ``None`` when no
-    box fits the target (IoU under :data:`POSITIVE_IOU`) or fewer than two wrong ones exist."""
+    box fits the target (IoU under :data:`POSITIVE_IOU`) or fewer than two wrong ones exist.
+
+    Up to ``hard_negatives`` of the wrong boxes are the boxes that fit ``others`` best (the screen's other
+    labelled elements, which reading confuses with the target); the rest are drawn near the target."""
     near = snap_candidates(region, boxes=boxes, resolution_wh=wh, reach=rng.choice(REACHES), max_candidates=10_000)
     if not near:
         return None
     best = max(near, key=lambda c: c.overlap)
     if best.overlap < POSITIVE_IOU:
         return None
-    wrong = [c for c in near if c.overlap < POSITIVE_IOU]
-    if len(wrong) < n_candidates - 1:  # a sparse neighbourhood: fill from the whole screen
-        everywhere = snap_candidates(region, boxes=boxes, resolution_wh=wh, reach=100.0, max_candidates=10_000)
-        seen = {c.xyxy_px for c in wrong}
-        extra = [c for c in everywhere if c.overlap < POSITIVE_IOU and c.xyxy_px not in seen]
-        wrong += rng.sample(extra, min(len(extra), n_candidates - 1 - len(wrong)))
-    if len(wrong) < 2:
+    everywhere: list[SnapCandidate] | None = None
+
+    def _everywhere() -> list[SnapCandidate]:
+        nonlocal everywhere
+        if everywhere is None:
+            everywhere = snap_candidates(region, boxes=boxes, resolution_wh=wh, reach=100.0, max_candidates=10_000)
+        return everywhere
+
+    hard: list[SnapCandidate] = []
+    if hard_negatives and others:
+        pool = [c for c in _everywhere() if c.overlap < POSITIVE_IOU]
+        if pool:
+            xyxy = np.array([c.xyxy_px for c in pool], dtype=np.float64)
+            scale = np.array([wh[0], wh[1], wh[0], wh[1]], dtype=np.float64)
+            for other in rng.sample(list(others), len(others)):
+                fit = box_iou(xyxy, np.asarray(other.xyxy, dtype=np.float64) * scale)
+                k = int(np.argmax(fit))
+                if fit[k] >= POSITIVE_IOU and pool[k] not in hard:
+                    hard.append(pool[k])
+                if len(hard) >= min(hard_negatives, n_candidates - 1):
+                    break
+    taken = {c.xyxy_px for c in hard}
+    wrong = [c for c in near if c.overlap < POSITIVE_IOU and c.xyxy_px not in taken]
+    need = n_candidates - 1 - len(hard)
+    if len(wrong) < need:  # a sparse neighbourhood: fill from the whole screen
+        seen = taken | {c.xyxy_px for c in wrong}
+        extra = [c for c in _everywhere() if c.overlap < POSITIVE_IOU and c.xyxy_px not in seen]
+        wrong += rng.sample(extra, min(len(extra), need - len(wrong)))
+    if len(hard) + len(wrong) < 2:
         return None
-    picked = rng.sample(wrong, min(len(wrong), n_candidates - 1)) + [best]
+    picked = hard + rng.sample(wrong, min(len(wrong), need)) + [best]
     rng.shuffle(picked)
     return picked, picked.index(best)
 
 
 def choice_examples(records: str | Path | Iterable[Any], *, seed: int = 0, n_candidates: int = 16,
                     space: CoordSpace = CoordSpace.THOUSAND, records_file: str | Path | None = None,
-                    progress: bool = False) -> list[dict[str, Any]]:
+                    progress: bool = False, hard_negatives: int = 0) -> list[dict[str, Any]]:
     """The choice examples of ``records`` (a records file, or records with ``records_file``): one per
     record, its question (one of its expressions, a mask prompt), the candidate answers' texts (boxes
     as four-point outlines in ``space``'s style, in one answer phrase) and ``positive``, the index of the right one. Records where no
     box fits the target are left out. The same records and seed give the same examples.
+
+    ``hard_negatives``: up to this many of each example's wrong boxes are those that fit the *other* records of
+    the same image best (other buttons, fields, labels: the elements reading confuses with the target), the
+    rest drawn near the target as before (0: none; the examples are then those of earlier releases).
 
     Example: see the module docstring.
     """
@@ -85,8 +116,14 @@ def choice_examples(records: str | Path | Iterable[Any], *, seed: int = 0, n_can
         raise ValueError("choice training writes boxes in the 0-1 or 0-1000 space, not in pixels")
     if n_candidates < 2:
         raise ValueError(f"n_candidates must be >= 2, got {n_candidates}")
+    if hard_negatives < 0:
+        raise ValueError(f"hard_negatives must be >= 0, got {hard_negatives}")
     source = records_file if records_file is not None else records
     recs = list(read_records(records)) if isinstance(records, (str, Path)) else list(records)
+    regions_of: dict[str, list[tuple[str, Region]]] = {}
+    if hard_negatives:
+        for record in recs:
+            regions_of.setdefault(record.image_path, []).append((record.record_id, record.region))
     boxes_of: dict[str, np.ndarray] = {}
     out: list[dict[str, Any]] = []
     bar = None
@@ -107,7 +144,8 @@ def choice_examples(records: str | Path | Iterable[Any], *, seed: int = 0, n_can
             with Image.open(path) as im:
                 boxes_of = {path: element_boxes(np.asarray(im.convert("RGB")))}  # records come screen by screen
         rng = random.Random(f"{seed}:{index}")
-        picked = _choice_for(record.region, boxes_of[path], record.image_wh, rng, n_candidates)
+        others = [r for rid, r in regions_of.get(record.image_path, ()) if rid != record.record_id]
+        picked = _choice_for(record.region, boxes_of[path], record.image_wh, rng, n_candidates, others, hard_negatives)
         if picked is None:
             continue
         cands, positive = picked

@@ -229,6 +229,8 @@ class ChooseRecipe(_Common):
     learning_rate: float = _help("peak learning rate", 1e-5)
     n_candidates: int = _help("boxes the model chooses among in each example (the right one and wrong ones)", 16)
     sft_weight: float = _help("weight of the right box's per-token loss besides the choice's cross-entropy", 0.1)
+    hard_negatives: int = _help("wrong boxes per example that fit the image's other labelled elements (the ones reading "
+                                "confuses with the target); the rest are drawn near the target", 0)
     snap_reach: float = _help("how the trained model is meant to snap (its model card says so; `--snap` reads it): "
                               "element boxes within this many times the answer's long side (100: the whole screen)",
                               100.0)
@@ -239,6 +241,8 @@ class ChooseRecipe(_Common):
         super().__post_init__()
         if self.n_candidates < 2:
             raise ValueError(f"n_candidates must be >= 2, got {self.n_candidates}")
+        if not 0 <= self.hard_negatives < self.n_candidates:
+            raise ValueError(f"hard_negatives must be between 0 and n_candidates - 1, got {self.hard_negatives}")
         for name in ("sft_weight", "snap_reach", "snap_overlap_weight"):
             value = getattr(self, name)
             if not (value >= 0 and value != float("inf")):

@@ -8,6 +8,7 @@ trained from random weights with this project's own recipes on generated GUI scr
    (stock processor and chat template, a byte-level BPE tokenizer, random weights from the seed);
 2. ``data``  — ``simpleseg data synth gui`` with :data:`TRAIN_DATA`, :data:`STARTER_DATA`, :data:`GSPO_DATA`,
    :data:`GSPO_STARTER_DATA`, :data:`POLISH_DATA`, :data:`POLISH_STARTER_DATA`, :data:`VALIDATION_DATA`,
+   :data:`CONTRAST_DATA`, :data:`CONTRAST_STARTER_DATA`,
    :data:`HELDOUT_DATA` and :data:`STARTER_HELDOUT_DATA`; the second stage's records merge starter and easy
    screens (:data:`LOCATE_MIX`), so do each GSPO cycle's (:data:`GSPO_MIX`, :data:`POLISH_MIX`);
 3. ``sft``   — ``training/default-gui-sft.yaml`` (multi-turn rows: one image, several questions);
@@ -21,9 +22,12 @@ trained from random weights with this project's own recipes on generated GUI scr
 8. ``choose`` — ``training/default-gui-choose.yaml``: choice training from the second cycle's model on
    training screens (:data:`CHOOSE_MIX`): the model learns to pick, among the element boxes near a
    target, the target's (the decision snapping asks of it; :mod:`simpleseg_agent.training.choose`);
-9. ``validate`` — ``simpleseg eval`` of every checkpoint of the GSPO cycles and of the choice stage (snapped)
+9. ``contrast`` — ``training/default-gui-contrast.yaml``: choice training again from the choice stage's
+   model, on screens of its own (:data:`CONTRAST_MIX`), with hard negatives: the boxes of the screen's other
+   labelled elements (what reading confuses with the target) among each question's wrong boxes;
+10. ``validate`` — ``simpleseg eval`` of every checkpoint of the GSPO cycles and of the choice stages (snapped)
    on the validation screens (:data:`VALIDATION_DATA`), the curves their schedules were chosen from;
-10. ``eval``  — ``simpleseg eval`` on the held-out screens (easy; and starter), as each model answers,
+11. ``eval``  — ``simpleseg eval`` on the held-out screens (easy; and starter), as each model answers,
    constrained and snapped.
 
 ``python tools/train_default_model.py --work runs/default`` runs the steps in order and resumes
@@ -49,9 +53,9 @@ from typing import Any
 
 from ..testing.tiny_model import TinyModelSettings
 
-__all__ = ["CI_SCREENS", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STAGES", "GSPO_STARTER_DATA",
+__all__ = ["CHOICE_STAGES", "CONTRAST_DATA", "CONTRAST_MIX", "CONTRAST_STARTER_DATA", "CI_SCREENS", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STAGES", "GSPO_STARTER_DATA",
            "HELDOUT_DATA", "LOCATE_MIX", "CHOOSE_MIX", "POLISH_DATA", "POLISH_MIX", "POLISH_STARTER_DATA", "STAGES", "STARTER_DATA",
-           "STARTER_HELDOUT_DATA", "TRAINING_DATA", "TRAIN_DATA", "VALIDATED_STAGES", "VALIDATION_DATA", "provenance", "subset_metrics",
+           "STARTER_HELDOUT_DATA", "TRAINING_DATA", "TRAIN_DATA", "VALIDATED_STAGES", "VALIDATION_DATA", "FONT_PACKAGES", "missing_fonts", "provenance", "restore_work", "subset_metrics",
            "validation_reports"]
 
 #: The architecture and random initialization of the default model.
@@ -90,6 +94,11 @@ POLISH_MIX = (("polish", None, "easy"), ("polish-starter", None, "starter"))
 #: ... of the choice stage's questions: training screens the SFT stages used (their first 1,500 easy and
 #: 500 starter screens; choosing among boxes is a new task on them)...
 CHOOSE_MIX = (("train", 1500, "easy"), ("starter", 500, "starter"))
+#: ... of the second choice stage's questions (hard negatives; screens no earlier stage saw, merged as
+#: :data:`CONTRAST_MIX`)...
+CONTRAST_DATA = {"n": 1500, "seed": 7, "difficulty": "easy"}
+CONTRAST_STARTER_DATA = {"n": 500, "seed": 17, "difficulty": "starter"}
+CONTRAST_MIX = (("contrast", None, "easy"), ("contrast-starter", None, "starter"))
 #: ... of the validation screens that choose where GSPO stops (seeds neither training nor the held-out
 #: set use; the held-out screens are never used to choose)...
 VALIDATION_DATA = {"n": 60, "seed": 2029, "difficulty": "easy"}
@@ -99,16 +108,19 @@ HELDOUT_DATA = {"n": 200, "seed": 2026, "difficulty": "easy"}
 #: keeps what the starter screens taught it. Reported next to the main held-out set, never used to choose.
 STARTER_HELDOUT_DATA = {"n": 100, "seed": 2027, "difficulty": "starter"}
 #: Every set of screens the default model is trained on (never shown by the demo, never held out).
-TRAINING_DATA = (TRAIN_DATA, STARTER_DATA, GSPO_DATA, GSPO_STARTER_DATA, POLISH_DATA, POLISH_STARTER_DATA)
+TRAINING_DATA = (TRAIN_DATA, STARTER_DATA, GSPO_DATA, GSPO_STARTER_DATA, POLISH_DATA, POLISH_STARTER_DATA,
+                 CONTRAST_DATA, CONTRAST_STARTER_DATA)
 
 
 #: The training stages in order; each starts from the previous one's ``final`` model.
-STAGES = ("sft", "locate", "refine", "gspo", "polish", "choose")
+STAGES = ("sft", "locate", "refine", "gspo", "polish", "choose", "contrast")
 #: The stages trained with GSPO; the pipeline scores each one's checkpoints on the validation screens.
 GSPO_STAGES = ("gspo", "polish")
 #: The stages whose checkpoints the pipeline scores on the validation screens (the choice stage's snapped,
 #: as the preset decodes: what it trains is the choice snapping makes).
-VALIDATED_STAGES = (*GSPO_STAGES, "choose")
+#: The stages trained to choose among element boxes (``simpleseg train choose``): scored snapped.
+CHOICE_STAGES = ("choose", "contrast")
+VALIDATED_STAGES = (*GSPO_STAGES, *CHOICE_STAGES)
 
 #: The first screens of the held-out set that CI regenerates and evaluates (their metrics ship in the provenance).
 CI_SCREENS = 12
@@ -167,6 +179,25 @@ def _font_names() -> list[str]:
     from .synth._common import available_fonts
 
     return [f.name for f in available_fonts()]
+
+
+#: The Debian packages of the generator's font families (``.ci/run`` installs them).
+FONT_PACKAGES = ("fonts-dejavu-core", "fonts-dejavu-extra", "fonts-liberation", "fonts-roboto-unhinted",
+                 "fonts-open-sans", "fonts-cantarell", "fonts-lato")
+
+
+def missing_fonts() -> list[str]:
+    """The generator's font families this machine lacks. The default model's screens were drawn with all of
+    them: screens generated without some are other screens (other training data, another held-out set).
+
+    Example:
+        >>> isinstance(missing_fonts(), list)
+        True
+    """
+    from .synth._common import _FAMILIES
+
+    found = set(_font_names())
+    return [name for name, _, _ in _FAMILIES if name not in found]
 
 
 def _git_commit(repo: Path) -> str | None:
@@ -253,6 +284,8 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
                  "polish": POLISH_DATA, "polish_starter": POLISH_STARTER_DATA,
                  "polish_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in POLISH_MIX],
                  "choose_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in CHOOSE_MIX],
+                 "contrast": CONTRAST_DATA, "contrast_starter": CONTRAST_STARTER_DATA,
+                 "contrast_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in CONTRAST_MIX],
                  "validation": VALIDATION_DATA, "heldout": HELDOUT_DATA, "heldout_starter": STARTER_HELDOUT_DATA,
                  "generator": "simpleseg data synth gui (PIL engine)", "fonts": _font_names()},
         "snap": snap,
@@ -270,3 +303,72 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
            for name in VALIDATED_STAGES},
         "runs": runs,
     }
+
+
+#: The held-out report files of a working folder (``reports/<stage><suffix>/heldout.json``) and the
+#: provenance keys that keep their summaries.
+_REPORT_KEYS = (("", "heldout"), ("-constrained", "heldout_constrained"), ("-snapped", "heldout_snapped"),
+                ("-starter", "heldout_starter"), ("-starter-snapped", "heldout_starter_snapped"))
+
+
+def restore_work(work: str | Path, package: str | Path) -> list[Path]:
+    """Write a shipped model and what its provenance (``simpleseg_model.json``) keeps into a pipeline working
+    folder, so the stages after it can run without training the earlier ones again, and a re-ship keeps
+    their numbers: its files as ``<work>/<stage>/final`` (with a run card: its recipe, log, snap settings),
+    the earlier stages' run cards (``<work>/<name>/final/simpleseg_model.json``, no weights), the held-out
+    reports (summaries; the per-query samples are not shipped) and the validation curves. Files already
+    there are kept. Returns the files written.
+
+    Example:
+        >>> import tempfile, json, pathlib
+        >>> pkg = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (pkg / "model.safetensors").write_bytes(b"weights")
+        >>> info = {"stage": "gspo", "coord_space": "1000", "snap": None,
+        ...         "runs": {"sft": {"recipe": {"name": "a"}}, "gspo": {"recipe": {"name": "b", "kind": "gspo"}}},
+        ...         "heldout": {"sft": {"giou": 0.1}, "gspo": {"giou": 0.2}}, "gspo_validation": {"25": {"giou": 0.3}}}
+        >>> _ = (pkg / "simpleseg_model.json").write_text(json.dumps(info))
+        >>> work = pathlib.Path(tempfile.mkdtemp())
+        >>> sorted(str(p.relative_to(work)) for p in restore_work(work, pkg))  # doctest: +NORMALIZE_WHITESPACE
+        ['gspo/final/model.safetensors', 'gspo/final/simpleseg_model.json', 'reports/gspo-validation/25/val.json',
+         'reports/gspo/heldout.json', 'reports/sft/heldout.json', 'sft/final/simpleseg_model.json']
+        >>> validation_reports(work, "gspo"), json.loads((work / "gspo/final/simpleseg_model.json").read_text())["coord_space"]
+        ({25: {'giou': 0.3}}, '1000')
+    """
+    import shutil
+
+    work, package = Path(work), Path(package)
+    card_file = package / "simpleseg_model.json"
+    if not card_file.is_file():
+        raise FileNotFoundError(f"{card_file}: no provenance to restore from")
+    info = json.loads(card_file.read_text())
+    stage = info.get("stage")
+    if stage not in STAGES:
+        raise ValueError(f"{card_file}: stage must be one of {STAGES}, got {stage!r}")
+    written: list[Path] = []
+
+    def _write(path: Path, data: dict) -> None:
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(data, indent=2) + "\n")
+            written.append(path)
+
+    final = work / stage / "final"
+    for f in sorted(package.iterdir()):
+        if f.is_file() and f.name != "simpleseg_model.json" and not (final / f.name).exists():
+            final.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, final / f.name)
+            written.append(final / f.name)
+    for name, run in (info.get("runs") or {}).items():
+        card = {**run, "restored_from": str(card_file)}
+        if name == stage:
+            card.update(kind=(run.get("recipe") or {}).get("kind"), coord_space=info.get("coord_space"))
+            if info.get("snap"):
+                card["snap"] = info["snap"]
+        _write(work / name / "final" / "simpleseg_model.json", card)
+    for suffix, key in _REPORT_KEYS:
+        for name, summary in (info.get(key) or {}).items():
+            _write(work / "reports" / f"{name}{suffix}" / "heldout.json", summary)
+    for name in VALIDATED_STAGES:
+        for step, summary in (info.get(f"{name}_validation") or {}).items():
+            _write(work / "reports" / f"{name}-validation" / str(step) / "val.json", summary)
+    return written

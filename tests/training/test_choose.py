@@ -85,6 +85,40 @@ def test_examples_hold_the_best_fitting_box_and_wrong_ones(boxes_records):
     assert choice_examples(boxes_records, seed=1, n_candidates=4) != rows
 
 
+def _matched_elements(row, recs):
+    """For each wrong box of ``row``, the record it fits (IoU >= 0.8), or None."""
+    from simpleseg_agent.geometry import region_iou
+
+    wh = recs[0].image_wh
+    out = []
+    for i, box in enumerate(_boxes_of(row["texts"], wh)):
+        if i == row["positive"]:
+            continue
+        fits = [r.record_id for r in recs if region_iou(box, r.region, wh) >= 0.8]
+        out.append(fits[0] if fits else None)
+    return out
+
+
+def test_hard_negatives_are_the_other_elements_boxes(boxes_records):
+    """With ``hard_negatives`` the wrong boxes include the boxes of the image's other records (the
+    confusions reading makes); without, they are drawn near the target and mostly fit no element."""
+    recs = list(read_records(boxes_records))
+    hard = choice_examples(boxes_records, seed=0, n_candidates=4, hard_negatives=3)
+    assert [r["record_id"] for r in hard] == ["0-0", "0-1", "0-2", "0-3"]
+    for row in hard:
+        matched = _matched_elements(row, recs)
+        assert sorted(matched) == sorted(r.record_id for r in recs if r.record_id != row["record_id"]), matched
+    one = choice_examples(boxes_records, seed=0, n_candidates=4, hard_negatives=1)
+    for row in one:
+        assert sum(m is not None for m in _matched_elements(row, recs)) >= 1
+    plain = choice_examples(boxes_records, seed=0, n_candidates=4)
+    assert sum(m is not None for row in plain for m in _matched_elements(row, recs)) < 3 * len(plain)
+    # 0 keeps the earlier examples exactly (the shipped stage's recipe reproduces)
+    assert choice_examples(boxes_records, seed=0, n_candidates=4, hard_negatives=0) == plain
+    with pytest.raises(ValueError, match="hard_negatives"):
+        choice_examples(boxes_records, n_candidates=4, hard_negatives=-1)
+
+
 def test_examples_skip_a_target_no_box_fits(tmp_path):
     img = np.full((84, 112, 3), 245, np.uint8)
     img[8:30, 8:40] = 0
@@ -183,6 +217,9 @@ def test_choose_recipes_refuse_bad_values(tmp_path):
         ChooseRecipe.from_dict({"name": "c", "n_candidates": 1})
     with pytest.raises(ValueError, match="sft_weight"):
         ChooseRecipe.from_dict({"name": "c", "sft_weight": -1})
+    for bad in (-1, 16):
+        with pytest.raises(ValueError, match="hard_negatives"):
+            ChooseRecipe.from_dict({"name": "c", "n_candidates": 16, "hard_negatives": bad})
     with pytest.raises(ValueError, match="not 'choose'"):
         ChooseRecipe.from_yaml(REPO / "training" / "tiny-cpu-sft.yaml")
     with pytest.raises(FileNotFoundError, match="records.jsonl"):
