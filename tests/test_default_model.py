@@ -19,9 +19,11 @@ import yaml
 from simpleseg_agent.backends.presets import DEFAULT_MODEL, PRESETS, default_model_dir
 from simpleseg_agent.cli import main
 from simpleseg_agent.training.default_model import (
+    CHOICE_STAGES,
     CHOOSE_MIX,
     CI_SCREENS,
     CONTRAST_DATA,
+    CONTRAST_MIX,
     CONTRAST_STARTER_DATA,
     DEFAULT_MODEL_SETTINGS,
     GSPO_DATA,
@@ -179,18 +181,24 @@ def test_snapping_is_the_presets_default_because_it_scores_higher() -> None:
     assert starter_snapped["n"] == starter["n"] and starter_snapped["giou"] > starter["giou"]
 
 
-def test_the_choice_stage_is_shipped_because_it_chooses_better_and_the_preset_snaps_as_it_was_trained() -> None:
-    """The choice stage trains the choice snapping makes; it ships only when, snapped, it beats the stage it
+def test_a_choice_stage_is_shipped_because_it_chooses_better_and_the_preset_snaps_as_it_was_trained() -> None:
+    """The choice stages train the choice snapping makes; one ships only when, snapped, it beats the stage it
     starts from on the held-out screens, and the preset snaps with the settings its model card declares."""
-    assert INFO["stage"] == "choose"
-    assert [(m["data"], m["screens"], m["prefix"]) for m in INFO["data"]["choose_mix"]] == list(CHOOSE_MIX)
-    curve, run = INFO["choose_validation"], INFO["runs"]["choose"]
-    save, steps = run["recipe"]["save_steps"], run["global_step"]
-    assert [int(s) for s in curve] == list(range(save, steps + 1, save))  # every checkpoint, in order, snapped
-    assert all(r["decoding"] == "greedy, constrained, snapped" and r["split"] == "val" for r in curve.values())
+    stage = INFO["stage"]
+    assert stage in CHOICE_STAGES
+    mixes = {"choose": (CHOOSE_MIX, "choose_mix"), "contrast": (CONTRAST_MIX, "contrast_mix")}
+    for name in (n for n in CHOICE_STAGES if n in INFO["runs"]):
+        mix, key = mixes[name]
+        assert [(m["data"], m["screens"], m["prefix"]) for m in INFO["data"][key]] == list(mix)
+        curve, run = INFO[f"{name}_validation"], INFO["runs"][name]
+        save, steps = run["recipe"]["save_steps"], run["global_step"]
+        assert [int(s) for s in curve] == list(range(save, steps + 1, save)), name  # every checkpoint, in order
+        assert all(r["decoding"] == "greedy, constrained, snapped" and r["split"] == "val" for r in curve.values())
     snapped = INFO["heldout_snapped"]
-    assert snapped["choose"]["giou"] > snapped["polish"]["giou"] and snapped["choose"]["n"] == snapped["polish"]["n"]
-    preset = PRESETS[DEFAULT_MODEL]
+    before = STAGES[STAGES.index(stage) - 1]
+    assert snapped[stage]["giou"] > snapped[before]["giou"] and snapped[stage]["n"] == snapped[before]["n"]
+    assert all(snapped[stage]["giou"] >= r["giou"] for r in snapped.values())  # the best stage, as the preset decodes
+    preset, run = PRESETS[DEFAULT_MODEL], INFO["runs"][stage]
     assert INFO["snap"] == {"reach": preset.snap_reach, "overlap_weight": preset.snap_overlap_weight}
     assert INFO["snap"] == {"reach": run["recipe"]["snap_reach"], "overlap_weight": run["recipe"]["snap_overlap_weight"]}
 
