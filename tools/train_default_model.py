@@ -44,7 +44,7 @@ re-ship keeps every earlier stage's numbers, e.g.
 ``python tools/train_default_model.py --work runs/default --from-shipped --steps data,contrast,validate,eval --ship``.
 
 Every step is a ``simpleseg`` command (printed before it runs), so the log is a recipe a user can
-replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~104 min, polish ~50 min, choose ~40 min, contrast ~40 min,
+replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~104 min, polish ~50 min, choose ~40 min, contrast ~70 min (its recipe trains on one thread),
 eval ~2 min per model and decoding (about 1 min on the starter held-out screens).
 """
 

@@ -53,7 +53,7 @@ from typing import Any
 
 from ..testing.tiny_model import TinyModelSettings
 
-__all__ = ["CHOICE_STAGES", "CONTRAST_DATA", "CONTRAST_MIX", "CONTRAST_STARTER_DATA", "CI_SCREENS", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STAGES", "GSPO_STARTER_DATA",
+__all__ = ["CHOICE_STAGES", "CI_SCREENS", "CONTRAST_DATA", "CONTRAST_MIX", "CONTRAST_STARTER_DATA", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STAGES", "GSPO_STARTER_DATA",
            "HELDOUT_DATA", "LOCATE_MIX", "CHOOSE_MIX", "POLISH_DATA", "POLISH_MIX", "POLISH_STARTER_DATA", "STAGES", "STARTER_DATA",
            "STARTER_HELDOUT_DATA", "TRAINING_DATA", "TRAIN_DATA", "VALIDATED_STAGES", "VALIDATION_DATA", "FONT_PACKAGES", "missing_fonts", "provenance", "restore_work", "subset_metrics",
            "validation_reports"]
@@ -361,7 +361,7 @@ def restore_work(work: str | Path, package: str | Path) -> list[Path]:
     for name, run in (info.get("runs") or {}).items():
         card = {**run, "restored_from": str(card_file)}
         if name == stage:
-            card.update(kind=(run.get("recipe") or {}).get("kind"), coord_space=info.get("coord_space"))
+            card["coord_space"] = info.get("coord_space")
             if info.get("snap"):
                 card["snap"] = info["snap"]
         _write(work / name / "final" / "simpleseg_model.json", card)
