@@ -220,7 +220,8 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     if args.device:
         backend_kwargs["device"] = args.device
     tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, samples=args.samples,
-                     temperature=args.temperature, seed=args.seed, constrained=args.constrained, snap=args.snap, **backend_kwargs)
+                     temperature=args.temperature, seed=args.seed, constrained=args.constrained, snap=args.snap,
+                     choose_only=args.choose_only, **backend_kwargs)
     try:
         method = {"mask": tool.segment, "box": tool.locate_box, "point": tool.locate_point}[args.answer]
         result = method(image, query)
@@ -308,6 +309,10 @@ def add_consensus_arguments(p: argparse.ArgumentParser) -> None:
                    help="snap outlines and boxes to the screen's elements (near the answer, or the whole screen for a "
                         "choice-trained model), the model choosing among them (screenshots only; default: the "
                         "preset's choice)")
+    p.add_argument("--choose-only", action=argparse.BooleanOptionalAction, default=None,
+                   help="when snapping chooses among the whole screen and ignores the answer (a choice-trained "
+                        "model), skip generating the answer: the model only scores the screen's elements "
+                        "(default: on wherever it applies)")
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -318,7 +323,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         report = evaluate(args.model, args.data, split=args.split, out_dir=args.out, batch_size=args.batch_size,
                           max_samples=args.max_samples, max_new_tokens=args.max_new_tokens, preset=args.preset,
                           samples=args.samples, temperature=args.temperature, seed=args.seed,
-                          constrained=args.constrained, snap=args.snap, **kwargs)
+                          constrained=args.constrained, snap=args.snap, choose_only=args.choose_only, **kwargs)
     except FileNotFoundError as exc:
         raise SimpleSegError(str(exc)) from None
     print(json.dumps(report.to_json(with_samples=False)) if args.json else report.table())

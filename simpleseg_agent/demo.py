@@ -171,7 +171,7 @@ def check_default_model(model: Any) -> None:
 
 def _load_tool(model: Any, preset: str | None, max_new_tokens: int | None, device: str | None,
                samples: int = 0, temperature: float = 0.7, sample_seed: int | None = 0, constrained: bool | None = None,
-               snap: bool | None = None):
+               snap: bool | None = None, choose_only: bool | None = None):
     from .tools import SimpleSeg
 
     class RecordingSeg(SimpleSeg):
@@ -185,7 +185,7 @@ def _load_tool(model: Any, preset: str | None, max_new_tokens: int | None, devic
 
     kwargs = {"device": device} if device else {}
     return RecordingSeg(model, preset=preset, max_new_tokens=max_new_tokens, samples=samples, temperature=temperature,
-                        seed=sample_seed, constrained=constrained, snap=snap, **kwargs)
+                        seed=sample_seed, constrained=constrained, snap=snap, choose_only=choose_only, **kwargs)
 
 
 class _Display:
@@ -291,6 +291,7 @@ def run_demo(
     sample_seed: int | None = 0,
     constrained: bool | None = None,
     snap: bool | None = None,
+    choose_only: bool | None = None,
     progress: Callable[[str], None] | None = _stderr,
 ) -> DemoReport:
     """Run the demo (see the module docstring) and return its :class:`DemoReport`.
@@ -307,6 +308,8 @@ def run_demo(
         constrained: constrained decoding (``None``: the preset's choice; see :class:`~simpleseg_agent.tools.SimpleSeg`).
         snap: snap the outline to the screen's elements near it (``None``: the preset's choice; see
             :class:`~simpleseg_agent.tools.SimpleSeg`).
+        choose_only: choose among the screen's elements without generating an answer (``None``: wherever
+            it applies; see :class:`~simpleseg_agent.tools.SimpleSeg`).
         progress: called with each progress line (default: printed on stderr); ``None`` for silence.
 
     Raises:
@@ -334,7 +337,8 @@ def run_demo(
     say(f"screen: easy seed {screen.seed} ({screen.layout.size_wh[0]}x{screen.layout.size_wh[1]}), "
         f"{el.text!r} button at {list(el.box)}")
     t0 = time.perf_counter()
-    tool = _load_tool(model, preset, max_new_tokens, device, samples, temperature, sample_seed, constrained, snap)
+    tool = _load_tool(model, preset, max_new_tokens, device, samples, temperature, sample_seed, constrained, snap,
+                      choose_only)
     load_s = time.perf_counter() - t0
     say(f"model {tool.preset.name} loaded in {load_s:.2f} s")
     report = DemoReport(
@@ -455,6 +459,9 @@ def add_demo_arguments(p: argparse.ArgumentParser) -> None:
                    help="constrained decoding: only a well-formed outline (default: the preset's choice)")
     p.add_argument("--snap", action=argparse.BooleanOptionalAction, default=None,
                    help="snap the outline to the screen's elements near it, the model choosing (default: the preset's choice)")
+    p.add_argument("--choose-only", action=argparse.BooleanOptionalAction, default=None,
+                   help="choose among the screen's elements without generating an answer, where snapping ignores "
+                        "the answer (a choice-trained model; default: wherever it applies)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
 
@@ -465,7 +472,7 @@ def demo_command(args: argparse.Namespace) -> int:
         mode="click" if args.click else "window" if args.window else "image", xvfb=args.xvfb, out=args.out,
         pause_s=args.pause_s, device=args.device, max_new_tokens=args.max_new_tokens,
         samples=args.samples, temperature=args.temperature, sample_seed=args.sample_seed,
-        constrained=args.constrained, snap=args.snap,
+        constrained=args.constrained, snap=args.snap, choose_only=args.choose_only,
     )
     if args.json:
         print(json.dumps(report.to_json()))

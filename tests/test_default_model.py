@@ -45,6 +45,8 @@ from simpleseg_agent.training.default_model import (
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL = default_model_dir()
+#: How the preset decodes: constrained, snapped, choosing among the screen's elements without an answer
+SNAPPED = "greedy, constrained, snapped, choose-only"
 INFO = json.loads((MODEL / "simpleseg_model.json").read_text()) if (MODEL / "simpleseg_model.json").is_file() else {}
 
 
@@ -159,7 +161,7 @@ def test_a_freshly_generated_held_out_sample_scores_as_the_provenance_says(tmp_p
     assert abs(got["giou"] - want["giou"]) <= 0.05, (got, want)
     assert abs(got["click_acc"] - want["click_acc"]) <= 0.05, (got, want)
     assert abs(got["format_error_rate"] - want["format_error_rate"]) <= 0.05, (got, want)
-    assert got["decoding"] == "greedy, constrained, snapped"  # the preset's decoding
+    assert got["decoding"] == SNAPPED  # the preset's decoding
     # and the model alone, as it answers with the grammar but without snapping
     assert main(["eval", "--data", str(data / "records.jsonl"), "--out", str(tmp_path / "unsnapped"), "--no-snap",
                  "--json"]) == 0
@@ -175,7 +177,7 @@ def test_snapping_is_the_presets_default_because_it_scores_higher() -> None:
     assert PRESETS[DEFAULT_MODEL].snap is True
     stage = INFO["stage"]
     snapped, plain = INFO["heldout_snapped"][stage], INFO["heldout_constrained"][stage]
-    assert snapped["decoding"] == "greedy, constrained, snapped" and snapped["n"] == plain["n"]
+    assert snapped["decoding"] == SNAPPED and snapped["n"] == plain["n"]
     assert snapped["giou"] >= plain["giou"] + 0.05 and snapped["click_acc"] >= plain["click_acc"] + 0.05
     starter_snapped, starter = INFO["heldout_starter_snapped"][stage], INFO["heldout_starter"][stage]
     assert starter_snapped["n"] == starter["n"] and starter_snapped["giou"] > starter["giou"]
@@ -193,7 +195,9 @@ def test_a_choice_stage_is_shipped_because_it_chooses_better_and_the_preset_snap
         curve, run = INFO[f"{name}_validation"], INFO["runs"][name]
         save, steps = run["recipe"]["save_steps"], run["global_step"]
         assert [int(s) for s in curve] == list(range(save, steps + 1, save)), name  # every checkpoint, in order
-        assert all(r["decoding"] == "greedy, constrained, snapped" and r["split"] == "val" for r in curve.values())
+        # each curve as the code of its release snapped (generating the answer first, before choose-only)
+        assert len({r["decoding"] for r in curve.values()}) == 1 and all(r["split"] == "val" for r in curve.values())
+        assert next(iter(curve.values()))["decoding"] in ("greedy, constrained, snapped", SNAPPED)
     snapped = INFO["heldout_snapped"]
     before = STAGES[STAGES.index(stage) - 1]
     assert snapped[stage]["giou"] > snapped[before]["giou"] and snapped[stage]["n"] == snapped[before]["n"]

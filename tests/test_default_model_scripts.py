@@ -72,9 +72,10 @@ def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validati
     polish = validation_reports(tmp_path, "polish")
     assert polish.keys() == {5} and polish[5]["n"] == reports[7]["n"] and polish[5]["split"] == "val"
     assert "polish checkpoints on the validation screens" in printed
-    # the choice stage's checkpoints are scored as the preset decodes: snapped; the GSPO cycles' as they answer
+    # the choice stage's checkpoints are scored as the preset decodes: snapped (choosing without an answer, as
+    # the shipped weights' card declares a choice-trained model's snapping); the GSPO cycles' as they answer
     chosen = validation_reports(tmp_path, "choose")
-    assert chosen.keys() == {3} and chosen[3]["decoding"] == "greedy, constrained, snapped"
+    assert chosen.keys() == {3} and chosen[3]["decoding"] == "greedy, constrained, snapped, choose-only"
     assert reports[7]["decoding"] == "greedy" and "choose checkpoints on the validation screens" in printed
     assert pipeline.main(["--work", str(tmp_path), "--steps", "validate"]) == 0  # scored already: not again
     assert "$ simpleseg eval" not in capsys.readouterr().out
@@ -97,13 +98,14 @@ def test_the_pipeline_eval_step_scores_each_decoding_and_ship_records_them(tmp_p
     assert pipeline.main(["--work", str(tmp_path), "--steps", "eval", "--eval-max-samples", "3"]) == 0
     decodings = {suffix: json.loads((tmp_path / "reports" / f"polish{suffix}" / "heldout.json").read_text())["decoding"]
                  for suffix in ("", "-constrained", "-snapped", "-starter", "-starter-snapped")}
-    assert decodings == {"": "greedy", "-constrained": "greedy, constrained", "-snapped": "greedy, constrained, snapped",
-                         "-starter": "greedy", "-starter-snapped": "greedy, constrained, snapped"}
+    snapped = "greedy, constrained, snapped, choose-only"  # the stand-in's card declares a choice-trained model's snapping
+    assert decodings == {"": "greedy", "-constrained": "greedy, constrained", "-snapped": snapped,
+                         "-starter": "greedy", "-starter-snapped": snapped}
     monkeypatch.setattr(pipeline, "REPO", tmp_path / "repo")
     assert pipeline.main(["--work", str(tmp_path), "--steps", "eval", "--ship"]) == 0  # evaluated: only ships
     info = json.loads((tmp_path / "repo" / "simpleseg_agent" / "models" / "simpleseg-gui-small" / "simpleseg_model.json").read_text())
     assert info["stage"] == "polish" and info["heldout_snapped"]["polish"]["n"] == 3
-    assert info["heldout_starter_snapped"]["polish"]["decoding"] == "greedy, constrained, snapped"
+    assert info["heldout_starter_snapped"]["polish"]["decoding"] == snapped
     assert info["ci_sample"]["n"] == info["ci_sample_unsnapped"]["n"] == 3
 
 

@@ -54,7 +54,8 @@ def run_click(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     backend_kwargs = {"device": args.device} if args.device else {}
     tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, samples=args.samples,
-                     temperature=args.temperature, seed=args.seed, constrained=args.constrained, snap=args.snap, **backend_kwargs)
+                     temperature=args.temperature, seed=args.seed, constrained=args.constrained, snap=args.snap,
+                     choose_only=args.choose_only, **backend_kwargs)
     agent = ScreenAgent(tool, config, confirm=_ask if args.confirm else None)
     try:
         record = getattr(agent, args.action)(args.query, overlay=bool(args.overlay))

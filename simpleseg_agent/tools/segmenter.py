@@ -47,6 +47,7 @@ class _Job:
     image_wh: tuple[int, int] | None = None
     error: ToolError | None = None
     pil: Any = None
+    chosen: Any = None  # the result choice decoding gave, without a generated answer
 
 
 def _as_query(query: QueryInput) -> Query:
@@ -79,6 +80,16 @@ class SimpleSeg:
             (:mod:`~simpleseg_agent.grammar.constrain`). Local transformers models only: ``True`` with a
             backend that cannot mask tokens (a server) is a :class:`ModelError`; ``None`` (default): the
             preset's choice (``constrained``) where the backend can, else off.
+        snap: snap outlines and boxes to the screen's elements, the model choosing among them
+            (:mod:`~simpleseg_agent.tools.snapping`); ``None`` (default): the preset's choice (``snap``).
+        choose_only: when snapping takes every element of the screen as a candidate and ignores the
+            answer's overlap with them (a choice-trained model's preset: ``snap_reach`` >= 100,
+            ``snap_overlap_weight`` 0), the model's own answer cannot change the choice, so it is not
+            generated: the model only scores the candidates
+            (:func:`~simpleseg_agent.tools.snapping.choose_on_screen`). The result's ``raw_answer`` is
+            then the chosen candidate's text and ``answer_tokens`` is 0. A screen with more candidates than
+            snapping scores (192) still gets an answer, to keep those nearest to it. ``None`` (default): on
+            wherever it applies (with ``samples`` 0); ``True`` where it does not is a :class:`ModelError`.
         **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...).
     """
 
@@ -94,6 +105,7 @@ class SimpleSeg:
         seed: int | None = 0,
         constrained: bool | None = None,
         snap: bool | None = None,
+        choose_only: bool | None = None,
         **backend_kwargs: Any,
     ) -> None:
         from ..backends.registry import load_backend
@@ -108,6 +120,8 @@ class SimpleSeg:
             raise ModelError(f"constrained must be True, False or None, got {constrained!r}")
         if snap is not None and not isinstance(snap, bool):
             raise ModelError(f"snap must be True, False or None, got {snap!r}")
+        if choose_only is not None and not isinstance(choose_only, bool):
+            raise ModelError(f"choose_only must be True, False or None, got {choose_only!r}")
         self.backend = load_backend(model, preset=preset, **backend_kwargs)
         self.preset: ModelPreset = getattr(self.backend, "preset", None) or ModelPreset("custom", str(model))
         self.out_of_range = out_of_range
@@ -122,6 +136,29 @@ class SimpleSeg:
                              f"{type(self.backend).__name__} cannot mask its tokens: use constrained=False")
         self.constrained = can and bool(self.preset.constrained if constrained is None else constrained)
         self.snap = bool(self.preset.snap if snap is None else snap)
+        why_not = self._why_not_choose_only()
+        if choose_only and why_not:
+            self.backend.close()
+            raise ModelError(f"choose_only: {why_not}")
+        self.choose_only = not why_not and choose_only is not False
+
+    def _why_not_choose_only(self) -> str:
+        """Why choice decoding (``choose_only``) does not apply here; empty when it does."""
+        from .snapping import chooses_whole_screen
+
+        p = self.preset
+        if not self.snap:
+            return "it chooses among the screen's elements, so it needs snap=True"
+        if not chooses_whole_screen(p.snap_reach, p.snap_overlap_weight):
+            return (f"{p.name} snaps near its answer (snap_reach {p.snap_reach}, snap_overlap_weight "
+                    f"{p.snap_overlap_weight}), so the answer decides; a choice-trained model's preset has 100 and 0")
+        if p.prompt_style != "simpleseg" or p.coord_space is CoordSpace.PIXELS:
+            return f"{p.name}'s answers are not written in this project's 0-1 or 0-1000 coordinate lists"
+        if not getattr(self.backend, "supports_scoring", False):
+            return f"{type(self.backend).__name__} cannot score answers (a local checkpoint can)"
+        if self.samples:
+            return "consensus decoding (samples > 0) compares generated answers"
+        return ""
 
     # public tools ---------------------------------------------------------------------------
     def segment(self, image: ImageInput, query: QueryInput, *, raise_on_error: bool = False) -> Segmentation:
@@ -179,6 +216,10 @@ class SimpleSeg:
             except ModelError as exc:
                 job.error = ToolError(kind="model", message=str(exc))
                 continue
+            if self.choose_only and job.answer in ("mask", "box"):
+                job.chosen = self._choose(job)
+                if job.chosen is not None:
+                    continue
             grammar = job.answer if self.constrained and self.preset.prompt_style == "simpleseg" else None
             requests.append(GenerationRequest(pil, job.prompt, self.max_new_tokens, grammar=grammar))
             # each sample its own seed: a backend that answers one request at a time (a server, batch size
@@ -199,9 +240,9 @@ class SimpleSeg:
                 answers = [None] * len(requests)
         per = self.samples + 1  # each live job's answers: the greedy one, then its samples
         by_job = {id(j): answers[k * per : (k + 1) * per] for k, j in enumerate(live)}
-        results = [self._pick(job, by_job.get(id(job), [None])) for job in jobs]
+        results = [job.chosen if job.chosen is not None else self._pick(job, by_job.get(id(job), [None])) for job in jobs]
         if self.snap:
-            results = [self._snap(job, r) for job, r in zip(jobs, results)]
+            results = [r if job.chosen is not None else self._snap(job, r) for job, r in zip(jobs, results)]
         t1 = time.perf_counter()
         # a batch's own time is shared evenly between its queries
         share = (t1 - t0) / max(len(jobs), 1)
@@ -221,6 +262,21 @@ class SimpleSeg:
         return results[best].model_copy(update={"samples": self.samples, "agreement": agreement,
                                                 "latency": Latency(model_s=model_s)})
 
+    def _choose(self, job: _Job):
+        """The result of choice decoding (``choose_only``), or ``None`` when the answer must be generated
+        (no element, too many candidates, or scoring failed: the generated answer then snaps as before)."""
+        from .snapping import choose_on_screen
+
+        try:
+            chosen = choose_on_screen(self.backend, job.pil, job.prompt, job.answer, self.preset.coord_space)
+        except SimpleSegError:
+            return None
+        if chosen is None:
+            return None
+        cand, text, spent = chosen
+        result = self._result(job, GenerationResult(text=text, n_tokens=0, model_s=spent))
+        return self._place(job, result, cand, "model", 0.0) if result.ok else None
+
     def _snap(self, job: _Job, result):
         """``result`` snapped to a screen element near it (``snap=True``), or as it was."""
         from .snapping import snap_answer
@@ -238,6 +294,11 @@ class SimpleSeg:
                                        reach=self.preset.snap_reach, overlap_weight=self.preset.snap_overlap_weight)
         if cand is None:
             return result
+        return self._place(job, result, cand, how, spent)
+
+    def _place(self, job: _Job, result, cand, how: str, spent: float):
+        """``result`` with the geometry of the screen element ``cand``, chosen ``how``, ``spent`` more
+        seconds in the model."""
         snapped = cand.region(job.image_wh)
         if job.answer == "box":
             geometry = _box_fields(snapped.xyxy, job.image_wh)

@@ -36,12 +36,19 @@ from PIL import Image
 from ..backends.base import ScoreRequest
 from ..errors import SimpleSegError
 from ..geometry import Region
-from ..geometry.snap import DEFAULT_REACH, SnapCandidate, snap_candidates
+from ..geometry.snap import DEFAULT_MAX_CANDIDATES, DEFAULT_REACH, SnapCandidate, snap_candidates
 from ..grammar import CoordSpace
-from ..grammar.format import format_box, format_polygons
+from ..grammar.format import ANSWER_TEMPLATES, format_box, format_polygons
 
 #: Nats of log-likelihood one unit of overlap (mask IoU with the model's own answer) is worth.
 OVERLAP_WEIGHT = 100.0
+
+#: A ``snap_reach`` this large makes every element of the screen a candidate, wherever the answer is
+#: (the reach of a choice-trained model, ``simpleseg train choose``).
+WHOLE_SCREEN_REACH = 100.0
+
+#: The phrase a candidate is written in when the model wrote no answer to copy: the bare ``"{a}."``.
+CHOICE_PHRASE = ANSWER_TEMPLATES[0].format(a="[]")
 
 
 def candidate_answer(raw_answer: str, candidate: SnapCandidate, resolution_wh: tuple[int, int], kind: str,
@@ -85,6 +92,56 @@ def choose(candidates: list[SnapCandidate], scores: list[float] | None, overlap_
     else:
         values = [s + overlap_weight * c.overlap for s, c in zip(scores, candidates)]
     return int(np.argmax(values))
+
+
+def chooses_whole_screen(reach: float, overlap_weight: float) -> bool:
+    """Whether snapping with these settings ignores the model's own answer on screens with at most
+    :data:`~simpleseg_agent.geometry.snap.DEFAULT_MAX_CANDIDATES` candidates: every element is a
+    candidate (``reach`` >= :data:`WHOLE_SCREEN_REACH`) and overlap with the answer counts for nothing
+    (``overlap_weight`` 0). The answer is then not worth generating (:func:`choose_on_screen`).
+
+    Example:
+        >>> chooses_whole_screen(100.0, 0.0), chooses_whole_screen(100.0, 100.0), chooses_whole_screen(0.5, 0.0)
+        (True, False, False)
+    """
+    return reach >= WHOLE_SCREEN_REACH and overlap_weight == 0
+
+
+def choose_on_screen(backend: Any, image: Image.Image, prompt: str, kind: str, space: CoordSpace, *,
+                     max_candidates: int = DEFAULT_MAX_CANDIDATES) -> tuple[SnapCandidate, str, float] | None:
+    """The screen element the model chooses as the answer to ``prompt``, without an answer of its own:
+    every element box of ``image`` (as drawn and grown, :func:`~simpleseg_agent.geometry.snap.snap_candidates`)
+    is written as an answer of ``kind`` (``"mask"``/``"box"``) in :data:`CHOICE_PHRASE` and scored by
+    ``backend`` (one that ``supports_scoring``). Returns the chosen candidate, its text and the seconds
+    spent scoring; ``None`` when the screen shows no element or more than ``max_candidates`` candidates
+    (then an answer is needed to keep the nearest: use :func:`snap_answer`). Raises what
+    ``backend.score`` raises (:class:`~simpleseg_agent.errors.ModelError`).
+
+    This is what :func:`snap_answer` chooses when :func:`chooses_whole_screen` holds, less the answer's
+    words around its coordinates, at the cost of scoring alone: the answer is not generated.
+
+    Example (a named fake scorer that prefers the first candidate; a real local model scores):
+        >>> import numpy as np
+        >>> from PIL import Image
+        >>> from simpleseg_agent.testing.fakes import FakeScoringBackend
+        >>> img = np.full((100, 200, 3), 250, np.uint8); img[40:70, 50:150] = 200
+        >>> first = FakeScoringBackend([], scorer=lambda req: [-float(i) for i in range(len(req.continuations))])
+        >>> cand, text, _ = choose_on_screen(first, Image.fromarray(img), "the button", "box", CoordSpace.THOUSAND)
+        >>> [round(v) for v in cand.xyxy_px], text
+        ([50, 40, 150, 70], '[248,395,752,705].')
+    """
+    rgb = np.asarray(image.convert("RGB"))
+    whole = Region.from_polygons([[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]])
+    # reach 0 around the whole screen still touches every box; the overlaps (with the whole screen) go unused
+    cands = snap_candidates(whole, rgb, reach=0.0, max_candidates=max_candidates + 1)
+    if not cands or len(cands) > max_candidates:
+        return None
+    texts = tuple(candidate_answer(CHOICE_PHRASE, c, image.size, kind, space) for c in cands)
+    t0 = time.perf_counter()
+    scores = backend.score(ScoreRequest(image, prompt, texts)) if len(cands) > 1 else [0.0]
+    spent = time.perf_counter() - t0
+    best = choose(cands, list(scores), overlap_weight=0.0)
+    return cands[best], texts[best], spent
 
 
 def snap_answer(backend: Any, image: Image.Image, prompt: str, result: Any, kind: str, space: CoordSpace,

@@ -15,6 +15,7 @@ from simpleseg_agent.errors import ModelError
 from simpleseg_agent.geometry.snap import SnapCandidate
 from simpleseg_agent.grammar import CoordSpace
 from simpleseg_agent.testing.fakes import FakeAnswerBackend, FakeScoringBackend
+from simpleseg_agent.prompts import Query, build_prompt
 from simpleseg_agent.tools import SimpleSeg
 from simpleseg_agent.tools.snapping import OVERLAP_WEIGHT, candidate_answer, choose
 
@@ -208,3 +209,115 @@ def test_snapping_keeps_the_memorized_screen_answer_right(memorized_model_path) 
     assert r.ok and r.snapped == "model", (r.raw_answer, r.error)
     assert region_iou(r.polygons_xy_norm, ex.polygons_xy_norm, ex.image.size) >= 0.9
     assert point_in_region(r.click.xy_norm, Region.from_polygons(ex.polygons_xy_norm))
+
+
+# choice decoding: a choice-trained model's preset chooses without generating an answer ----------------
+WIDE = ModelPreset("chooser", "x", snap=True, snap_reach=100.0, snap_overlap_weight=0.0)
+
+
+def _x0(text: str) -> float:
+    """The first number of a candidate's coordinate list (x0 of a box, x of an outline's first point)."""
+    return float(text[text.index("[") :].lstrip("[").split(",")[0])
+
+
+def test_a_choice_trained_preset_chooses_without_generating_an_answer() -> None:
+    """Snapping that takes the whole screen and ignores overlap cannot use the answer: the model only
+    scores every element of the screen, written in the bare answer phrase, and the chosen one is the result."""
+    fake = FakeScoringBackend([OVER_FIRST], scorer=lambda req: [0.0 if _x0(c) > 0.7 else -50.0 for c in req.continuations],
+                              preset=ModelPreset("chooser", "x", CoordSpace.NORM, snap=True, snap_reach=100.0,
+                                                 snap_overlap_weight=0.0))
+    seg = SimpleSeg(fake)
+    assert seg.snap and seg.choose_only
+    r = seg.segment(_screen(), "the small button")
+    assert fake.requests == []  # nothing was generated
+    (req,) = fake.score_requests
+    assert req.prompt == build_prompt(Query.text("the small button"), "mask")
+    assert all(c.startswith("[[[") and c.endswith("]]].") for c in req.continuations)
+    # both buttons are candidates, each as drawn and grown
+    assert {_x0(c) > 0.7 for c in req.continuations} == {True, False} and len(req.continuations) >= 4
+    assert r.ok and r.snapped == "model" and r.answer_tokens == 0 and r.raw_answer in req.continuations
+    assert 155 < r.click.xy_px[0] < 190 and 40 < r.click.xy_px[1] < 70
+    b = seg.locate_box(_screen(), "the small button")
+    assert fake.requests == [] and all(c.startswith("[") and "[[" not in c for c in fake.score_requests[-1].continuations)
+    assert b.ok and b.snapped == "model" and 155 < b.click.xy_px[0] < 190
+    seg.locate_point(_screen(), "the small button")  # points do not snap: the model answers
+    assert len(fake.requests) == 1
+
+
+def test_choosing_without_an_answer_picks_what_snapping_the_answer_picks() -> None:
+    """With the overlap weighing nothing and every element a candidate, the answer cannot change the
+    choice: both ways pick the same element for any scorer of the coordinates."""
+    import zlib
+
+    img = _screen()
+    img[85:95, 5:25] = 120
+    img[10:30, 100:130] = 90
+
+    def scorer(seed: int):
+        return lambda req: [float(zlib.crc32(f"{seed}:{c[c.index('['):]}".encode()) % 997) for c in req.continuations]
+
+    for seed in range(12):
+        picked = []
+        for choose_only in (True, False):
+            fake = FakeScoringBackend([OVER_FIRST], scorer=scorer(seed), preset=WIDE)
+            r = SimpleSeg(fake, choose_only=choose_only).segment(img, "the box")
+            assert r.ok and r.snapped == "model" and len(fake.requests) == (0 if choose_only else 1)
+            picked.append(r.xyxy_px)
+        assert picked[0] == picked[1], seed
+
+
+def test_the_answer_is_generated_when_choosing_alone_cannot_do() -> None:
+    """A blank screen (no element), a screen with more candidates than snapping scores, a scorer that
+    fails and ``choose_only=False``: the model answers, and its answer snaps as before."""
+    blank = np.full((100, 200, 3), 250, np.uint8)
+    fake = FakeScoringBackend([OVER_FIRST], scorer=lambda req: [0.0] * len(req.continuations), preset=WIDE)
+    r = SimpleSeg(fake).segment(blank, "the button")
+    assert len(fake.requests) == 1 and r.ok and r.snapped is None and r.raw_answer == OVER_FIRST
+    grid = np.full((400, 600, 3), 250, np.uint8)
+    for i in range(7):
+        for j in range(11):
+            grid[10 + 55 * i : 40 + 55 * i, 10 + 53 * j : 50 + 53 * j] = 120  # 77 boxes, 3 sizes each
+    fake = FakeScoringBackend([OVER_FIRST], scorer=lambda req: [0.0] * len(req.continuations), preset=WIDE)
+    r = SimpleSeg(fake).segment(grid, "the button")
+    assert len(fake.requests) == 1 and r.ok and r.snapped == "model"
+    assert len(fake.score_requests[-1].continuations) == 192  # the ones nearest the answer
+    assert fake.score_requests[-1].continuations[0].startswith("It is at")  # in the answer's words
+    broken = FakeScoringBackend([OVER_FIRST], scorer=ModelError("scoring broke"), preset=WIDE)
+    r = SimpleSeg(broken).segment(_screen(), "the button")
+    assert len(broken.requests) == 1 and r.ok and r.snapped == "overlap"
+    assert [round(v) for v in r.xyxy_px] == [50, 40, 150, 70]
+    fake = FakeScoringBackend([OVER_FIRST], scorer=lambda req: [0.0] * len(req.continuations), preset=WIDE)
+    seg = SimpleSeg(fake, choose_only=False)
+    assert not seg.choose_only and seg.segment(_screen(), "the button").raw_answer == OVER_FIRST
+    assert len(fake.requests) == 1
+
+
+def test_a_batch_mixes_chosen_and_generated_answers_in_order() -> None:
+    blank = np.full((100, 200, 3), 250, np.uint8)
+    fake = FakeScoringBackend([OVER_FIRST], scorer=lambda req: [0.0 if _x0(c) > 0.7 else -50.0 for c in req.continuations],
+                              preset=WIDE)
+    out = SimpleSeg(fake).run_batch([_screen(), blank, "/no/such/image.png", _screen()], ["a", "b", "c", "d"])
+    assert [r.query for r in out] == ["a", "b", "c", "d"]
+    assert [r.snapped for r in out] == ["model", None, None, "model"]
+    assert out[1].raw_answer == OVER_FIRST and not out[2].ok and out[2].error.kind == "image"
+    assert len(fake.requests) == 1  # only the blank screen was answered
+
+
+@pytest.mark.parametrize(("kwargs", "preset", "message"), [
+    ({"choose_only": True}, ModelPreset("near", "x", snap=True), "snaps near its answer"),
+    ({"choose_only": True, "snap": False}, WIDE, "needs snap=True"),
+    ({"choose_only": True, "samples": 2}, WIDE, "consensus"),
+    ({"choose_only": True}, ModelPreset("g", "x", CoordSpace.NORM, "grounding", snap=True, snap_reach=100.0,
+                                        snap_overlap_weight=0.0), "coordinate lists"),
+    ({"choose_only": "yes"}, WIDE, "choose_only must be"),
+])
+def test_choose_only_where_it_cannot_apply_is_refused(kwargs, preset, message) -> None:
+    fake = FakeScoringBackend([OVER_FIRST], scorer=lambda req: [0.0] * len(req.continuations), preset=preset)
+    with pytest.raises(ModelError, match=message):
+        SimpleSeg(fake, **kwargs)
+
+
+def test_choose_only_needs_a_backend_that_scores() -> None:
+    with pytest.raises(ModelError, match="cannot score"):
+        SimpleSeg(FakeAnswerBackend([OVER_FIRST], preset=WIDE), choose_only=True)
+    assert SimpleSeg(FakeAnswerBackend([OVER_FIRST], preset=WIDE)).choose_only is False  # the default falls back
