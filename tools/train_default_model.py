@@ -71,6 +71,7 @@ from simpleseg_agent.training.default_model import (
     GSPO_MIX,
     GSPO_STARTER_DATA,
     HELDOUT_DATA,
+    HELDOUT_REPORTS,
     LOCATE_MIX,
     POLISH_DATA,
     POLISH_MIX,
@@ -214,10 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         extra = ["--max-samples", str(args.eval_max_samples)] if args.eval_max_samples else []
         # as each model answers, then as the shipped preset decodes: with the answer grammar
         # and on the starter held-out screens, as each model answers
-        for suffix, flags, held in (("", [], "heldout"), ("-constrained", ["--constrained"], "heldout"),
-                                    ("-snapped", ["--constrained", "--snap"], "heldout"),
-                                    ("-starter", [], "heldout-starter"),
-                                    ("-starter-snapped", ["--constrained", "--snap"], "heldout-starter")):
+        for suffix, flags, held, _key in HELDOUT_REPORTS:
             for name in STAGES:
                 model, out = work / name / "final", work / "reports" / f"{name}{suffix}"
                 if not model.is_dir() or (out / "heldout.json").is_file() or not (data / held).is_dir():

@@ -54,7 +54,7 @@ from typing import Any
 from ..testing.tiny_model import TinyModelSettings
 
 __all__ = ["CHOICE_STAGES", "CI_SCREENS", "CONTRAST_DATA", "CONTRAST_MIX", "CONTRAST_STARTER_DATA", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STAGES", "GSPO_STARTER_DATA",
-           "HELDOUT_DATA", "LOCATE_MIX", "CHOOSE_MIX", "POLISH_DATA", "POLISH_MIX", "POLISH_STARTER_DATA", "STAGES", "STARTER_DATA",
+           "HELDOUT_DATA", "HELDOUT_REPORTS", "LOCATE_MIX", "CHOOSE_MIX", "POLISH_DATA", "POLISH_MIX", "POLISH_STARTER_DATA", "STAGES", "STARTER_DATA",
            "STARTER_HELDOUT_DATA", "TRAINING_DATA", "TRAIN_DATA", "VALIDATED_STAGES", "VALIDATION_DATA", "FONT_PACKAGES", "missing_fonts", "provenance", "restore_work", "subset_metrics",
            "validation_reports"]
 
@@ -305,10 +305,16 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
     }
 
 
-#: The held-out report files of a working folder (``reports/<stage><suffix>/heldout.json``) and the
-#: provenance keys that keep their summaries.
-_REPORT_KEYS = (("", "heldout"), ("-constrained", "heldout_constrained"), ("-snapped", "heldout_snapped"),
-                ("-starter", "heldout_starter"), ("-starter-snapped", "heldout_starter_snapped"))
+#: Each stage's held-out reports: ``reports/<stage><suffix>/heldout.json`` in a working folder, made by
+#: ``simpleseg eval`` with ``flags`` on the screens of ``data/<folder>``, their summaries kept in the provenance
+#: under ``key``. As each model answers, with the answer grammar, and as the shipped preset decodes (snapped).
+HELDOUT_REPORTS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
+    ("", (), "heldout", "heldout"),
+    ("-constrained", ("--constrained",), "heldout", "heldout_constrained"),
+    ("-snapped", ("--constrained", "--snap"), "heldout", "heldout_snapped"),
+    ("-starter", (), "heldout-starter", "heldout_starter"),
+    ("-starter-snapped", ("--constrained", "--snap"), "heldout-starter", "heldout_starter_snapped"),
+)
 
 
 def restore_work(work: str | Path, package: str | Path) -> list[Path]:
@@ -365,7 +371,7 @@ def restore_work(work: str | Path, package: str | Path) -> list[Path]:
             if info.get("snap"):
                 card["snap"] = info["snap"]
         _write(work / name / "final" / "simpleseg_model.json", card)
-    for suffix, key in _REPORT_KEYS:
+    for suffix, _flags, _folder, key in HELDOUT_REPORTS:
         for name, summary in (info.get(key) or {}).items():
             _write(work / "reports" / f"{name}{suffix}" / "heldout.json", summary)
     for name in VALIDATED_STAGES:
