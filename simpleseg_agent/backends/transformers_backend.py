@@ -33,7 +33,7 @@ from ..errors import ModelError
 from ..grammar.constrain import AnswerGrammar, TokenFilter
 from .base import Backend, GenerationRequest, GenerationResult, ModelPreset, ScoreRequest
 
-__all__ = ["TransformersBackend"]
+__all__ = ["TransformersBackend", "set_pixel_budget"]
 
 _DTYPES = ("auto", "float32", "bfloat16", "float16")
 _WEIGHT_FILES = (
@@ -133,6 +133,31 @@ class _GrammarLogits:
             self.states = [self.filter.advance(s, t) for s, t in zip(self.states, last)]
             self.seen = new
         return scores + self._torch.stack([self._mask(s, scores) for s in self.states])
+
+
+def set_pixel_budget(processor: Any, min_pixels: int | None = None, max_pixels: int | None = None) -> None:
+    """Set the pixel budget (``min_pixels`` / ``max_pixels``, in pixels of the resized image) of a Qwen-VL style
+    ``processor``'s image processor, in the form its ``save_pretrained`` writes; ``None`` keeps a bound.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> proc = SimpleNamespace(image_processor=SimpleNamespace(size={"shortest_edge": 3136, "longest_edge": 125440}))
+        >>> set_pixel_budget(proc, max_pixels=250880); proc.image_processor.size
+        {'shortest_edge': 3136, 'longest_edge': 250880}
+    """
+    ip = processor.image_processor
+    size = dict(getattr(ip, "size", None) or {})
+    size = {k: v for k, v in size.items() if v is not None}
+    if min_pixels is not None:
+        size["shortest_edge"] = min_pixels
+    if max_pixels is not None:
+        size["longest_edge"] = max_pixels
+    ip.size = size
+    # transformers 4.x processors read these attributes instead of ``size``
+    if min_pixels is not None and hasattr(ip, "min_pixels"):
+        ip.min_pixels = min_pixels
+    if max_pixels is not None and hasattr(ip, "max_pixels"):
+        ip.max_pixels = max_pixels
 
 
 class TransformersBackend(Backend):
@@ -317,19 +342,7 @@ class TransformersBackend(Backend):
         return ids
 
     def _set_pixel_budget(self, min_pixels: int | None, max_pixels: int | None) -> None:
-        ip = self.processor.image_processor
-        size = dict(getattr(ip, "size", None) or {})
-        size = {k: v for k, v in size.items() if v is not None}
-        if min_pixels is not None:
-            size["shortest_edge"] = min_pixels
-        if max_pixels is not None:
-            size["longest_edge"] = max_pixels
-        ip.size = size
-        # transformers 4.x processors read these attributes instead of ``size``
-        if min_pixels is not None and hasattr(ip, "min_pixels"):
-            ip.min_pixels = min_pixels
-        if max_pixels is not None and hasattr(ip, "max_pixels"):
-            ip.max_pixels = max_pixels
+        set_pixel_budget(self.processor, min_pixels, max_pixels)
 
     # -- generation ------------------------------------------------------------------------------
 

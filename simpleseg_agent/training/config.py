@@ -47,10 +47,15 @@ class ModelConfig:
     freeze_vision: bool = _help("keep the vision tower frozen (train the language model and merger)", True)
     dtype: str = _help("auto | float32 | bfloat16 | float16 (auto: bf16 on GPUs that have it, else fp32)", "auto")
     trust_remote_code: bool = _help("allow the checkpoint's own code (SimpleSeg-Kimi-VL needs it)", False)
+    max_pixels: Optional[int] = _help("train at this image budget (pixels of the resized image; the saved processor "
+                                      "keeps it, so the model answers at it too); default: the checkpoint's", None)
 
     def __post_init__(self) -> None:
         if self.lora_r < 1 or self.lora_alpha < 1:
             raise ValueError("lora_r and lora_alpha must be >= 1")
+        if self.max_pixels is not None and (isinstance(self.max_pixels, bool) or not isinstance(self.max_pixels, int)
+                                            or self.max_pixels < 28 * 28):
+            raise ValueError(f"max_pixels must be an int >= 784 (one 28 x 28 image token), got {self.max_pixels!r}")
         if self.dtype not in ("auto", "float32", "bfloat16", "float16"):
             raise ValueError(f"dtype must be auto, float32, bfloat16 or float16, got {self.dtype!r}")
         if self.qlora:

@@ -64,6 +64,13 @@ def load_model_and_processor(recipe: _Common, *, padding_side: str | None = None
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=dtype, bnb_4bit_use_double_quant=True
         )
     processor = transformers.AutoProcessor.from_pretrained(spec, trust_remote_code=recipe.model.trust_remote_code)
+    if recipe.model.max_pixels is not None:
+        from ..backends.transformers_backend import set_pixel_budget
+
+        low = (getattr(processor.image_processor, "size", None) or {}).get("shortest_edge")
+        if low is not None and recipe.model.max_pixels < low:
+            raise ValueError(f"model.max_pixels ({recipe.model.max_pixels}) is below {spec}'s min_pixels ({low})")
+        set_pixel_budget(processor, max_pixels=recipe.model.max_pixels)
     if padding_side:
         processor.tokenizer.padding_side = padding_side
     model = transformers.AutoModelForImageTextToText.from_pretrained(spec, **kwargs)

@@ -239,3 +239,31 @@ def test_lora_sft_saves_merged_weights_and_an_adapter_the_backend_loads(tiny_mod
     before, after = load_file(str(tiny_model_path / "model.safetensors")), load_file(str(final / "model.safetensors"))
     vision = [k for k in before if "visual.blocks." in k]
     assert vision and all((before[k] == after[k]).all() for k in vision)
+
+
+@pytest.mark.timeout(600)
+def test_a_recipe_trains_and_saves_at_its_own_image_budget(tiny_model_path, data_dirs, tmp_path):
+    """``model.max_pixels`` retunes the processor: the model trains on more image tokens, and the saved
+    checkpoint (and every intermediate one) answers at that budget too."""
+    from simpleseg_agent.backends.base import GenerationRequest
+    from simpleseg_agent.backends.transformers_backend import TransformersBackend
+
+    set_single_thread()
+    before = json.loads((tiny_model_path / "processor_config.json").read_text())["image_processor"]["size"]
+    budget = 4 * before["longest_edge"]
+    final = run_sft(tiny_sft_recipe(tiny_model_path, data_dirs / "sft", tmp_path, max_steps=2, save_steps=1,
+                                    **{"model.max_pixels": budget}))
+    for folder in (final, tmp_path / "checkpoint-1"):
+        size = json.loads((folder / "processor_config.json").read_text())["image_processor"]["size"]
+        assert size == {**before, "longest_edge": budget}, folder
+    ex = synthetic_examples(1)[0]
+    req = [GenerationRequest(ex.image.resize((1280, 800)), ex.prompt, 4)]  # larger than either budget
+    w0, h0 = TransformersBackend(tiny_model_path).generate(req)[0].model_input_wh
+    w1, h1 = TransformersBackend(final).generate(req)[0].model_input_wh
+    assert w1 * h1 > 2 * w0 * h0 and w1 * h1 <= budget  # the larger budget, within it
+    for bad in (0, 100, True, 2.5):
+        with pytest.raises(ValueError, match="max_pixels"):
+            tiny_sft_recipe(tiny_model_path, data_dirs / "sft", tmp_path, **{"model.max_pixels": bad})
+    with pytest.raises(ValueError, match="below"):
+        run_sft(tiny_sft_recipe(tiny_model_path, data_dirs / "sft", tmp_path / "low",
+                                **{"model.max_pixels": before["shortest_edge"] - 28 * 28}))
