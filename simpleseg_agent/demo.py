@@ -126,7 +126,9 @@ class DemoReport:
             agree = "no usable answer" if self.agreement is None else f"agreement {self.agreement:.2f}"
             out.append(f"samples  consensus of the greedy answer and {self.samples} sampled ones: {agree}")
         if self.snapped:
-            how = "the model chose it" if self.snapped == "model" else "the one overlapping the answer most"
+            how = ("the one overlapping the answer most" if self.snapped != "model"
+                   else "the model chose it among all of the screen's, without an answer of its own" if self.answer_tokens == 0
+                   else "the model chose it")
             out.append(f"snapped  to a screen element ({how}): {self.polygons_xy_px}")
         if self.click_xy_px is None:
             out.append(f"click    none: {self.error}")

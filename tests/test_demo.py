@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from PIL import Image
 from simpleseg_agent import demo as demo_module
 from simpleseg_agent.agent.tk_layout import CLICKABLE_KINDS, find_button_screen
 from simpleseg_agent.cli import main
+from simpleseg_agent.grammar import CoordSpace
 
 pytestmark = pytest.mark.timeout(300)
 QUERY = "the submit button"  # the memorized model learned this phrase (on another image)
@@ -141,6 +143,35 @@ def test_samples_keep_the_answer_the_sampled_ones_agree_on(tmp_path):
     assert report.lines()[2] == "samples  consensus of the greedy answer and 3 sampled ones: agreement 0.67"
     with pytest.raises(demo_module.ModelError, match="samples"):
         demo_module.run_demo(model=fake, out=None, progress=None, samples=-1)
+
+
+def test_a_choice_trained_preset_chooses_without_an_answer_and_the_report_says_so() -> None:
+    """A named fake that scores (not a model): the preset of a choice-trained model, a scorer that prefers
+    the candidate nearest the Submit button's box. Nothing is generated; the report shows the choice."""
+    from simpleseg_agent.backends.base import ModelPreset
+    from simpleseg_agent.testing.fakes import FakeScoringBackend
+
+    screen = find_button_screen("Submit")
+    w, h = screen.layout.size_wh
+    bx0, by0, bx1, by1 = screen.element.box
+
+    def nearest_submit(request):
+        def gap(text: str) -> float:
+            xs = [float(v) for v in re.findall(r"\d+\.\d+", text)]
+            x0, y0, x1, y1 = min(xs[0::2]) * w, min(xs[1::2]) * h, max(xs[0::2]) * w, max(xs[1::2]) * h
+            return abs(x0 - bx0) + abs(y0 - by0) + abs(x1 - bx1) + abs(y1 - by1)
+        return [-gap(c) for c in request.continuations]
+
+    chooser = ModelPreset("chooser", "x", CoordSpace.NORM, constrained=False, snap=True, snap_reach=100.0,
+                          snap_overlap_weight=0.0)
+    fake = FakeScoringBackend([], scorer=nearest_submit, preset=chooser)
+    report = demo_module.run_demo(model=fake, out=None, progress=None)
+    assert fake.requests == [] and len(fake.score_requests) == 1
+    assert report.hit and report.exit_status == 0 and report.snapped == "model" and report.answer_tokens == 0
+    assert "without an answer of its own" in "\n".join(report.lines())
+    off = demo_module.run_demo(model=FakeScoringBackend(["[[[0.9, 0.9], [0.95, 0.9], [0.95, 0.95]]]"], scorer=nearest_submit, preset=chooser),
+                               out=None, progress=None, choose_only=False)
+    assert off.answer_tokens > 0 and "without an answer" not in "\n".join(off.lines())
 
 
 def test_samples_on_the_command_line_with_a_real_checkpoint(memorized_model_path, tmp_path, capsys):
