@@ -11,6 +11,10 @@ answer it gave. The best one replaces the
 answer; the result says ``snapped="model"``. A backend that cannot score (a server) gets the candidate
 that overlaps its answer most (``snapped="overlap"``); an answer with nothing near it stays as it was.
 
+With a choice-trained model's settings (the whole screen, overlap weight 0) the answer cannot change the
+choice, so :class:`~simpleseg_agent.tools.SimpleSeg` does not generate it (``choose_only``):
+:func:`choose_on_screen` scores every element of the screen, and ``raw_answer`` is the chosen one's text.
+
 On the validation screens of the default model (60 easy screens, seed 2029, 409 queries), the weight
 100 was chosen among 0-1000; see ``docs/default-model.md``.
 
