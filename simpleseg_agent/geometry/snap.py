@@ -43,6 +43,13 @@ DEFAULT_GAPS_PX: tuple[int, ...] = (1, 3, 6, 10)
 DEFAULT_EDGE_THRESHOLD = 8
 #: Each element box is a candidate as drawn and grown by these fractions of its short side.
 DEFAULT_GROW: tuple[float, ...] = (0.0, 0.15, 0.3)
+#: A mark at most this long (px) and at least :data:`MARK_ASPECT` times as long as it is thick (the
+#: minus of a minimize button, a dash) is also a candidate as the square around it: an icon button
+#: without a fill is as tall as it is wide, while its glyph may be a line. On the default model's
+#: validation screens every "minimize button" query missed without it: the line was the only candidate.
+DEFAULT_MARK_PX = 48
+#: How many times longer than thick a shape must be to count as a mark (:data:`DEFAULT_MARK_PX`).
+MARK_ASPECT = 3.0
 #: Boxes are candidates when they touch the answer's box grown by this fraction of its long side.
 DEFAULT_REACH = 0.5
 #: At most this many candidates (the most overlapping, then the nearest): a busy image (a photo, a
@@ -172,13 +179,16 @@ def snap_candidates(
     grow: Sequence[float] = DEFAULT_GROW,
     reach: float = DEFAULT_REACH,
     max_candidates: int = DEFAULT_MAX_CANDIDATES,
+    mark_px: float = DEFAULT_MARK_PX,
 ) -> list[SnapCandidate]:
     """The outlines ``region`` (normalized, as a model answered it) may snap to.
 
     Every element box (``boxes``, or :func:`element_boxes` of ``image``) that touches the answer's box
     grown by ``reach`` times its long side becomes a candidate as drawn and grown by each fraction in
     ``grow`` of its short side (clipped to the image), with its mask IoU with the answer (0 for boxes
-    only near it). Past ``max_candidates``, the most overlapping are kept, then the nearest (box centre
+    only near it). A mark (a box at most ``mark_px`` long and :data:`MARK_ASPECT` times as long as
+    thick; 0 turns this off) is also a candidate as the square on its long side around its centre,
+    grown the same way. Past ``max_candidates``, the most overlapping are kept, then the nearest (box centre
     to the answer's box centre). Give ``image``, or ``boxes`` with ``resolution_wh``.
 
     Example:
@@ -189,6 +199,9 @@ def snap_candidates(
         ...                     resolution_wh=(100, 100), grow=(0.0,))
         >>> [(cand.xyxy_px, round(cand.overlap, 3)) for cand in c]
         [((20.0, 20.0, 60.0, 60.0), 1.0)]
+        >>> dash = snap_candidates(answer, boxes=np.array([[30.0, 38.0, 48.0, 42.0]]), resolution_wh=(100, 100), grow=(0.0,))
+        >>> [cand.xyxy_px for cand in dash]
+        [(30.0, 38.0, 48.0, 42.0), (30.0, 31.0, 48.0, 49.0)]
     """
     if image is not None:
         rgb = _as_rgb(image)
@@ -203,6 +216,8 @@ def snap_candidates(
         raise GeometryError(f"reach must be a number >= 0, got {reach!r}")
     if isinstance(max_candidates, bool) or not isinstance(max_candidates, int) or max_candidates < 1:
         raise GeometryError(f"max_candidates must be an int >= 1, got {max_candidates!r}")
+    if not (np.isfinite(mark_px) and mark_px >= 0):
+        raise GeometryError(f"mark_px must be a length >= 0 px, got {mark_px!r}")
     if region.is_empty:
         return []
     w, h = resolution_wh
@@ -219,9 +234,14 @@ def snap_candidates(
     for x0, y0, x1, y1 in np.asarray(boxes, np.float64).reshape(-1, 4):
         if x1 <= near[0] or x0 >= near[2] or y1 <= near[1] or y0 >= near[3]:
             continue
-        for g in grow:
-            d = g * min(x1 - x0, y1 - y0)
-            box = (float(max(0.0, x0 - d)), float(max(0.0, y0 - d)), float(min(w, x1 + d)), float(min(h, y1 + d)))
+        shapes = [(x0, y0, x1, y1)]
+        long, thick = max(x1 - x0, y1 - y0), min(x1 - x0, y1 - y0)
+        if long <= mark_px and long >= MARK_ASPECT * thick:
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            shapes.append((cx - long / 2, cy - long / 2, cx + long / 2, cy + long / 2))
+        for (sx0, sy0, sx1, sy1), g in ((shape, g) for shape in shapes for g in grow):
+            d = g * min(sx1 - sx0, sy1 - sy0)
+            box = (float(max(0.0, sx0 - d)), float(max(0.0, sy0 - d)), float(min(w, sx1 + d)), float(min(h, sy1 + d)))
             key = tuple(round(v, 1) for v in box)
             if key in seen:
                 continue

@@ -157,3 +157,55 @@ def test_generated_screens_offer_a_box_close_to_every_framed_element() -> None:
             assert best >= 0.85, (i, rec.label, rec.expressions[0], best)
             checked += 1
     assert checked >= 12
+
+
+def test_a_thin_mark_is_also_a_candidate_as_the_square_around_it() -> None:
+    """A minimize button is a dash on the title bar: its button is square, its pixels a line. The square
+    on the dash is a candidate (and the dash itself); a long rule and a thick box get no square."""
+    img = _screen()
+    img[52:56, 40:58] = 0  # a dash 18 x 4 px, centred on (49, 54): a 27 px button around it
+    img[90:92, 10:190] = 120  # a rule 180 px long: not a mark
+    img[10:30, 120:150] = 90  # a box 30 x 20 px: not a mark
+    boxes = element_boxes(img)
+    cands = snap_candidates(_rect(0.0, 0.0, 1.0, 1.0), boxes=boxes, resolution_wh=(200, 100), grow=(0.0, 0.3))
+    got = {tuple(round(v) for v in c.xyxy_px) for c in cands}
+    dash = next(b for b in boxes.tolist() if b[2] - b[0] < 25)
+    side = dash[2] - dash[0]
+    cx, cy = (dash[0] + dash[2]) / 2, (dash[1] + dash[3]) / 2
+    assert tuple(round(v) for v in dash) in got
+    assert tuple(round(v) for v in (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)) in got
+    button = _rect(35.5 / 200, 40.5 / 100, 62.5 / 200, 67.5 / 100)  # the 27 px square button
+    best = max(region_iou(c.region((200, 100)), button, (200, 100)) for c in cands)
+    assert best >= 0.75
+    squares = [c.xyxy_px for c in cands if abs((c.xyxy_px[2] - c.xyxy_px[0]) - (c.xyxy_px[3] - c.xyxy_px[1])) < 0.5]
+    assert squares and all(c[0] < 70 for c in squares)  # only the dash's: the rule and the box have none
+    # off with mark_px 0, and a negative or NaN length is refused
+    plain = snap_candidates(_rect(0.0, 0.0, 1.0, 1.0), boxes=boxes, resolution_wh=(200, 100), grow=(0.0, 0.3), mark_px=0)
+    assert len(plain) == len(cands) - 2
+    for bad in (-1.0, float("nan")):
+        with pytest.raises(GeometryError, match="mark_px"):
+            snap_candidates(_rect(0.0, 0.0, 1.0, 1.0), boxes=boxes, resolution_wh=(200, 100), mark_px=bad)
+
+
+def test_generated_title_bars_offer_a_square_close_to_every_icon_button() -> None:
+    """Minimize, maximize and close, drawn without a fill: each is among the candidates with IoU >= 0.6
+    against its annotated square (the minimize dash only through its square)."""
+    from simpleseg_agent.training.synth.gui import GuiScreenGenerator, GuiSynthConfig
+
+    gen = GuiScreenGenerator(GuiSynthConfig(difficulty="easy"))
+    seen: dict[str, float] = {}
+    for i in range(40):
+        image, records = gen.screen(i, seed=2029)
+        boxes = element_boxes(np.asarray(image))
+        for rec in records:
+            name = rec.meta.get("name") if rec.meta else None
+            if rec.label != "icon_button" or name not in ("minimize", "maximize", "close"):
+                continue
+            cands = snap_candidates(rec.region, boxes=boxes, resolution_wh=image.size)
+            best = max(region_iou(c.region(image.size), rec.region, image.size) for c in cands)
+            seen[name] = min(seen.get(name, 1.0), best)
+            if name == "minimize":
+                without = snap_candidates(rec.region, boxes=boxes, resolution_wh=image.size, mark_px=0)
+                assert max(region_iou(c.region(image.size), rec.region, image.size) for c in without) < 0.5
+    assert set(seen) == {"minimize", "maximize", "close"}, seen
+    assert min(seen.values()) >= 0.6, seen
