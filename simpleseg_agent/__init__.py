@@ -19,6 +19,7 @@ from .errors import (
     GeometryError,
     ImageError,
     MissingDependencyError,
+    MissingProgramError,
     ModelError,
     ParseError,
     SimpleSegError,
@@ -41,7 +42,7 @@ from .prompts import Query, build_prompt
 
 __all__ = [
     "ActionError", "ClickTarget", "CoordSpace", "GeometryError", "ImageError", "IoUAccumulator",
-    "MissingDependencyError", "ModelError", "ParseError", "ParsedAnswer", "Part", "Query", "Region",
+    "MissingDependencyError", "MissingProgramError", "ModelError", "ParseError", "ParsedAnswer", "Part", "Query", "Region",
     "SimpleSegError", "__version__", "box_iou", "build_prompt", "click_target", "format_box", "format_point",
     "format_polygons", "mask_iou", "mask_to_region", "parse_answer", "region_iou", "region_iou_batch",
     "region_to_mask", "wrap_answer",

@@ -221,7 +221,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
         backend_kwargs["device"] = args.device
     tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, samples=args.samples,
                      temperature=args.temperature, seed=args.seed, constrained=args.constrained, snap=args.snap,
-                     choose_only=args.choose_only, **backend_kwargs)
+                     choose_only=args.choose_only, read_text=args.read_text, **backend_kwargs)
     try:
         method = {"mask": tool.segment, "box": tool.locate_box, "point": tool.locate_point}[args.answer]
         result = method(image, query)
@@ -313,6 +313,9 @@ def add_consensus_arguments(p: argparse.ArgumentParser) -> None:
                    help="when snapping chooses among the whole screen and ignores the answer (a choice-trained "
                         "model), skip generating the answer: the model only scores the screen's elements "
                         "(default: on wherever it applies)")
+    p.add_argument("--read-text", action=argparse.BooleanOptionalAction, default=None,
+                   help="when snapping, read the screen's words (Tesseract OCR) so that a text query picks the "
+                        "element that says it (default: where the preset has a read weight and tesseract is installed)")
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -323,7 +326,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         report = evaluate(args.model, args.data, split=args.split, out_dir=args.out, batch_size=args.batch_size,
                           max_samples=args.max_samples, max_new_tokens=args.max_new_tokens, preset=args.preset,
                           samples=args.samples, temperature=args.temperature, seed=args.seed,
-                          constrained=args.constrained, snap=args.snap, choose_only=args.choose_only, **kwargs)
+                          constrained=args.constrained, snap=args.snap, choose_only=args.choose_only,
+                          read_text=args.read_text, **kwargs)
     except FileNotFoundError as exc:
         raise SimpleSegError(str(exc)) from None
     print(json.dumps(report.to_json(with_samples=False)) if args.json else report.table())

@@ -81,7 +81,8 @@ class DemoReport:
     decoding, how many sampled answers were asked for and how well the kept answer agrees with them
     (0-1; ``None`` for a greedy answer); ``snapped``: the outline was snapped to a screen element near the
     answer (``"model"``: the model chose it; ``"overlap"``; ``None``: the model's own outline; see
-    :class:`~simpleseg_agent.tools.SimpleSeg` ``snap``); ``exit_status``: 0 on success, 1 otherwise.
+    :class:`~simpleseg_agent.tools.SimpleSeg` ``snap``); ``read_text``: the screen's words helped choose
+    (``read_text``); ``exit_status``: 0 on success, 1 otherwise.
     """
 
     mode: Mode
@@ -106,6 +107,7 @@ class DemoReport:
     samples: int = 0
     agreement: float | None = None
     snapped: str | None = None
+    read_text: bool = False
     out: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     exit_status: int = 1
@@ -129,6 +131,8 @@ class DemoReport:
             how = ("the one overlapping the answer most" if self.snapped != "model"
                    else "the model chose it among all of the screen's, without an answer of its own" if self.answer_tokens == 0
                    else "the model chose it")
+            if self.snapped == "model" and self.read_text:
+                how += ", with the words read on the screen"
             out.append(f"snapped  to a screen element ({how}): {self.polygons_xy_px}")
         if self.click_xy_px is None:
             out.append(f"click    none: {self.error}")
@@ -173,7 +177,7 @@ def check_default_model(model: Any) -> None:
 
 def _load_tool(model: Any, preset: str | None, max_new_tokens: int | None, device: str | None,
                samples: int = 0, temperature: float = 0.7, sample_seed: int | None = 0, constrained: bool | None = None,
-               snap: bool | None = None, choose_only: bool | None = None):
+               snap: bool | None = None, choose_only: bool | None = None, read_text: bool | None = None):
     from .tools import SimpleSeg
 
     class RecordingSeg(SimpleSeg):
@@ -187,7 +191,8 @@ def _load_tool(model: Any, preset: str | None, max_new_tokens: int | None, devic
 
     kwargs = {"device": device} if device else {}
     return RecordingSeg(model, preset=preset, max_new_tokens=max_new_tokens, samples=samples, temperature=temperature,
-                        seed=sample_seed, constrained=constrained, snap=snap, choose_only=choose_only, **kwargs)
+                        seed=sample_seed, constrained=constrained, snap=snap, choose_only=choose_only,
+                        read_text=read_text, **kwargs)
 
 
 class _Display:
@@ -294,6 +299,7 @@ def run_demo(
     constrained: bool | None = None,
     snap: bool | None = None,
     choose_only: bool | None = None,
+    read_text: bool | None = None,
     progress: Callable[[str], None] | None = _stderr,
 ) -> DemoReport:
     """Run the demo (see the module docstring) and return its :class:`DemoReport`.
@@ -312,6 +318,8 @@ def run_demo(
             :class:`~simpleseg_agent.tools.SimpleSeg`).
         choose_only: choose among the screen's elements without generating an answer (``None``: wherever
             it applies; see :class:`~simpleseg_agent.tools.SimpleSeg`).
+        read_text: read the screen's words to choose among its elements (``None``: where the preset has a
+            read weight and ``tesseract`` is installed; see :class:`~simpleseg_agent.tools.SimpleSeg`).
         progress: called with each progress line (default: printed on stderr); ``None`` for silence.
 
     Raises:
@@ -340,7 +348,7 @@ def run_demo(
         f"{el.text!r} button at {list(el.box)}")
     t0 = time.perf_counter()
     tool = _load_tool(model, preset, max_new_tokens, device, samples, temperature, sample_seed, constrained, snap,
-                      choose_only)
+                      choose_only, read_text)
     load_s = time.perf_counter() - t0
     say(f"model {tool.preset.name} loaded in {load_s:.2f} s")
     report = DemoReport(
@@ -391,6 +399,7 @@ def run_demo(
     report.samples = samples
     report.agreement = None if seg is None or seg.agreement is None else round(float(seg.agreement), 4)
     report.snapped = getattr(seg, "snapped", None) if seg is not None else None
+    report.read_text = bool(getattr(tool, "read_text", False))
     size = screen.layout.size_wh
     if seg is not None and seg.ok:
         report.polygons_xy_px = [[[round(x, 1), round(y, 1)] for x, y in poly] for poly in seg.polygons_xy_px]
@@ -464,6 +473,9 @@ def add_demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--choose-only", action=argparse.BooleanOptionalAction, default=None,
                    help="choose among the screen's elements without generating an answer, where snapping ignores "
                         "the answer (a choice-trained model; default: wherever it applies)")
+    p.add_argument("--read-text", action=argparse.BooleanOptionalAction, default=None,
+                   help="read the screen's words (Tesseract OCR) to choose among its elements (default: where the "
+                        "preset has a read weight and tesseract is installed)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
 
@@ -474,7 +486,7 @@ def demo_command(args: argparse.Namespace) -> int:
         mode="click" if args.click else "window" if args.window else "image", xvfb=args.xvfb, out=args.out,
         pause_s=args.pause_s, device=args.device, max_new_tokens=args.max_new_tokens,
         samples=args.samples, temperature=args.temperature, sample_seed=args.sample_seed,
-        constrained=args.constrained, snap=args.snap, choose_only=args.choose_only,
+        constrained=args.constrained, snap=args.snap, choose_only=args.choose_only, read_text=args.read_text,
     )
     if args.json:
         print(json.dumps(report.to_json()))

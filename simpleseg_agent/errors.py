@@ -66,3 +66,19 @@ class MissingDependencyError(SimpleSegError, ImportError):
         )
         self.package = package
         self.extra = extra
+
+
+class MissingProgramError(MissingDependencyError):
+    """A program (not a Python package) needed by the requested feature is not installed.
+
+    Example:
+        >>> err = MissingProgramError("tesseract", "apt install tesseract-ocr", "reading the screen")
+        >>> isinstance(err, MissingDependencyError), str(err)
+        (True, "reading the screen needs the program 'tesseract'. Install it with: apt install tesseract-ocr")
+    """
+
+    def __init__(self, program: str, install: str, feature: str) -> None:
+        SimpleSegError.__init__(self, f"{feature} needs the program '{program}'. Install it with: {install}")
+        self.package = program
+        self.extra = ""
+        self.install = install

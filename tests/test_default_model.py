@@ -46,7 +46,7 @@ from simpleseg_agent.training.default_model import (
 REPO = Path(__file__).resolve().parents[1]
 MODEL = default_model_dir()
 #: How the preset decodes: constrained, snapped, choosing among the screen's elements without an answer
-SNAPPED = "greedy, constrained, snapped, choose-only"
+SNAPPED = "greedy, constrained, snapped, choose-only, read text"
 INFO = json.loads((MODEL / "simpleseg_model.json").read_text()) if (MODEL / "simpleseg_model.json").is_file() else {}
 
 
@@ -148,6 +148,9 @@ def test_a_freshly_generated_held_out_sample_scores_as_the_provenance_says(tmp_p
     assert fonts == INFO["data"]["fonts"], (
         f"this machine draws screens with {fonts}, the model's held-out screens were drawn with "
         f"{INFO['data']['fonts']}: install the generator's font packages (see .ci/run)")
+    from simpleseg_agent.tools.reading import tesseract_path
+
+    assert tesseract_path() is not None, "the preset reads the screen's words: install tesseract (apt-get install tesseract-ocr)"
     data = tmp_path / "heldout"
     assert main(["data", "synth", "gui", "-n", str(CI_SCREENS), "--seed", str(HELDOUT_DATA["seed"]),
                  "--difficulty", HELDOUT_DATA["difficulty"], "--out", str(data), "--no-progress", "--no-contact-sheet"]) == 0

@@ -46,6 +46,10 @@ class ModelPreset:
             choose among boxes, ``simpleseg train choose``).
         snap_overlap_weight: nats of log-likelihood one unit of a candidate's overlap (mask IoU) with the
             answer adds to its score (0: the model's choice alone).
+        snap_read_weight: nats of log-likelihood one unit of a candidate's match with the words a text
+            query names adds to its score, the words read off the screen
+            (:mod:`~simpleseg_agent.tools.reading`; :class:`~simpleseg_agent.tools.SimpleSeg` ``read_text``;
+            0: no reading by default).
     """
 
     name: str
@@ -59,9 +63,10 @@ class ModelPreset:
     snap: bool = False
     snap_reach: float = 0.5
     snap_overlap_weight: float = 100.0
+    snap_read_weight: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("snap_reach", "snap_overlap_weight"):
+        for name in ("snap_reach", "snap_overlap_weight", "snap_read_weight"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
                 raise ValueError(f"ModelPreset {self.name!r}: {name} must be a finite number >= 0, got {value!r}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ AnswerKind = Literal["mask", "box", "point"]
 QueryInput = Union[str, Query]
 _RESULT_TYPES = {"mask": Segmentation, "box": BoxResult, "point": PointResult}
 _PARSE_KIND = {"mask": "polygons", "box": "box", "point": "point"}
+_WARNED_NO_TESSERACT = False
 
 
 @dataclass
@@ -48,6 +50,7 @@ class _Job:
     error: ToolError | None = None
     pil: Any = None
     chosen: Any = None  # the result choice decoding gave, without a generated answer
+    reading: Any = None  # the future of the screen's words (read_text)
 
 
 def _as_query(query: QueryInput) -> Query:
@@ -90,6 +93,15 @@ class SimpleSeg:
             then the chosen candidate's text and ``answer_tokens`` is 0. A screen with more candidates than
             snapping scores (192) still gets an answer, to keep those nearest to it. ``None`` (default): on
             wherever it applies (with ``samples`` 0); ``True`` where it does not is a :class:`ModelError`.
+        read_text: when snapping, read the screen's words (the Tesseract OCR program,
+            :mod:`~simpleseg_agent.tools.reading`) and add the preset's ``snap_read_weight`` nats (or
+            :data:`~simpleseg_agent.tools.reading.DEFAULT_READ_WEIGHT` where the preset has none) per unit of
+            match between a candidate's words and a text query's to the model's score of it: the model
+            chooses the kind of element, the words which one ("the Save button", not "Cancel"). The words
+            are read while the model scores, and a screen asked about again is not read again. ``None``
+            (default): on where the preset has a read weight, snapping is on and ``tesseract`` is
+            installed (a warning says so once where it is not); ``True`` without snapping is a
+            :class:`ModelError`, without ``tesseract`` a :class:`~simpleseg_agent.errors.MissingDependencyError`.
         **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...).
     """
 
@@ -106,6 +118,7 @@ class SimpleSeg:
         constrained: bool | None = None,
         snap: bool | None = None,
         choose_only: bool | None = None,
+        read_text: bool | None = None,
         **backend_kwargs: Any,
     ) -> None:
         from ..backends.registry import load_backend
@@ -122,6 +135,8 @@ class SimpleSeg:
             raise ModelError(f"snap must be True, False or None, got {snap!r}")
         if choose_only is not None and not isinstance(choose_only, bool):
             raise ModelError(f"choose_only must be True, False or None, got {choose_only!r}")
+        if read_text is not None and not isinstance(read_text, bool):
+            raise ModelError(f"read_text must be True, False or None, got {read_text!r}")
         self.backend = load_backend(model, preset=preset, **backend_kwargs)
         self.preset: ModelPreset = getattr(self.backend, "preset", None) or ModelPreset("custom", str(model))
         self.out_of_range = out_of_range
@@ -141,6 +156,35 @@ class SimpleSeg:
             self.backend.close()
             raise ModelError(f"choose_only: {why_not}")
         self.choose_only = not why_not and choose_only is not False
+        try:
+            self.read_text, self.read_weight = self._reading(read_text)
+        except SimpleSegError:
+            self.backend.close()
+            raise
+        self._reader = None
+
+    def _reading(self, read_text: bool | None) -> tuple[bool, float]:
+        """Whether to read the screen's words when snapping, and their weight (see ``read_text``)."""
+        from . import reading
+
+        weight = self.preset.snap_read_weight
+        if read_text is False or (read_text is None and (weight <= 0 or not self.snap)):
+            return False, 0.0
+        if not self.snap:
+            raise ModelError("read_text: the words pick among the screen's elements, so it needs snap=True")
+        if reading.tesseract_path() is None:
+            if read_text:
+                from ..errors import MissingProgramError
+
+                raise MissingProgramError(reading.TESSERACT, reading.INSTALL_TESSERACT, "read_text (reading the screen's words)")
+            global _WARNED_NO_TESSERACT
+            if not _WARNED_NO_TESSERACT:
+                _WARNED_NO_TESSERACT = True
+                warnings.warn(f"{self.preset.name} snaps better when it reads the screen's words: install the Tesseract "
+                              f"OCR program ({reading.INSTALL_TESSERACT}) or pass read_text=False to silence this",
+                              stacklevel=3)
+            return False, 0.0
+        return True, weight if weight > 0 else reading.DEFAULT_READ_WEIGHT
 
     def _why_not_choose_only(self) -> str:
         """Why choice decoding (``choose_only``) does not apply here; empty when it does."""
@@ -182,6 +226,9 @@ class SimpleSeg:
         return self._run([_Job(img, _as_query(q), answer) for img, q in zip(images, queries)])
 
     def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         self.backend.close()
 
     # internals ------------------------------------------------------------------------------
@@ -216,6 +263,12 @@ class SimpleSeg:
             except ModelError as exc:
                 job.error = ToolError(kind="model", message=str(exc))
                 continue
+            if self.read_text and job.answer in ("mask", "box") and job.query.kind == "text":
+                if self._reader is None:
+                    from .reading import ScreenReader
+
+                    self._reader = ScreenReader()
+                job.reading = self._reader.submit(pil)  # read while the model scores
             if self.choose_only and job.answer in ("mask", "box"):
                 job.chosen = self._choose(job)
                 if job.chosen is not None:
@@ -268,7 +321,8 @@ class SimpleSeg:
         from .snapping import choose_on_screen
 
         try:
-            chosen = choose_on_screen(self.backend, job.pil, job.prompt, job.answer, self.preset.coord_space)
+            chosen = choose_on_screen(self.backend, job.pil, job.prompt, job.answer, self.preset.coord_space,
+                                      bonus=self._bonus(job))
         except SimpleSegError:
             return None
         if chosen is None:
@@ -276,6 +330,22 @@ class SimpleSeg:
         cand, text, spent = chosen
         result = self._result(job, GenerationResult(text=text, n_tokens=0, model_s=spent))
         return self._place(job, result, cand, "model", 0.0) if result.ok else None
+
+    def _bonus(self, job: _Job):
+        """The reading bonus of ``job``'s candidates (``read_text``), or ``None``."""
+        if job.reading is None:
+            return None
+        from .reading import text_match
+
+        def bonus(cands):
+            try:
+                words = job.reading.result()
+            except SimpleSegError as exc:  # unreadable: the model chooses alone
+                warnings.warn(f"reading the screen failed, choosing without its words: {exc}", stacklevel=2)
+                return [0.0] * len(cands)
+            return [self.read_weight * m for m in text_match(job.query.rendered, cands, words)]
+
+        return bonus
 
     def _snap(self, job: _Job, result):
         """``result`` snapped to a screen element near it (``snap=True``), or as it was."""
@@ -291,7 +361,8 @@ class SimpleSeg:
         # a grounding model answers in its own JSON style, which the candidates are not written in
         scorer = self.backend if self.preset.prompt_style == "simpleseg" else None
         cand, how, spent = snap_answer(scorer, job.pil, job.prompt, result, job.answer, self.preset.coord_space, region,
-                                       reach=self.preset.snap_reach, overlap_weight=self.preset.snap_overlap_weight)
+                                       reach=self.preset.snap_reach, overlap_weight=self.preset.snap_overlap_weight,
+                                       bonus=self._bonus(job))
         if cand is None:
             return result
         return self._place(job, result, cand, how, spent)

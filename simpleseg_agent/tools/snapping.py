@@ -32,6 +32,7 @@ Example (a named fake backend that answers a fixed outline and cannot score; a r
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -81,20 +82,31 @@ def candidate_answer(raw_answer: str, candidate: SnapCandidate, resolution_wh: t
     return raw_answer[:start] + listed + raw_answer[end + 1 :]
 
 
-def choose(candidates: list[SnapCandidate], scores: list[float] | None, overlap_weight: float = OVERLAP_WEIGHT) -> int:
-    """Index of the chosen candidate: the highest ``score + overlap_weight * overlap``, or with no
-    scores the highest overlap; the earliest on a tie.
+#: Extra nats per candidate, given the candidates (a reading of the screen's words: ``SimpleSeg(read_text=...)``).
+Bonus = Callable[[list[SnapCandidate]], Sequence[float]]
+
+
+def choose(candidates: list[SnapCandidate], scores: list[float] | None, overlap_weight: float = OVERLAP_WEIGHT,
+           bonus: Sequence[float] | None = None) -> int:
+    """Index of the chosen candidate: the highest ``score + overlap_weight * overlap + bonus``, or with
+    no scores the highest overlap; the earliest on a tie.
 
     Example:
         >>> from simpleseg_agent.geometry.snap import SnapCandidate
         >>> cands = [SnapCandidate((0, 0, 1, 1), 0.6), SnapCandidate((0, 0, 2, 2), 0.5)]
         >>> choose(cands, None), choose(cands, [-40.0, -20.0]), choose(cands, [-40.0, -39.0], overlap_weight=0.0)
         (0, 1, 1)
+        >>> choose(cands, [-40.0, -39.0], overlap_weight=0.0, bonus=[5.0, 0.0])
+        0
     """
     if scores is None:
         values = [c.overlap for c in candidates]
     else:
         values = [s + overlap_weight * c.overlap for s, c in zip(scores, candidates)]
+        if bonus is not None:
+            if len(bonus) != len(candidates):
+                raise SimpleSegError(f"got {len(bonus)} bonuses for {len(candidates)} candidates")
+            values = [v + float(b) for v, b in zip(values, bonus)]
     return int(np.argmax(values))
 
 
@@ -112,13 +124,15 @@ def chooses_whole_screen(reach: float, overlap_weight: float) -> bool:
 
 
 def choose_on_screen(backend: Any, image: Image.Image, prompt: str, kind: str, space: CoordSpace, *,
-                     max_candidates: int = DEFAULT_MAX_CANDIDATES) -> tuple[SnapCandidate, str, float] | None:
+                     max_candidates: int = DEFAULT_MAX_CANDIDATES,
+                     bonus: Bonus | None = None) -> tuple[SnapCandidate, str, float] | None:
     """The screen element the model chooses as the answer to ``prompt``, without an answer of its own:
     every element box of ``image`` (as drawn and grown, :func:`~simpleseg_agent.geometry.snap.snap_candidates`)
     is written as an answer of ``kind`` (``"mask"``/``"box"``) in :data:`CHOICE_PHRASE` and scored by
     ``backend`` (one that ``supports_scoring``). Returns the chosen candidate, its text and the seconds
     spent scoring; ``None`` when the screen shows no element or more than ``max_candidates`` candidates
-    (then an answer is needed to keep the nearest: use :func:`snap_answer`). Raises what
+    (then an answer is needed to keep the nearest: use :func:`snap_answer`). ``bonus`` adds nats to each
+    candidate's score (the screen's words, :func:`~simpleseg_agent.tools.reading.text_match`). Raises what
     ``backend.score`` raises (:class:`~simpleseg_agent.errors.ModelError`).
 
     This is what :func:`snap_answer` chooses when :func:`chooses_whole_screen` holds, less the answer's
@@ -144,19 +158,20 @@ def choose_on_screen(backend: Any, image: Image.Image, prompt: str, kind: str, s
     t0 = time.perf_counter()
     scores = backend.score(ScoreRequest(image, prompt, texts)) if len(cands) > 1 else [0.0]
     spent = time.perf_counter() - t0
-    best = choose(cands, list(scores), overlap_weight=0.0)
+    best = choose(cands, list(scores), overlap_weight=0.0, bonus=bonus(cands) if bonus is not None and len(cands) > 1 else None)
     return cands[best], texts[best], spent
 
 
 def snap_answer(backend: Any, image: Image.Image, prompt: str, result: Any, kind: str, space: CoordSpace,
-                region: Region, *, reach: float = DEFAULT_REACH,
-                overlap_weight: float = OVERLAP_WEIGHT) -> tuple[SnapCandidate | None, str | None, float]:
+                region: Region, *, reach: float = DEFAULT_REACH, overlap_weight: float = OVERLAP_WEIGHT,
+                bonus: Bonus | None = None) -> tuple[SnapCandidate | None, str | None, float]:
     """The candidate ``result`` (a successful ``kind`` = ``"mask"``/``"box"`` answer whose outline is
     ``region``) snaps to, how it was chosen (``"model"``, ``"overlap"``) and the seconds the model spent
     scoring; ``(None, None, 0.0)`` when nothing is near the answer. ``backend`` scores the candidates when
     it can (``supports_scoring``); pass ``None`` to choose by overlap alone (a model whose answers are
     not written in this project's coordinate lists). ``reach`` and ``overlap_weight``: see
-    :class:`~simpleseg_agent.backends.base.ModelPreset` (``snap_reach``, ``snap_overlap_weight``)."""
+    :class:`~simpleseg_agent.backends.base.ModelPreset` (``snap_reach``, ``snap_overlap_weight``);
+    ``bonus`` adds nats to the model's score of each candidate (as in :func:`choose_on_screen`)."""
     rgb = np.asarray(image.convert("RGB"))
     cands = snap_candidates(region, rgb, reach=reach)
     if not cands:
@@ -175,7 +190,8 @@ def snap_answer(backend: Any, image: Image.Image, prompt: str, result: Any, kind
             scores = None  # the answer still snaps, by overlap alone
         spent = time.perf_counter() - t0
         if scores is not None:
-            return cands[choose(cands, scores, overlap_weight)], "model", spent
+            extra = bonus(cands) if bonus is not None and len(cands) > 1 else None
+            return cands[choose(cands, scores, overlap_weight, extra)], "model", spent
     cands = [c for c in cands if c.overlap > 0]  # without the model, only what the answer covers
     if not cands:
         return None, None, spent
