@@ -13,7 +13,10 @@ greedy single query of the same run. And it times snapping (``SimpleSeg(constrai
 outline snapped to a screen element, the model scoring the candidates) against constrained decoding
 without it, the preset's decoding before snapping existed. Snapping as the shipped preset does it chooses
 without generating an answer (``choose_only``, the default for a choice-trained model); it is timed against
-snapping that generates the answer first (``choose_only=False``), the preset's decoding before it.
+snapping that generates the answer first (``choose_only=False``), the preset's decoding before it. The preset
+also reads the screen's words (``read_text``, Tesseract, in a thread while the model scores); it is timed
+reading every query's screen afresh (no screen remembered, an agent's worst case), against choosing without
+reading (``read_text=False``), the preset's decoding before it.
 
 Run: ``python tools/bench_default_model.py [--screens 8] [--threads 1] [--samples 8]``. The last line is a JSON object.
 """
@@ -80,7 +83,13 @@ def main(argv: list[str] | None = None) -> dict:
     cmed = statistics.median(_time_each(SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=False), jobs))
     generating = _time_each(SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=True, choose_only=False), jobs)
     gmed, gp90 = statistics.median(generating), sorted(generating)[int(0.9 * (len(generating) - 1))]
-    snap_tool = SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=True)  # choose-only where it applies
+    unread = _time_each(SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=True, read_text=False), jobs)
+    umed, up90 = statistics.median(unread), sorted(unread)[int(0.9 * (len(unread) - 1))]
+    snap_tool = SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=True)  # choose-only, reading where they apply
+    if snap_tool.read_text:
+        from simpleseg_agent.tools.reading import ScreenReader
+
+        snap_tool._reader = ScreenReader(cache_size=0)  # every query reads its screen afresh
     snapped = _time_each(snap_tool, jobs)
     smed, sp90 = statistics.median(snapped), sorted(snapped)[int(0.9 * (len(snapped) - 1))]
     voted = _time_each(SimpleSeg(args.model or DEFAULT_MODEL, samples=args.samples, snap=False), jobs) if args.samples else []
@@ -97,7 +106,9 @@ def main(argv: list[str] | None = None) -> dict:
         "snapped_median_s": round(smed, 4), "snapped_p90_s": round(sp90, 4), "snapped_vs_constrained": round(smed / cmed, 2),
         "snapped_within_budget": smed <= 1.0, "snapped_choose_only": snap_tool.choose_only,
         "snapped_generating_median_s": round(gmed, 4), "snapped_generating_p90_s": round(gp90, 4),
-        "snapped_vs_generating": round(smed / gmed, 2),
+        "snapped_vs_generating": round(smed / gmed, 2), "snapped_read_text": snap_tool.read_text,
+        "snapped_unread_median_s": round(umed, 4), "snapped_unread_p90_s": round(up90, 4),
+        "snapped_vs_unread": round(smed / umed, 2), "snapped_p90_within_budget": sp90 <= 1.0,
     }
     if voted:
         vmed, vp90 = statistics.median(voted), sorted(voted)[int(0.9 * (len(voted) - 1))]
@@ -109,10 +120,13 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"baseline, batches of 8: {batched * 1000:.0f} ms per query -> single / batched = {result['single_vs_batched']:.2f}x")
     print(f"constrained decoding: median {cmed * 1000:.0f} ms -> {result['constrained_vs_plain']:.2f}x the plain single query")
     print(f"snapped, generating the answer first (choose_only=False): median {gmed * 1000:.0f} ms, p90 {gp90 * 1000:.0f} ms")
+    print(f"snapped, choosing without reading the screen (read_text=False): median {umed * 1000:.0f} ms, p90 {up90 * 1000:.0f} ms")
     how = "choosing without an answer" if snap_tool.choose_only else "generating the answer (choose-only does not apply)"
+    how += ", reading every screen afresh" if snap_tool.read_text else ", without reading (no tesseract)"
     print(f"snapped as the preset does ({how}): median {smed * 1000:.0f} ms, p90 {sp90 * 1000:.0f} ms "
           f"-> {result['snapped_vs_constrained']:.2f}x constrained decoding without snapping, "
-          f"{result['snapped_vs_generating']:.2f}x snapping that generates the answer first")
+          f"{result['snapped_vs_generating']:.2f}x snapping that generates the answer first, "
+          f"{result['snapped_vs_unread']:.2f}x choosing without reading")
     if voted:
         print(f"consensus of greedy + {args.samples} samples: median {vmed * 1000:.0f} ms, p90 {vp90 * 1000:.0f} ms "
               f"-> {result['consensus_vs_greedy']:.2f}x the greedy single query")

@@ -15,6 +15,10 @@ With a choice-trained model's settings (the whole screen, overlap weight 0) the 
 choice, so :class:`~simpleseg_agent.tools.SimpleSeg` does not generate it (``choose_only``):
 :func:`choose_on_screen` scores every element of the screen, and ``raw_answer`` is the chosen one's text.
 
+A model that cannot read its labels gets help from the screen's words (``SimpleSeg(read_text=...)``,
+:mod:`~simpleseg_agent.tools.reading`): each candidate's match with the words a text query names, times
+the preset's ``snap_read_weight``, is added to its score (``bonus``).
+
 On the validation screens of the default model (60 easy screens, seed 2029, 409 queries), the weight
 100 was chosen among 0-1000; see ``docs/default-model.md``.
 
