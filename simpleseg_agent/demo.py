@@ -82,7 +82,7 @@ class DemoReport:
     (0-1; ``None`` for a greedy answer); ``snapped``: the outline was snapped to a screen element near the
     answer (``"model"``: the model chose it; ``"overlap"``; ``None``: the model's own outline; see
     :class:`~simpleseg_agent.tools.SimpleSeg` ``snap``); ``read_text``: the screen's words helped choose
-    (``read_text``); ``exit_status``: 0 on success, 1 otherwise.
+    (``read_text``), ``read_words`` what they read on the chosen element; ``exit_status``: 0 on success, 1 otherwise.
     """
 
     mode: Mode
@@ -108,6 +108,7 @@ class DemoReport:
     agreement: float | None = None
     snapped: str | None = None
     read_text: bool = False
+    read_words: str | None = None
     out: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     exit_status: int = 1
@@ -133,6 +134,8 @@ class DemoReport:
                    else "the model chose it")
             if self.snapped == "model" and self.read_text:
                 how += ", with the words read on the screen"
+                if self.read_words:
+                    how += f"; it reads {self.read_words!r}"
             out.append(f"snapped  to a screen element ({how}): {self.polygons_xy_px}")
         if self.click_xy_px is None:
             out.append(f"click    none: {self.error}")
@@ -400,6 +403,7 @@ def run_demo(
     report.agreement = None if seg is None or seg.agreement is None else round(float(seg.agreement), 4)
     report.snapped = getattr(seg, "snapped", None) if seg is not None else None
     report.read_text = bool(getattr(tool, "read_text", False))
+    report.read_words = getattr(seg, "read_words", None) if seg is not None else None
     size = screen.layout.size_wh
     if seg is not None and seg.ok:
         report.polygons_xy_px = [[[round(x, 1), round(y, 1)] for x, y in poly] for poly in seg.polygons_xy_px]

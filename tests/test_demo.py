@@ -31,7 +31,7 @@ QUERY = "the submit button"  # the memorized model learned this phrase (on anoth
 REPORT_KEYS = {
     "mode", "query", "screen", "target", "model", "preset", "answer", "answer_tokens", "status", "error", "polygons_xy_px",
     "click_xy_px", "on_element", "hit", "iou", "fired", "missed_xy", "intended_fired", "display", "samples", "agreement", "snapped",
-    "read_text", "out", "seconds", "exit_status",
+    "read_text", "read_words", "out", "seconds", "exit_status",
 }
 
 
@@ -174,6 +174,7 @@ def test_a_choice_trained_preset_chooses_without_an_answer_and_the_report_says_s
         read = demo_module.run_demo(model=FakeScoringBackend([], scorer=nearest_submit, preset=chooser), out=None,
                                     progress=None, read_text=True)
         assert read.hit and read.read_text and "with the words read on the screen" in "\n".join(read.lines())
+        assert read.read_words == "Submit" and "it reads 'Submit'" in "\n".join(read.lines())
     off = demo_module.run_demo(model=FakeScoringBackend(["[[[0.9, 0.9], [0.95, 0.9], [0.95, 0.95]]]"], scorer=nearest_submit, preset=chooser),
                                out=None, progress=None, choose_only=False)
     assert off.answer_tokens > 0 and "without an answer" not in "\n".join(off.lines())

@@ -222,6 +222,29 @@ def text_match(query: str, candidates: Sequence, words: Sequence[ScreenWord]) ->
     return out
 
 
+def words_in(xyxy_px: Sequence[float], words: Sequence[ScreenWord]) -> str:
+    """The words whose centre lies in the box ``xyxy_px`` (2 px of slack), in reading order (lines top to
+    bottom, left to right in each).
+
+    Example:
+        >>> words_in((0, 0, 100, 30), [ScreenWord((50, 5, 90, 20), "changes"), ScreenWord((5, 5, 45, 20), "Save"),
+        ...                            ScreenWord((5, 40, 45, 55), "Cancel")])
+        'Save changes'
+    """
+    x0, y0, x1, y1 = xyxy_px
+    inside = [w for w in words if x0 - 2 <= (w.xyxy_px[0] + w.xyxy_px[2]) / 2 <= x1 + 2
+              and y0 - 2 <= (w.xyxy_px[1] + w.xyxy_px[3]) / 2 <= y1 + 2]
+    lines: list[list[ScreenWord]] = []
+    for w in sorted(inside, key=lambda w: (w.xyxy_px[1] + w.xyxy_px[3]) / 2):
+        cy, h = (w.xyxy_px[1] + w.xyxy_px[3]) / 2, w.xyxy_px[3] - w.xyxy_px[1]
+        last = lines[-1][-1] if lines else None
+        if last is not None and abs(cy - (last.xyxy_px[1] + last.xyxy_px[3]) / 2) <= max(h, 1.0) / 2:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    return " ".join(w.text for line in lines for w in sorted(line, key=lambda w: w.xyxy_px[0]))
+
+
 def _whole_lines(placed: Sequence[tuple[tuple[float, float, float, float], str]], start: list[int]) -> list[int]:
     """``start`` (indices into ``placed``) with the words that continue their lines: on the same row and
     at most a word's height apart, so that a long label counts whole."""

@@ -27,6 +27,8 @@ XY = tuple[float, float]
 XYXY = tuple[float, float, float, float]
 ErrorKind = Literal["parse", "not_found", "model", "image", "geometry"]
 SnapKind = Literal["model", "overlap"]
+_READ = ("the words read on the chosen element, in reading order, when the screen's words helped choose "
+         "(read_text); '' for an element without words; None where the screen was not read")
 _SNAPPED = ("snapped to a screen element (near the answer, or anywhere for a choice-trained model): 'model' the "
             "model chose it among the shapes the pixels show, 'overlap' it overlaps the answer most; None: the "
             "model's own outline")
@@ -105,6 +107,7 @@ class Segmentation(_Result):
     area_px: Optional[float] = None
     click: Optional[ClickPoint] = None
     snapped: Optional[SnapKind] = Field(None, description=_SNAPPED)
+    read_words: Optional[str] = Field(None, description=_READ)
 
     _tool: str = "segment"
 
@@ -129,7 +132,8 @@ class Segmentation(_Result):
         box = ", ".join(f"{v:.0f}" for v in self.xyxy_px or ())
         click = f", click at ({self.click.xy_px[0]:.0f}, {self.click.xy_px[1]:.0f}) px" if self.click else ""
         parts = len(self.polygons_xy_norm)
-        return f"found {self.query!r}: {parts} part{'s' if parts != 1 else ''}, box [{box}] px{click}"
+        reads = f", it reads {self.read_words!r}" if self.read_words else ""
+        return f"found {self.query!r}: {parts} part{'s' if parts != 1 else ''}, box [{box}] px{click}{reads}"
 
 
 class PointResult(_Result):
@@ -153,6 +157,7 @@ class BoxResult(_Result):
     xyxy_px: Optional[XYXY] = None
     click: Optional[ClickPoint] = None
     snapped: Optional[SnapKind] = Field(None, description=_SNAPPED)
+    read_words: Optional[str] = Field(None, description=_READ)
 
     _tool: str = "locate_box"
 
@@ -160,4 +165,5 @@ class BoxResult(_Result):
         if not self.ok:
             return self._failed()
         box = ", ".join(f"{v:.0f}" for v in self.xyxy_px)
-        return f"{self.query!r} is in the box [{box}] px"
+        reads = f", it reads {self.read_words!r}" if self.read_words else ""
+        return f"{self.query!r} is in the box [{box}] px{reads}"

@@ -378,7 +378,17 @@ class SimpleSeg:
             geometry = {k: getattr(shape, k) for k in _SHAPE_FIELDS}
         lat = result.latency
         latency = Latency(model_s=lat.model_s + spent, overhead_s=lat.overhead_s, total_s=lat.total_s)
-        return result.model_copy(update={**geometry, "snapped": how, "latency": latency})
+        return result.model_copy(update={**geometry, "snapped": how, "latency": latency,
+                                         "read_words": self._read_words(job, cand)})
+
+    @staticmethod
+    def _read_words(job: _Job, cand) -> str | None:
+        """The words read on ``cand`` when the screen's words helped choose it, else ``None``."""
+        if job.reading is None or not job.reading.done() or job.reading.exception() is not None:
+            return None
+        from .reading import words_in
+
+        return words_in(cand.xyxy_px, job.reading.result())
 
     def _result(self, job: _Job, gen: GenerationResult | None):
         cls = _RESULT_TYPES[job.answer]

@@ -193,15 +193,18 @@ def test_the_words_pick_the_button_the_model_cannot_read(ocr) -> None:
     fake = FakeScoringBackend([], scorer=_prefer(BUTTONS[1][1], 2.0), preset=CHOOSER)
     seg = SimpleSeg(fake)
     assert seg.choose_only and seg.read_text and seg.read_weight == 5.0
-    assert _inside(ScreenWord(seg.segment(img, "the Save button").xyxy_px, ""), BUTTONS[0][1])
+    save = seg.segment(img, "the Save button")
+    assert _inside(ScreenWord(save.xyxy_px, ""), BUTTONS[0][1])
+    assert save.read_words == "Save" and "it reads 'Save'" in save.summary()  # what the agent clicks, in words
     assert _inside(ScreenWord(seg.segment(img, "the Send button").xyxy_px, ""), BUTTONS[2][1])
     assert _inside(ScreenWord(seg.segment(img, "the grey button").xyxy_px, ""), BUTTONS[1][1])
     box = seg.locate_box(img, "the Save button")
-    assert box.ok and _inside(ScreenWord(box.xyxy_px, ""), BUTTONS[0][1])
+    assert box.ok and _inside(ScreenWord(box.xyxy_px, ""), BUTTONS[0][1]) and box.read_words == "Save"
     seg.close()
     blind = SimpleSeg(FakeScoringBackend([], scorer=_prefer(BUTTONS[1][1], 2.0), preset=CHOOSER), read_text=False)
     assert not blind.read_text
-    assert _inside(ScreenWord(blind.segment(img, "the Save button").xyxy_px, ""), BUTTONS[1][1])
+    unread = blind.segment(img, "the Save button")
+    assert _inside(ScreenWord(unread.xyxy_px, ""), BUTTONS[1][1]) and unread.read_words is None
     # a model sure enough of itself (20 nats) outweighs the words (5 nats)
     sure = SimpleSeg(FakeScoringBackend([], scorer=_prefer(BUTTONS[1][1], 20.0), preset=CHOOSER))
     assert _inside(ScreenWord(sure.segment(img, "the Save button").xyxy_px, ""), BUTTONS[1][1])
