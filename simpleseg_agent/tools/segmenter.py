@@ -340,7 +340,7 @@ class SimpleSeg:
         def bonus(cands):
             try:
                 words = job.reading.result()
-            except SimpleSegError as exc:  # unreadable: the model chooses alone
+            except Exception as exc:  # noqa: BLE001 -- the words only help: whatever broke, the model chooses alone
                 warnings.warn(f"reading the screen failed, choosing without its words: {exc}", stacklevel=2)
                 return [0.0] * len(cands)
             return [self.read_weight * m for m in text_match(job.query.rendered, cands, words)]

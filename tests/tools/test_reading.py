@@ -248,3 +248,12 @@ def test_a_failed_reading_leaves_the_choice_to_the_model(ocr, monkeypatch) -> No
     with pytest.warns(UserWarning, match="reading the screen failed"):
         r = seg.segment(_screen("dark"), "the Save button")
     assert r.ok and r.snapped == "model" and _inside(ScreenWord(r.xyxy_px, ""), BUTTONS[1][1])
+    assert r.read_words is None
+
+    def crashed(image, **kw):  # not one of ours: still only a warning
+        raise RuntimeError("the engine crashed")
+
+    monkeypatch.setattr(reading, "read_screen", crashed)
+    with pytest.warns(UserWarning, match="the engine crashed"):
+        r = seg.segment(_screen("light"), "the Save button")
+    assert r.ok and _inside(ScreenWord(r.xyxy_px, ""), BUTTONS[1][1])
