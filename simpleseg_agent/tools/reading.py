@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -141,8 +142,6 @@ def read_screen(image: Image.Image | np.ndarray, *, timeout_s: float = 30.0) -> 
     exe = tesseract_path()
     if exe is None:
         raise MissingProgramError(TESSERACT, INSTALL_TESSERACT, "reading the screen's words")
-    import io
-
     prepared = ocr_image(image)
     buf = io.BytesIO()
     prepared.save(buf, format="PNG")
@@ -182,6 +181,13 @@ def parse_tsv(tsv: str, *, scale: float = 1.0) -> list[ScreenWord]:
     return words
 
 
+def _owns(xyxy_px: Sequence[float], word_xyxy: Sequence[float]) -> bool:
+    """Whether a word is the box's own: its centre lies in the box, with 2 px of slack."""
+    x0, y0, x1, y1 = xyxy_px
+    cx, cy = (word_xyxy[0] + word_xyxy[2]) / 2, (word_xyxy[1] + word_xyxy[3]) / 2
+    return x0 - 2 <= cx <= x1 + 2 and y0 - 2 <= cy <= y1 + 2
+
+
 def _found(word: str, among: Sequence[str]) -> bool:
     return any(difflib.SequenceMatcher(None, word, other).ratio() >= WORD_SIMILARITY for other in among)
 
@@ -210,7 +216,7 @@ def text_match(query: str, candidates: Sequence, words: Sequence[ScreenWord]) ->
         h = max(y1 - y0, 1.0)
         for i, ((a, b, c, d), t) in enumerate(placed):
             cx, cy = (a + c) / 2, (b + d) / 2
-            if x0 - 2 <= cx <= x1 + 2 and y0 - 2 <= cy <= y1 + 2:
+            if _owns(cand.xyxy_px, (a, b, c, d)):
                 own.append(t)
             elif x0 - 4 * h <= cx <= x1 + 4 * h and y0 - 1.5 * h <= cy <= y1 + 2:
                 near.append(i)
@@ -231,9 +237,7 @@ def words_in(xyxy_px: Sequence[float], words: Sequence[ScreenWord]) -> str:
         ...                            ScreenWord((5, 40, 45, 55), "Cancel")])
         'Save changes'
     """
-    x0, y0, x1, y1 = xyxy_px
-    inside = [w for w in words if x0 - 2 <= (w.xyxy_px[0] + w.xyxy_px[2]) / 2 <= x1 + 2
-              and y0 - 2 <= (w.xyxy_px[1] + w.xyxy_px[3]) / 2 <= y1 + 2]
+    inside = [w for w in words if _owns(xyxy_px, w.xyxy_px)]
     lines: list[list[ScreenWord]] = []
     for w in sorted(inside, key=lambda w: (w.xyxy_px[1] + w.xyxy_px[3]) / 2):
         cy, h = (w.xyxy_px[1] + w.xyxy_px[3]) / 2, w.xyxy_px[3] - w.xyxy_px[1]
