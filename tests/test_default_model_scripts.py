@@ -19,6 +19,16 @@ DEFAULT_MODEL_DIR = default_model_dir()
 REPO = Path(__file__).resolve().parents[1]
 
 
+def _needs_tesseract(why: str) -> None:
+    """Skip (or fail, where CI requires the OCR) unless the ``tesseract`` program is installed."""
+    from simpleseg_agent.tools.reading import tesseract_path
+
+    if tesseract_path() is None:
+        if os.environ.get("SIMPLESEG_REQUIRE_OCR"):
+            pytest.fail("SIMPLESEG_REQUIRE_OCR is set but tesseract is not installed (apt-get install tesseract-ocr)")
+        pytest.skip(f"{why}: tesseract is not installed (apt-get install tesseract-ocr)")
+
+
 def _script(name: str):
     spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
@@ -58,6 +68,7 @@ def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validati
     pytest.importorskip("torch")
     from simpleseg_agent.cli import main as cli
 
+    _needs_tesseract("the choice stages' checkpoints are scored reading the screen's words")
     pipeline = _script("train_default_model")
     for stage, step in (("gspo", 7), ("gspo", 14), ("polish", 5), ("choose", 3)):  # the shipped weights stand in
         shutil.copytree(DEFAULT_MODEL_DIR, tmp_path / stage / f"checkpoint-{step}")
@@ -74,9 +85,10 @@ def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validati
     assert polish.keys() == {5} and polish[5]["n"] == reports[7]["n"] and polish[5]["split"] == "val"
     assert "polish checkpoints on the validation screens" in printed
     # the choice stage's checkpoints are scored as the preset decodes: snapped (choosing without an answer, as
-    # the shipped weights' card declares a choice-trained model's snapping); the GSPO cycles' as they answer
+    # the shipped weights' card declares a choice-trained model's snapping) and reading the screen's words; the
+    # GSPO cycles' as they answer
     chosen = validation_reports(tmp_path, "choose")
-    assert chosen.keys() == {3} and chosen[3]["decoding"] == "greedy, constrained, snapped, choose-only"
+    assert chosen.keys() == {3} and chosen[3]["decoding"] == "greedy, constrained, snapped, choose-only, read text"
     assert reports[7]["decoding"] == "greedy" and "choose checkpoints on the validation screens" in printed
     assert pipeline.main(["--work", str(tmp_path), "--steps", "validate"]) == 0  # scored already: not again
     assert "$ simpleseg eval" not in capsys.readouterr().out
@@ -89,12 +101,8 @@ def test_the_pipeline_eval_step_scores_each_decoding_and_ship_records_them(tmp_p
     both ways. (The shipped weights stand in for the stage; ``--ship`` writes into a scratch package.)"""
     pytest.importorskip("torch")
     from simpleseg_agent.cli import main as cli
-    from simpleseg_agent.tools.reading import tesseract_path
 
-    if tesseract_path() is None:  # the snapped reports read the screen's words
-        if os.environ.get("SIMPLESEG_REQUIRE_OCR"):
-            pytest.fail("SIMPLESEG_REQUIRE_OCR is set but tesseract is not installed (apt-get install tesseract-ocr)")
-        pytest.skip("the eval step reads the screen's words: tesseract is not installed (apt-get install tesseract-ocr)")
+    _needs_tesseract("the eval step's snapped reports read the screen's words")
 
     pipeline = _script("train_default_model")
     shutil.copytree(DEFAULT_MODEL_DIR, tmp_path / "polish" / "final")
@@ -223,6 +231,16 @@ def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, c
         {"log_history": [{"step": s, "loss": 2.0 / s, "choice_accuracy": s / 40} for s in (10, 20)]}))
     (work / "reports" / "choose-validation" / "20").mkdir(parents=True)
     (work / "reports" / "choose-validation" / "20" / "val.json").write_text(json.dumps({**metrics, "n": 409, "giou": 0.625}))
+    # the later choice stages: contrast scored as the choice stage was (its step 0 is where that one ended),
+    # squares scored another way (reading the words: no step 0 from a curve decoded otherwise)
+    (work / "reports" / "contrast-validation" / "40").mkdir(parents=True)
+    (work / "reports" / "contrast-validation" / "40" / "val.json").write_text(json.dumps({**metrics, "n": 409, "giou": 0.75}))
+    (work / "squares" / "final").mkdir(parents=True)
+    (work / "squares" / "final" / "simpleseg_model.json").write_text(json.dumps(
+        {"log_history": [{"step": s, "loss": 1.0 / s, "choice_accuracy": s / 20} for s in (5, 10)]}))
+    (work / "reports" / "squares-validation" / "10").mkdir(parents=True)
+    (work / "reports" / "squares-validation" / "10" / "val.json").write_text(
+        json.dumps({**metrics, "n": 409, "giou": 0.8125, "decoding": "greedy, constrained, snapped, choose-only, read text"}))
     out = tmp_path / "out"
     assert _script("report_default_model").main(["--work", str(work), "--out", str(out), "--heldout", str(heldout)]) == 0
     printed = capsys.readouterr().out
@@ -244,10 +262,14 @@ def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, c
     assert "polish: 2 logged steps, reward 0.050 -> 0.100" in printed
     assert "choose: 2 logged steps, loss 0.200 -> 0.100, choice accuracy 0.250 -> 0.500" in printed
     assert printed.index("| 20 | validation | 409 | 0.625 |") > printed.index("\nchoose\n")
-    assert "| 0 | validation" not in printed[printed.index("\nchoose\n"):]  # scored snapped: no step 0 from the cycles
+    choose, contrast, squares = (printed.index(f"\n{n}\n") for n in ("choose", "contrast", "squares"))
+    assert "| 0 | validation" not in printed[choose:contrast]  # scored snapped: no step 0 from the cycles
+    assert "| 0 | validation | 409 | 0.625 |" in printed[contrast:squares]  # where the choice stage ended
+    assert "| 10 | validation | 409 | 0.812 |" in printed[squares:] and "| 0 | validation" not in printed[squares:]
+    assert "squares: 2 logged steps, loss 0.200 -> 0.100, choice accuracy 0.250 -> 0.500" in printed
     for png in ("sft_loss.png", "sft_token_accuracy.png", "heldout_iou.png", "locate_loss.png", "locate_heldout.png",
                 "refine_loss.png", "refine_heldout.png", "gspo_heldout.png", "polish_heldout.png", "polish_reward.png",
-                "choose_loss.png", "choose_heldout.png"):
+                "choose_loss.png", "choose_heldout.png", "contrast_heldout.png", "squares_loss.png", "squares_heldout.png"):
         assert Image.open(out / png).size == (720, 420)
     assert not (out / "gspo_reward.png").exists()  # no GSPO run: no chart
 

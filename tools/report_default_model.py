@@ -2,17 +2,17 @@
 
     python tools/report_default_model.py --work runs/default --out docs/default-model
 
-Reads ``<work>/{sft,locate,refine,gspo,polish,choose,contrast}`` (``simpleseg_model.json`` of ``final``, or the last
+Reads ``<work>/{sft,locate,refine,gspo,polish,choose,contrast,squares}`` (``simpleseg_model.json`` of ``final``, or the last
 checkpoint's ``trainer_state.json`` while a run is going), ``<work>/reports/<stage>/heldout.json``
 (``simpleseg eval``), ``<work>/reports/ckpt/<step>/heldout.json`` (held-out subsets evaluated at SFT
 checkpoints), ``<work>/reports/<stage>-ckpt/{easy,starter}/<step>/heldout.json`` (the same for the later
-stages, on easy and on starter screens), ``<work>/reports/{gspo,polish,choose,contrast}-validation/<step>/val.json`` (the
+stages, on easy and on starter screens), ``<work>/reports/{gspo,polish,choose,contrast,squares}-validation/<step>/val.json`` (the
 pipeline's validate step: every checkpoint of the two GSPO cycles and of the choice stages on the validation screens),
 ``<work>/reports/<stage>-{constrained,starter}/heldout.json`` (with the answer grammar; on the starter
 held-out screens), ``<work>/reports/consensus/<stage>-<arm>/heldout.json`` (consensus decoding, compared with
 the stage's greedy answers) and ``<work>/reports/ablations/*.json``; writes ``sft_loss.png``,
-``sft_token_accuracy.png``, ``{locate,refine,choose,contrast}_loss.png``, ``{gspo,polish}_reward.png``, ``heldout_iou.png``,
-``{locate,refine,gspo,polish,choose,contrast}_heldout.png`` into ``--out`` and prints the Markdown tables of
+``sft_token_accuracy.png``, ``{locate,refine,choose,contrast,squares}_loss.png``, ``{gspo,polish}_reward.png``, ``heldout_iou.png``,
+``{locate,refine,gspo,polish,choose,contrast,squares}_heldout.png`` into ``--out`` and prints the Markdown tables of
 ``docs/default-model.md``.
 """
 
@@ -106,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
                        x_label="optimizer step", y_range=(0, 1))
             name, (xs, ys) = next(iter(series.items()))
             print(f"{stage}: {len(xs)} logged steps, {name} {ys[0]:.3f} -> {ys[-1]:.3f}")
-    for stage, title in (("choose", "Choice training"), ("contrast", "Choice training with hard negatives")):
+    for stage, title in (("choose", "Choice training"), ("contrast", "Choice training with hard negatives"),
+                         ("squares", "Choice training with thin marks' squares")):
         hist = _history(work / stage)
         if hist and log_series(hist, "loss")[0]:
             loss, acc = log_series(hist, "loss"), log_series(hist, "choice_accuracy")
@@ -128,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {s} | {r['n']} | {r['giou']:.3f} | {100 * r['click_acc']:.1f} % | {100 * r['format_error_rate']:.1f} % |")
     curves = dict(titles, gspo="GSPO (eight prompts per step)", polish="Second GSPO cycle",
                   choose="Choice training (validation snapped)",
-                  contrast="Choice training, hard negatives (validation snapped)")
+                  contrast="Choice training, hard negatives (validation snapped)",
+                  squares="Choice training, thin marks' squares (validation snapped, reading)")
     for stage, title in curves.items():
         sets = {}
         for name in ("easy", "starter"):
@@ -143,8 +145,10 @@ def main(argv: list[str] | None = None) -> int:
             # choice stage has no step 0)
             group = next((g for g in (GSPO_STAGES, CHOICE_STAGES) if stage in g), ())
             before = validation_reports(work, group[group.index(stage) - 1]) if stage in group[1:] else {}
-            if found and before:  # step 0 of a later cycle: where the cycle before it ended
-                found.insert(0, (0, before[max(before)]))
+            last = before[max(before)] if before else None
+            # step 0 of a later cycle: where the cycle before it ended (when it was scored the same way)
+            if found and last and last.get("decoding") == found[0][1].get("decoding"):
+                found.insert(0, (0, last))
             if found:
                 sets["validation"] = found
         if not sets:

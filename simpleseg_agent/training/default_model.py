@@ -25,9 +25,14 @@ trained from random weights with this project's own recipes on generated GUI scr
 9. ``contrast`` — ``training/default-gui-contrast.yaml``: choice training again from the choice stage's
    model, on screens of its own (:data:`CONTRAST_MIX`), with hard negatives: the boxes of the screen's other
    labelled elements (what reading confuses with the target) among each question's wrong boxes;
-10. ``validate`` — ``simpleseg eval`` of every checkpoint of the GSPO cycles and of the choice stages (snapped)
-   on the validation screens (:data:`VALIDATION_DATA`), the curves their schedules were chosen from;
-11. ``eval``  — ``simpleseg eval`` on the held-out screens (easy; and starter), as each model answers,
+10. ``squares`` — ``training/default-gui-squares.yaml``: 400 more steps of the same choice training from the
+   contrast stage's model, on its screens in another order, now that a thin mark (a minimize dash) is also a
+   candidate as the square around it (:func:`~simpleseg_agent.tools.snapping.snap_candidates`): the
+   minimize/maximize pair is trained against each other;
+11. ``validate`` — ``simpleseg eval`` of every checkpoint of the GSPO cycles and of the choice stages (snapped,
+   reading the screen's words) on the validation screens (:data:`VALIDATION_DATA`), the curves their
+   schedules were chosen from;
+12. ``eval``  — ``simpleseg eval`` on the held-out screens (easy; and starter), as each model answers,
    constrained and snapped.
 
 ``python tools/train_default_model.py --work runs/default`` runs the steps in order and resumes
@@ -113,13 +118,14 @@ TRAINING_DATA = (TRAIN_DATA, STARTER_DATA, GSPO_DATA, GSPO_STARTER_DATA, POLISH_
 
 
 #: The training stages in order; each starts from the previous one's ``final`` model.
-STAGES = ("sft", "locate", "refine", "gspo", "polish", "choose", "contrast")
+STAGES = ("sft", "locate", "refine", "gspo", "polish", "choose", "contrast", "squares")
 #: The stages trained with GSPO; the pipeline scores each one's checkpoints on the validation screens.
 GSPO_STAGES = ("gspo", "polish")
-#: The stages whose checkpoints the pipeline scores on the validation screens (the choice stage's snapped,
-#: as the preset decodes: what it trains is the choice snapping makes).
-#: The stages trained to choose among element boxes (``simpleseg train choose``): scored snapped.
-CHOICE_STAGES = ("choose", "contrast")
+#: The stages trained to choose among element boxes (``simpleseg train choose``): scored snapped, as the
+#: preset decodes (what they train is the choice snapping makes). The ``squares`` stage trains on the
+#: contrast stage's screens (:data:`CONTRAST_MIX`).
+CHOICE_STAGES = ("choose", "contrast", "squares")
+#: The stages whose checkpoints the pipeline scores on the validation screens.
 VALIDATED_STAGES = (*GSPO_STAGES, *CHOICE_STAGES)
 
 #: The first screens of the held-out set that CI regenerates and evaluates (their metrics ship in the provenance).
@@ -286,6 +292,7 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
                  "choose_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in CHOOSE_MIX],
                  "contrast": CONTRAST_DATA, "contrast_starter": CONTRAST_STARTER_DATA,
                  "contrast_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in CONTRAST_MIX],
+                 "squares_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in CONTRAST_MIX],
                  "validation": VALIDATION_DATA, "heldout": HELDOUT_DATA, "heldout_starter": STARTER_HELDOUT_DATA,
                  "generator": "simpleseg data synth gui (PIL engine)", "fonts": _font_names()},
         "snap": snap,
