@@ -192,7 +192,7 @@ def test_a_choice_stage_is_shipped_because_it_chooses_better_and_the_preset_snap
     stage = INFO["stage"]
     assert stage in CHOICE_STAGES
     mixes = {"choose": (CHOOSE_MIX, "choose_mix"), "contrast": (CONTRAST_MIX, "contrast_mix"),
-             "squares": (CONTRAST_MIX, "squares_mix")}
+             "squares": (CONTRAST_MIX, "squares_mix"), "extent": (CONTRAST_MIX, "extent_mix")}
     for name in (n for n in CHOICE_STAGES if n in INFO["runs"]):
         mix, key = mixes[name]
         assert [(m["data"], m["screens"], m["prefix"]) for m in INFO["data"][key]] == list(mix)

@@ -2,17 +2,17 @@
 
     python tools/report_default_model.py --work runs/default --out docs/default-model
 
-Reads ``<work>/{sft,locate,refine,gspo,polish,choose,contrast,squares}`` (``simpleseg_model.json`` of ``final``, or the last
+Reads ``<work>/{sft,locate,refine,gspo,polish,choose,contrast,squares,extent}`` (``simpleseg_model.json`` of ``final``, or the last
 checkpoint's ``trainer_state.json`` while a run is going), ``<work>/reports/<stage>/heldout.json``
 (``simpleseg eval``), ``<work>/reports/ckpt/<step>/heldout.json`` (held-out subsets evaluated at SFT
 checkpoints), ``<work>/reports/<stage>-ckpt/{easy,starter}/<step>/heldout.json`` (the same for the later
-stages, on easy and on starter screens), ``<work>/reports/{gspo,polish,choose,contrast,squares}-validation/<step>/val.json`` (the
+stages, on easy and on starter screens), ``<work>/reports/{gspo,polish,choose,contrast,squares,extent}-validation/<step>/val.json`` (the
 pipeline's validate step: every checkpoint of the two GSPO cycles and of the choice stages on the validation screens),
 ``<work>/reports/<stage>-{constrained,starter}/heldout.json`` (with the answer grammar; on the starter
 held-out screens), ``<work>/reports/consensus/<stage>-<arm>/heldout.json`` (consensus decoding, compared with
 the stage's greedy answers) and ``<work>/reports/ablations/*.json``; writes ``sft_loss.png``,
-``sft_token_accuracy.png``, ``{locate,refine,choose,contrast,squares}_loss.png``, ``{gspo,polish}_reward.png``, ``heldout_iou.png``,
-``{locate,refine,gspo,polish,choose,contrast,squares}_heldout.png`` into ``--out`` and prints the Markdown tables of
+``sft_token_accuracy.png``, ``{locate,refine,choose,contrast,squares,extent}_loss.png``, ``{gspo,polish}_reward.png``, ``heldout_iou.png``,
+``{locate,refine,gspo,polish,choose,contrast,squares,extent}_heldout.png`` into ``--out`` and prints the Markdown tables of
 ``docs/default-model.md``.
 """
 
@@ -107,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             name, (xs, ys) = next(iter(series.items()))
             print(f"{stage}: {len(xs)} logged steps, {name} {ys[0]:.3f} -> {ys[-1]:.3f}")
     for stage, title in (("choose", "Choice training"), ("contrast", "Choice training with hard negatives"),
-                         ("squares", "Choice training with thin marks' squares")):
+                         ("squares", "Choice training with thin marks' squares"),
+                         ("extent", "Choice training with extent negatives")):
         hist = _history(work / stage)
         if hist and log_series(hist, "loss")[0]:
             loss, acc = log_series(hist, "loss"), log_series(hist, "choice_accuracy")
@@ -130,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     curves = dict(titles, gspo="GSPO (eight prompts per step)", polish="Second GSPO cycle",
                   choose="Choice training (validation snapped)",
                   contrast="Choice training, hard negatives (validation snapped)",
-                  squares="Choice training, thin marks' squares (validation snapped, reading)")
+                  squares="Choice training, thin marks' squares (validation snapped, reading)",
+                  extent="Choice training, extent negatives (validation snapped, reading)")
     for stage, title in curves.items():
         sets = {}
         for name in ("easy", "starter"):

@@ -26,15 +26,18 @@ Steps (each is skipped when its output exists; SFT and GSPO resume from their la
 10. ``squares`` — ``simpleseg train choose --recipe default-gui-squares`` from the contrast stage's model (its
    screens, ``data/contrast-mix/records.jsonl``, in another order): 400 more steps of choice training, now
    that a thin mark is also a candidate as the square around it (minimize against maximize);
-11. ``validate`` — ``simpleseg eval`` of every checkpoint of both GSPO cycles (as they answer) and of the choice
+11. ``extent`` — ``simpleseg train choose --recipe default-gui-extent`` from the squares stage's model (the same
+   records in a third order): 400 more steps with extent negatives (boxes that overlap the target but fit it
+   worse), so the model learns how far an element extends;
+12. ``validate`` — ``simpleseg eval`` of every checkpoint of both GSPO cycles (as they answer) and of the choice
    stages (snapped and reading the screen's words, as the preset decodes) on the validation screens (never the held-out ones): the curves
    the recipes' schedules were chosen from (run a step with a larger ``max_steps`` in a scratch folder to
    extend one);
-12. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers, with
+13. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers, with
    ``--constrained`` (the answer grammar) and with ``--constrained --snap`` (snapped to the screen's
    elements, the model choosing: as the shipped preset decodes), and on the starter held-out screens (a
    small window anywhere: does the stage keep what the starter screens taught?), as it answers and snapped;
-13. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU) as the shipped preset decodes
+14. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU) as the shipped preset decodes
    them (snapped; as each answers when a stage has no snapped report), with
    ``simpleseg_model.json`` provenance (recipes, commit, data seeds, metrics of every decoding; the CI
    sample's as the preset decodes and without snapping),
@@ -47,7 +50,7 @@ re-ship keeps every earlier stage's numbers, e.g.
 ``python tools/train_default_model.py --work runs/default --from-shipped --steps data,contrast,validate,eval --ship``.
 
 Every step is a ``simpleseg`` command (printed before it runs), so the log is a recipe a user can
-replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~104 min, polish ~50 min, choose ~40 min, contrast ~70 min, squares ~23 min (their recipes train on one thread),
+replay by hand. On the project's 2-core CPU: data ~3 min, SFT ~105 min, locate ~50 min, refine ~75 min, GSPO ~104 min, polish ~50 min, choose ~40 min, contrast ~70 min, squares ~23 min, extent ~25 min (their recipes train on one thread),
 eval ~2 min per model and decoding (about 1 min on the starter held-out screens).
 """
 
@@ -93,8 +96,8 @@ from simpleseg_agent.training.default_model import (
 from simpleseg_agent.training.records import merge_records
 
 REPO = Path(__file__).resolve().parent.parent
-STEPS = ("init", "data", "sft", "locate", "refine", "gspo", "polish", "choose", "contrast", "squares", "validate",
-         "eval")
+STEPS = ("init", "data", "sft", "locate", "refine", "gspo", "polish", "choose", "contrast", "squares", "extent",
+         "validate", "eval")
 
 
 def _run(argv: list[str], log: Path) -> None:
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     log = work / "pipeline.log"
     data, init, sft, locate, gspo = work / "data", work / "init", work / "sft", work / "locate", work / "gspo"
     refine, polish, choose, contrast = work / "refine", work / "polish", work / "choose", work / "contrast"
-    squares = work / "squares"
+    squares, extent = work / "squares", work / "extent"
     if args.from_shipped:
         package = REPO / "simpleseg_agent" / "models" / "simpleseg-gui-small"
         written = restore_work(work, package)
@@ -203,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     if "squares" in steps and not (squares / "final" / "model.safetensors").is_file():
         _run(["train", "choose", "--recipe", "default-gui-squares", "--model.model", str(contrast / "final"),
               "--data.train", str(data / "contrast-mix" / "records.jsonl"), "--output-dir", str(squares)], log)
+    if "extent" in steps and not (extent / "final" / "model.safetensors").is_file():
+        _run(["train", "choose", "--recipe", "default-gui-extent", "--model.model", str(squares / "final"),
+              "--data.train", str(data / "contrast-mix" / "records.jsonl"), "--output-dir", str(extent)], log)
     if "validate" in steps:
         for stage in VALIDATED_STAGES:
             # the choice stages train the choice snapping makes: their checkpoints are scored as the preset

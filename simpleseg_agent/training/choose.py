@@ -41,6 +41,10 @@ from ..prompts import Query, build_prompt, training_answer
 #: A candidate counts as the target when its mask IoU with the target is at least this; those between
 #: this and the best one's are neither right nor wrong and are left out of the choice.
 POSITIVE_IOU = 0.5
+#: An *extent* negative (``extent_negatives``) overlaps the target (IoU >= :data:`POSITIVE_IOU`) but fits it
+#: at least this much worse (IoU) than the right box: the same element outlined too tightly or too loosely,
+#: or a box nested in it. Closer ones stay out of the choice.
+EXTENT_MARGIN = 0.05
 #: How far around the target (times its long side) the wrong candidates are drawn from, one per example:
 #: snapping looks within half the answer's size; a wrong answer puts the right box further out.
 REACHES = (0.5, 1.0, 2.0)
@@ -48,12 +52,14 @@ REACHES = (0.5, 1.0, 2.0)
 
 def _choice_for(region: Region, boxes: np.ndarray, wh: tuple[int, int], rng: random.Random,
                 n_candidates: int, others: Sequence[Region] = (), hard_negatives: int = 0,
-                ) -> tuple[list[SnapCandidate], int] | None:
+                extent_negatives: int = 0) -> tuple[list[SnapCandidate], int] | None:
     """``n_candidates`` boxes around ``region`` with the index of the best-fitting one, or ``None`` when no
     box fits the target (IoU under :data:`POSITIVE_IOU`) or fewer than two wrong ones exist.
 
     Up to ``hard_negatives`` of the wrong boxes are the boxes that fit ``others`` best (the screen's other
-    labelled elements, which reading confuses with the target); the rest are drawn near the target."""
+    labelled elements, which reading confuses with the target); up to ``extent_negatives`` are boxes that
+    overlap the target but fit it worse (:data:`EXTENT_MARGIN`), the best-fitting first; the rest are drawn
+    near the target."""
     near = snap_candidates(region, boxes=boxes, resolution_wh=wh, reach=rng.choice(REACHES), max_candidates=10_000)
     if not near:
         return None
@@ -83,21 +89,26 @@ def _choice_for(region: Region, boxes: np.ndarray, wh: tuple[int, int], rng: ran
                     break
     taken = {c.xyxy_px for c in hard}
     wrong = [c for c in near if c.overlap < POSITIVE_IOU and c.xyxy_px not in taken]
-    need = n_candidates - 1 - len(hard)
+    extent: list[SnapCandidate] = []
+    if extent_negatives:  # the target's own element outlined worse: teaches how far it extends
+        close = [c for c in near if POSITIVE_IOU <= c.overlap <= best.overlap - EXTENT_MARGIN]
+        extent = sorted(close, key=lambda c: -c.overlap)[: min(extent_negatives, n_candidates - 2 - len(hard))]
+    need = n_candidates - 1 - len(hard) - len(extent)
     if len(wrong) < need:  # a sparse neighbourhood: fill from the whole screen
         seen = taken | {c.xyxy_px for c in wrong}
         extra = [c for c in _everywhere() if c.overlap < POSITIVE_IOU and c.xyxy_px not in seen]
         wrong += rng.sample(extra, min(len(extra), need - len(wrong)))
-    if len(hard) + len(wrong) < 2:
+    if len(hard) + len(extent) + len(wrong) < 2:
         return None
-    picked = hard + rng.sample(wrong, min(len(wrong), need)) + [best]
+    picked = hard + extent + rng.sample(wrong, min(len(wrong), need)) + [best]
     rng.shuffle(picked)
     return picked, picked.index(best)
 
 
 def choice_examples(records: str | Path | Iterable[Any], *, seed: int = 0, n_candidates: int = 16,
                     space: CoordSpace = CoordSpace.THOUSAND, records_file: str | Path | None = None,
-                    progress: bool = False, hard_negatives: int = 0) -> list[dict[str, Any]]:
+                    progress: bool = False, hard_negatives: int = 0,
+                    extent_negatives: int = 0) -> list[dict[str, Any]]:
     """The choice examples of ``records`` (a records file, or records with ``records_file``): one per
     record, its question (one of its expressions, a mask prompt), the candidate answers' texts (boxes
     as four-point outlines in ``space``'s style, in one answer phrase) and ``positive``, the index of the right one. Records where no
@@ -106,6 +117,11 @@ def choice_examples(records: str | Path | Iterable[Any], *, seed: int = 0, n_can
     ``hard_negatives``: up to this many of each example's wrong boxes are those that fit the *other* records of
     the same image best (other buttons, fields, labels: the elements reading confuses with the target), the
     rest drawn near the target as before (0: none; the examples are then those of earlier releases).
+
+    ``extent_negatives``: up to this many of the wrong boxes overlap the target (IoU >= :data:`POSITIVE_IOU`) but fit
+    it at least :data:`EXTENT_MARGIN` worse: the target outlined too tightly or too loosely (a word's box
+    against the button around it, a label grown too far). Without them the model never learns how far an
+    element extends, only which one it is (0: none, as earlier releases).
 
     Example: see the module docstring.
     """
@@ -118,6 +134,8 @@ def choice_examples(records: str | Path | Iterable[Any], *, seed: int = 0, n_can
         raise ValueError(f"n_candidates must be >= 2, got {n_candidates}")
     if hard_negatives < 0:
         raise ValueError(f"hard_negatives must be >= 0, got {hard_negatives}")
+    if extent_negatives < 0:
+        raise ValueError(f"extent_negatives must be >= 0, got {extent_negatives}")
     source = records_file if records_file is not None else records
     recs = list(read_records(records)) if isinstance(records, (str, Path)) else list(records)
     regions_of: dict[str, list[tuple[str, Region]]] = {}
@@ -145,7 +163,8 @@ def choice_examples(records: str | Path | Iterable[Any], *, seed: int = 0, n_can
                 boxes_of = {path: element_boxes(np.asarray(im.convert("RGB")))}  # records come screen by screen
         rng = random.Random(f"{seed}:{index}")
         others = [r for rid, r in regions_of.get(record.image_path, ()) if rid != record.record_id]
-        picked = _choice_for(record.region, boxes_of[path], record.image_wh, rng, n_candidates, others, hard_negatives)
+        picked = _choice_for(record.region, boxes_of[path], record.image_wh, rng, n_candidates, others, hard_negatives,
+                             extent_negatives)
         if picked is None:
             continue
         cands, positive = picked

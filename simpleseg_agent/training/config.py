@@ -236,6 +236,8 @@ class ChooseRecipe(_Common):
     sft_weight: float = _help("weight of the right box's per-token loss besides the choice's cross-entropy", 0.1)
     hard_negatives: int = _help("wrong boxes per example that fit the image's other labelled elements (the ones reading "
                                 "confuses with the target); the rest are drawn near the target", 0)
+    extent_negatives: int = _help("wrong boxes per example that overlap the target but fit it worse (its element "
+                                  "outlined too tightly or too loosely): teaches how far an element extends", 0)
     snap_reach: float = _help("how the trained model is meant to snap (its model card says so; `--snap` reads it): "
                               "element boxes within this many times the answer's long side (100: the whole screen)",
                               100.0)
@@ -248,6 +250,9 @@ class ChooseRecipe(_Common):
             raise ValueError(f"n_candidates must be >= 2, got {self.n_candidates}")
         if not 0 <= self.hard_negatives < self.n_candidates:
             raise ValueError(f"hard_negatives must be between 0 and n_candidates - 1, got {self.hard_negatives}")
+        if not 0 <= self.extent_negatives < self.n_candidates - self.hard_negatives:
+            raise ValueError(f"extent_negatives must be between 0 and n_candidates - hard_negatives - 1, "
+                             f"got {self.extent_negatives}")
         for name in ("sft_weight", "snap_reach", "snap_overlap_weight"):
             value = getattr(self, name)
             if not (value >= 0 and value != float("inf")):

@@ -29,10 +29,13 @@ trained from random weights with this project's own recipes on generated GUI scr
    contrast stage's model, on its screens in another order, now that a thin mark (a minimize dash) is also a
    candidate as the square around it (:func:`~simpleseg_agent.tools.snapping.snap_candidates`): the
    minimize/maximize pair is trained against each other;
-11. ``validate`` — ``simpleseg eval`` of every checkpoint of the GSPO cycles and of the choice stages (snapped,
+11. ``extent`` — ``training/default-gui-extent.yaml``: 400 more steps from the squares stage's model, on the same
+   screens in a third order, with extent negatives: boxes that overlap the target but fit it worse (its
+   element outlined too tightly or too loosely), so the model learns how far an element extends;
+12. ``validate`` — ``simpleseg eval`` of every checkpoint of the GSPO cycles and of the choice stages (snapped,
    reading the screen's words) on the validation screens (:data:`VALIDATION_DATA`), the curves their
    schedules were chosen from;
-12. ``eval``  — ``simpleseg eval`` on the held-out screens (easy; and starter), as each model answers,
+13. ``eval``  — ``simpleseg eval`` on the held-out screens (easy; and starter), as each model answers,
    constrained and snapped.
 
 ``python tools/train_default_model.py --work runs/default`` runs the steps in order and resumes
@@ -118,13 +121,13 @@ TRAINING_DATA = (TRAIN_DATA, STARTER_DATA, GSPO_DATA, GSPO_STARTER_DATA, POLISH_
 
 
 #: The training stages in order; each starts from the previous one's ``final`` model.
-STAGES = ("sft", "locate", "refine", "gspo", "polish", "choose", "contrast", "squares")
+STAGES = ("sft", "locate", "refine", "gspo", "polish", "choose", "contrast", "squares", "extent")
 #: The stages trained with GSPO; the pipeline scores each one's checkpoints on the validation screens.
 GSPO_STAGES = ("gspo", "polish")
 #: The stages trained to choose among element boxes (``simpleseg train choose``): scored snapped, as the
-#: preset decodes (what they train is the choice snapping makes). The ``squares`` stage trains on the
-#: contrast stage's screens (:data:`CONTRAST_MIX`).
-CHOICE_STAGES = ("choose", "contrast", "squares")
+#: preset decodes (what they train is the choice snapping makes). The ``squares`` and ``extent`` stages
+#: train on the contrast stage's screens (:data:`CONTRAST_MIX`).
+CHOICE_STAGES = ("choose", "contrast", "squares", "extent")
 #: The stages whose checkpoints the pipeline scores on the validation screens.
 VALIDATED_STAGES = (*GSPO_STAGES, *CHOICE_STAGES)
 
@@ -293,6 +296,7 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
                  "contrast": CONTRAST_DATA, "contrast_starter": CONTRAST_STARTER_DATA,
                  "contrast_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in CONTRAST_MIX],
                  "squares_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in CONTRAST_MIX],
+                 "extent_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in CONTRAST_MIX],
                  "validation": VALIDATION_DATA, "heldout": HELDOUT_DATA, "heldout_starter": STARTER_HELDOUT_DATA,
                  "generator": "simpleseg data synth gui (PIL engine)", "fonts": _font_names()},
         "snap": snap,

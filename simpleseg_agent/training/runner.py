@@ -376,7 +376,8 @@ def run_choose(recipe: ChooseRecipe) -> Path:
 
     space = CoordSpace.THOUSAND if _start_space(recipe) == "1000" else CoordSpace.NORM
     examples = choice_examples(train_path, seed=recipe.data.seed, n_candidates=recipe.n_candidates, space=space,
-                               progress=True, hard_negatives=recipe.hard_negatives)
+                               progress=True, hard_negatives=recipe.hard_negatives,
+                               extent_negatives=recipe.extent_negatives)
     if recipe.data.max_samples:
         examples = examples[: recipe.data.max_samples]
     if not examples:

@@ -20,6 +20,7 @@ from simpleseg_agent.backends.transformers_backend import TransformersBackend  #
 from simpleseg_agent.geometry import Region  # noqa: E402
 from simpleseg_agent.grammar import CoordSpace, parse_answer  # noqa: E402
 from simpleseg_agent.training.choose import (  # noqa: E402
+    EXTENT_MARGIN,
     POSITIVE_IOU,
     ChoiceCollator,
     candidate_log_likelihoods,
@@ -117,6 +118,34 @@ def test_hard_negatives_are_the_other_elements_boxes(boxes_records):
     assert choice_examples(boxes_records, seed=0, n_candidates=4, hard_negatives=0) == plain
     with pytest.raises(ValueError, match="hard_negatives"):
         choice_examples(boxes_records, n_candidates=4, hard_negatives=-1)
+
+
+def test_extent_negatives_are_the_target_outlined_worse(boxes_records):
+    """With ``extent_negatives`` some wrong boxes overlap the target (its box grown: IoU >= 0.5) but fit it at
+    least EXTENT_MARGIN worse than the right one, the best-fitting first; 0 keeps the earlier examples."""
+    from simpleseg_agent.geometry import region_iou
+
+    recs = {r.record_id: r for r in read_records(boxes_records)}
+    plain = choice_examples(boxes_records, seed=0, n_candidates=6, hard_negatives=1)
+    rows = choice_examples(boxes_records, seed=0, n_candidates=6, hard_negatives=1, extent_negatives=2)
+    assert [r["record_id"] for r in rows] == [r["record_id"] for r in plain]
+    for name, examples in (("plain", plain), ("extent", rows)):
+        overlapping = []
+        for row in examples:
+            rec = recs[row["record_id"]]
+            ious = [region_iou(b, rec.region, rec.image_wh) for b in _boxes_of(row["texts"], rec.image_wh)]
+            right = ious[row["positive"]]
+            assert all(v <= right for v in ious), ious  # the right box is still the best-fitting one
+            close = [v for i, v in enumerate(ious) if i != row["positive"] and v >= POSITIVE_IOU]
+            assert all(v <= right - EXTENT_MARGIN + 0.01 for v in close), (ious, right)  # 0-999 rounding
+            overlapping.append(len(close))
+        if name == "plain":
+            assert overlapping == [0] * len(examples)
+        else:  # each filled box is a candidate grown by 0.15 of its short side (IoU about 0.6-0.7)
+            assert all(1 <= n <= 2 for n in overlapping), overlapping
+    assert choice_examples(boxes_records, seed=0, n_candidates=6, hard_negatives=1, extent_negatives=0) == plain
+    with pytest.raises(ValueError, match="extent_negatives"):
+        choice_examples(boxes_records, n_candidates=6, extent_negatives=-1)
 
 
 def test_examples_skip_a_target_no_box_fits(tmp_path):
@@ -220,6 +249,10 @@ def test_choose_recipes_refuse_bad_values(tmp_path):
     for bad in (-1, 16):
         with pytest.raises(ValueError, match="hard_negatives"):
             ChooseRecipe.from_dict({"name": "c", "n_candidates": 16, "hard_negatives": bad})
+    for bad in (-1, 10):
+        with pytest.raises(ValueError, match="extent_negatives"):
+            ChooseRecipe.from_dict({"name": "c", "n_candidates": 16, "hard_negatives": 6, "extent_negatives": bad})
+    assert ChooseRecipe.from_dict({"name": "c", "n_candidates": 16, "hard_negatives": 6, "extent_negatives": 9}).extent_negatives == 9
     with pytest.raises(ValueError, match="not 'choose'"):
         ChooseRecipe.from_yaml(REPO / "training" / "tiny-cpu-sft.yaml")
     with pytest.raises(FileNotFoundError, match="records.jsonl"):
