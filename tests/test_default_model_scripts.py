@@ -36,6 +36,19 @@ def _script(name: str):
     return mod
 
 
+def test_the_pipeline_trains_each_stage_from_the_one_before_with_its_own_recipe() -> None:
+    import yaml
+
+    from simpleseg_agent.training.default_model import STAGES
+
+    pipeline = _script("train_default_model")
+    assert tuple(t[0] for t in pipeline.TRAINING_STEPS) == STAGES
+    assert [t[3] for t in pipeline.TRAINING_STEPS] == ["init", *STAGES[:-1]]
+    for stage, kind, recipe, _start, _records in pipeline.TRAINING_STEPS:
+        card = yaml.safe_load((REPO / "training" / f"{recipe}.yaml").read_text())
+        assert card["name"] == recipe and card.get("kind", "sft") == kind, stage
+
+
 @pytest.mark.timeout(300)
 def test_the_pipeline_init_step_writes_the_documented_architecture(tmp_path: Path, capsys) -> None:
     pytest.importorskip("torch")

@@ -96,8 +96,20 @@ from simpleseg_agent.training.default_model import (
 from simpleseg_agent.training.records import merge_records
 
 REPO = Path(__file__).resolve().parent.parent
-STEPS = ("init", "data", "sft", "locate", "refine", "gspo", "polish", "choose", "contrast", "squares", "extent",
-         "validate", "eval")
+#: The training steps in order: (stage, ``simpleseg train`` command, recipe, the stage whose ``final`` model it
+#: starts from (``init``: the random model), the records folder under ``<work>/data``).
+TRAINING_STEPS = (
+    ("sft", "sft", "default-gui-sft", "init", "train"),
+    ("locate", "sft", "default-gui-locate", "sft", "locate"),
+    ("refine", "sft", "default-gui-refine", "locate", "locate"),
+    ("gspo", "gspo", "default-gui-gspo", "refine", "gspo-mix"),
+    ("polish", "gspo", "default-gui-polish", "gspo", "polish-mix"),
+    ("choose", "choose", "default-gui-choose", "polish", "choose-mix"),
+    ("contrast", "choose", "default-gui-contrast", "choose", "contrast-mix"),
+    ("squares", "choose", "default-gui-squares", "contrast", "contrast-mix"),
+    ("extent", "choose", "default-gui-extent", "squares", "contrast-mix"),
+)
+STEPS = ("init", "data", *(t[0] for t in TRAINING_STEPS), "validate", "eval")
 
 
 def _run(argv: list[str], log: Path) -> None:
@@ -148,9 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     log = work / "pipeline.log"
-    data, init, sft, locate, gspo = work / "data", work / "init", work / "sft", work / "locate", work / "gspo"
-    refine, polish, choose, contrast = work / "refine", work / "polish", work / "choose", work / "contrast"
-    squares, extent = work / "squares", work / "extent"
+    data, init = work / "data", work / "init"
     if args.from_shipped:
         package = REPO / "simpleseg_agent" / "models" / "simpleseg-gui-small"
         written = restore_work(work, package)
@@ -182,33 +192,13 @@ def main(argv: list[str] | None = None) -> int:
                 counts = merge_records([(data / d / "records.jsonl", n, p) for d, n, p in mix],
                                        data / name / "records.jsonl")
                 print(f"data: {data / name / 'records.jsonl'} merges {counts} records")
-    if "sft" in steps and not (sft / "final" / "model.safetensors").is_file():
-        _run(["train", "sft", "--recipe", "default-gui-sft", "--model.model", str(init),
-              "--data.train", str(data / "train" / "records.jsonl"), "--output-dir", str(sft)], log)
-    if "locate" in steps and not (locate / "final" / "model.safetensors").is_file():
-        _run(["train", "sft", "--recipe", "default-gui-locate", "--model.model", str(sft / "final"),
-              "--data.train", str(data / "locate" / "records.jsonl"), "--output-dir", str(locate)], log)
-    if "refine" in steps and not (refine / "final" / "model.safetensors").is_file():
-        _run(["train", "sft", "--recipe", "default-gui-refine", "--model.model", str(locate / "final"),
-              "--data.train", str(data / "locate" / "records.jsonl"), "--output-dir", str(refine)], log)
-    if "gspo" in steps and not (gspo / "final" / "model.safetensors").is_file():
-        _run(["train", "gspo", "--recipe", "default-gui-gspo", "--model.model", str(refine / "final"),
-              "--data.train", str(data / "gspo-mix" / "records.jsonl"), "--output-dir", str(gspo)], log)
-    if "polish" in steps and not (polish / "final" / "model.safetensors").is_file():
-        _run(["train", "gspo", "--recipe", "default-gui-polish", "--model.model", str(gspo / "final"),
-              "--data.train", str(data / "polish-mix" / "records.jsonl"), "--output-dir", str(polish)], log)
-    if "choose" in steps and not (choose / "final" / "model.safetensors").is_file():
-        _run(["train", "choose", "--recipe", "default-gui-choose", "--model.model", str(polish / "final"),
-              "--data.train", str(data / "choose-mix" / "records.jsonl"), "--output-dir", str(choose)], log)
-    if "contrast" in steps and not (contrast / "final" / "model.safetensors").is_file():
-        _run(["train", "choose", "--recipe", "default-gui-contrast", "--model.model", str(choose / "final"),
-              "--data.train", str(data / "contrast-mix" / "records.jsonl"), "--output-dir", str(contrast)], log)
-    if "squares" in steps and not (squares / "final" / "model.safetensors").is_file():
-        _run(["train", "choose", "--recipe", "default-gui-squares", "--model.model", str(contrast / "final"),
-              "--data.train", str(data / "contrast-mix" / "records.jsonl"), "--output-dir", str(squares)], log)
-    if "extent" in steps and not (extent / "final" / "model.safetensors").is_file():
-        _run(["train", "choose", "--recipe", "default-gui-extent", "--model.model", str(squares / "final"),
-              "--data.train", str(data / "contrast-mix" / "records.jsonl"), "--output-dir", str(extent)], log)
+    # each training stage: its trainer, its recipe, the model it starts from and its records
+    for name, kind, recipe, start, records in TRAINING_STEPS:
+        out = work / name
+        if name in steps and not (out / "final" / "model.safetensors").is_file():
+            model = init if start == "init" else work / start / "final"
+            _run(["train", kind, "--recipe", recipe, "--model.model", str(model),
+                  "--data.train", str(data / records / "records.jsonl"), "--output-dir", str(out)], log)
     if "validate" in steps:
         for stage in VALIDATED_STAGES:
             # the choice stages train the choice snapping makes: their checkpoints are scored as the preset
