@@ -92,7 +92,8 @@ def _choice_for(region: Region, boxes: np.ndarray, wh: tuple[int, int], rng: ran
     extent: list[SnapCandidate] = []
     if extent_negatives:  # the target's own element outlined worse: teaches how far it extends
         close = [c for c in near if POSITIVE_IOU <= c.overlap <= best.overlap - EXTENT_MARGIN]
-        extent = sorted(close, key=lambda c: -c.overlap)[: min(extent_negatives, n_candidates - 2 - len(hard))]
+        room = max(0, n_candidates - 2 - len(hard))  # one wrong box drawn near the target stays
+        extent = sorted(close, key=lambda c: -c.overlap)[: min(extent_negatives, room)]
     need = n_candidates - 1 - len(hard) - len(extent)
     if len(wrong) < need:  # a sparse neighbourhood: fill from the whole screen
         seen = taken | {c.xyxy_px for c in wrong}

@@ -144,6 +144,29 @@ def test_extent_negatives_are_the_target_outlined_worse(boxes_records):
         else:  # each filled box is a candidate grown by 0.15 of its short side (IoU about 0.6-0.7)
             assert all(1 <= n <= 2 for n in overlapping), overlapping
     assert choice_examples(boxes_records, seed=0, n_candidates=6, hard_negatives=1, extent_negatives=0) == plain
+
+
+
+def test_extent_negatives_leave_the_hard_ones_and_one_near_box_in_place():
+    """Where hard negatives fill every wrong slot, no extent negative displaces them; otherwise they take
+    their share and one box drawn near the target stays."""
+    import random
+
+    from simpleseg_agent.training.choose import _choice_for
+
+    wh = (200, 100)
+    target = _box_region((20, 20, 60, 60), wh)
+    # the target's box, a box nested in it (IoU 0.81: with their grown copies, several extent negatives),
+    # three other elements (the hard negatives) and two unrelated boxes
+    boxes = np.array([[20, 20, 60, 60], [22, 22, 58, 58], [80, 10, 110, 40], [120, 10, 150, 40],
+                      [160, 10, 190, 40], [80, 60, 100, 80], [130, 60, 150, 80]], dtype=np.float64)
+    others = [_box_region(tuple(b), wh) for b in boxes[2:5]]
+    for n, hard, want_extent in ((4, 3, 0), (8, 3, 3), (6, 2, 2)):
+        cands, positive = _choice_for(target, boxes, wh, random.Random(0), n, others, hard, extent_negatives=3)
+        overlaps = [c.overlap for i, c in enumerate(cands) if i != positive]
+        assert len(cands) == n and cands[positive].overlap == 1.0
+        assert sum(v >= POSITIVE_IOU for v in overlaps) == want_extent, (n, hard, overlaps)
+        assert sum(v < POSITIVE_IOU for v in overlaps) >= hard + (n > hard + 1)
     with pytest.raises(ValueError, match="extent_negatives"):
         choice_examples(boxes_records, n_candidates=6, extent_negatives=-1)
 
