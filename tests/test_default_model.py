@@ -19,6 +19,7 @@ import yaml
 from simpleseg_agent.backends.presets import DEFAULT_MODEL, PRESETS, default_model_dir
 from simpleseg_agent.cli import main
 from simpleseg_agent.training.default_model import (
+    CHOICE_MIXES,
     CHOICE_STAGES,
     CHOOSE_MIX,
     CI_SCREENS,
@@ -191,10 +192,10 @@ def test_a_choice_stage_is_shipped_because_it_chooses_better_and_the_preset_snap
     starts from on the held-out screens, and the preset snaps with the settings its model card declares."""
     stage = INFO["stage"]
     assert stage in CHOICE_STAGES
-    mixes = {"choose": (CHOOSE_MIX, "choose_mix"), "contrast": (CONTRAST_MIX, "contrast_mix"),
-             "squares": (CONTRAST_MIX, "squares_mix"), "extent": (CONTRAST_MIX, "extent_mix")}
+    assert CHOICE_MIXES.keys() == set(CHOICE_STAGES) and CHOICE_MIXES["choose"] == CHOOSE_MIX
+    assert CHOICE_MIXES["contrast"] == CONTRAST_MIX
     for name in (n for n in CHOICE_STAGES if n in INFO["runs"]):
-        mix, key = mixes[name]
+        mix, key = CHOICE_MIXES[name], f"{name}_mix"
         assert [(m["data"], m["screens"], m["prefix"]) for m in INFO["data"][key]] == list(mix)
         curve, run = INFO[f"{name}_validation"], INFO["runs"][name]
         save, steps = run["recipe"]["save_steps"], run["global_step"]

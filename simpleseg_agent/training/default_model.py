@@ -61,7 +61,7 @@ from typing import Any
 
 from ..testing.tiny_model import TinyModelSettings
 
-__all__ = ["CHOICE_STAGES", "CI_SCREENS", "CONTRAST_DATA", "CONTRAST_MIX", "CONTRAST_STARTER_DATA", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STAGES", "GSPO_STARTER_DATA",
+__all__ = ["CHOICE_MIXES", "CHOICE_STAGES", "CI_SCREENS", "CONTRAST_DATA", "CONTRAST_MIX", "CONTRAST_STARTER_DATA", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STAGES", "GSPO_STARTER_DATA",
            "HELDOUT_DATA", "HELDOUT_REPORTS", "LOCATE_MIX", "CHOOSE_MIX", "POLISH_DATA", "POLISH_MIX", "POLISH_STARTER_DATA", "STAGES", "STARTER_DATA",
            "STARTER_HELDOUT_DATA", "TRAINING_DATA", "TRAIN_DATA", "VALIDATED_STAGES", "VALIDATION_DATA", "FONT_PACKAGES", "missing_fonts", "provenance", "restore_work", "subset_metrics",
            "validation_reports"]
@@ -128,6 +128,8 @@ GSPO_STAGES = ("gspo", "polish")
 #: preset decodes (what they train is the choice snapping makes). The ``squares`` and ``extent`` stages
 #: train on the contrast stage's screens (:data:`CONTRAST_MIX`).
 CHOICE_STAGES = ("choose", "contrast", "squares", "extent")
+#: Each choice stage's records (its provenance says them as ``<stage>_mix``).
+CHOICE_MIXES = {"choose": CHOOSE_MIX, "contrast": CONTRAST_MIX, "squares": CONTRAST_MIX, "extent": CONTRAST_MIX}
 #: The stages whose checkpoints the pipeline scores on the validation screens.
 VALIDATED_STAGES = (*GSPO_STAGES, *CHOICE_STAGES)
 
@@ -292,11 +294,9 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
                  "gspo_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in GSPO_MIX],
                  "polish": POLISH_DATA, "polish_starter": POLISH_STARTER_DATA,
                  "polish_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in POLISH_MIX],
-                 "choose_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in CHOOSE_MIX],
                  "contrast": CONTRAST_DATA, "contrast_starter": CONTRAST_STARTER_DATA,
-                 "contrast_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in CONTRAST_MIX],
-                 "squares_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in CONTRAST_MIX],
-                 "extent_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in CONTRAST_MIX],
+                 **{f"{name}_mix": [{"data": d, "screens": n, "prefix": p} for d, n, p in mix]
+                    for name, mix in CHOICE_MIXES.items()},
                  "validation": VALIDATION_DATA, "heldout": HELDOUT_DATA, "heldout_starter": STARTER_HELDOUT_DATA,
                  "generator": "simpleseg data synth gui (PIL engine)", "fonts": _font_names()},
         "snap": snap,
