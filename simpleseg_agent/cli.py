@@ -221,7 +221,8 @@ def _cmd_segment(args: argparse.Namespace) -> int:
         backend_kwargs["device"] = args.device
     tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, samples=args.samples,
                      temperature=args.temperature, seed=args.seed, constrained=args.constrained, snap=args.snap,
-                     choose_only=args.choose_only, read_text=args.read_text, **backend_kwargs)
+                     choose_only=args.choose_only, read_text=args.read_text, text_extent=args.text_extent,
+                     **backend_kwargs)
     try:
         method = {"mask": tool.segment, "box": tool.locate_box, "point": tool.locate_point}[args.answer]
         result = method(image, query)
@@ -316,6 +317,9 @@ def add_consensus_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--read-text", action=argparse.BooleanOptionalAction, default=None,
                    help="when snapping, read the screen's words (Tesseract OCR) so that a text query picks the "
                         "element that says it (default: where the preset has a read weight and tesseract is installed)")
+    p.add_argument("--text-extent", action=argparse.BooleanOptionalAction, default=None,
+                   help="when snapping picks a line of text, return its ink box grown by the preset's margin instead of "
+                        "the grown box the model chose (default: where the preset has one)")
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -327,7 +331,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
                           max_samples=args.max_samples, max_new_tokens=args.max_new_tokens, preset=args.preset,
                           samples=args.samples, temperature=args.temperature, seed=args.seed,
                           constrained=args.constrained, snap=args.snap, choose_only=args.choose_only,
-                          read_text=args.read_text, **kwargs)
+                          read_text=args.read_text, text_extent=args.text_extent, **kwargs)
     except FileNotFoundError as exc:
         raise SimpleSegError(str(exc)) from None
     print(json.dumps(report.to_json(with_samples=False)) if args.json else report.table())

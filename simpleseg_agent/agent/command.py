@@ -55,7 +55,8 @@ def run_click(args: argparse.Namespace) -> int:
     backend_kwargs = {"device": args.device} if args.device else {}
     tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, samples=args.samples,
                      temperature=args.temperature, seed=args.seed, constrained=args.constrained, snap=args.snap,
-                     choose_only=args.choose_only, read_text=args.read_text, **backend_kwargs)
+                     choose_only=args.choose_only, read_text=args.read_text, text_extent=args.text_extent,
+                     **backend_kwargs)
     agent = ScreenAgent(tool, config, confirm=_ask if args.confirm else None)
     try:
         record = getattr(agent, args.action)(args.query, overlay=bool(args.overlay))

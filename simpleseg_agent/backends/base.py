@@ -50,6 +50,10 @@ class ModelPreset:
             query names adds to its score, the words read off the screen
             (:mod:`~simpleseg_agent.tools.reading`; :class:`~simpleseg_agent.tools.SimpleSeg` ``read_text``;
             0: no reading by default).
+        snap_text_grow: when the model chooses a line of text while snapping, return its ink box grown by
+            this fraction of its height, whichever of its grown boxes the model chose
+            (:func:`~simpleseg_agent.geometry.snap.text_line_extent`; :class:`~simpleseg_agent.tools.SimpleSeg`
+            ``text_extent``); ``None``: the model's choice stands.
     """
 
     name: str
@@ -64,12 +68,17 @@ class ModelPreset:
     snap_reach: float = 0.5
     snap_overlap_weight: float = 100.0
     snap_read_weight: float = 0.0
+    snap_text_grow: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("snap_reach", "snap_overlap_weight", "snap_read_weight"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
                 raise ValueError(f"ModelPreset {self.name!r}: {name} must be a finite number >= 0, got {value!r}")
+        grow = self.snap_text_grow
+        if grow is not None and (isinstance(grow, bool) or not isinstance(grow, (int, float)) or not math.isfinite(grow)
+                                 or not 0 <= grow <= 1):
+            raise ValueError(f"ModelPreset {self.name!r}: snap_text_grow must be None or a fraction in [0, 1], got {grow!r}")
 
 
 @dataclass(frozen=True)

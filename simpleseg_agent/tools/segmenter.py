@@ -102,6 +102,13 @@ class SimpleSeg:
             (default): on where the preset has a read weight, snapping is on and ``tesseract`` is
             installed (a warning says so once where it is not); ``True`` without snapping is a
             :class:`ModelError`, without ``tesseract`` a :class:`~simpleseg_agent.errors.MissingDependencyError`.
+        text_extent: when snapping and the model chose a line of text (a wide shape of ink, not a
+            bordered box), return its ink box grown by the preset's ``snap_text_grow`` (or
+            :data:`~simpleseg_agent.geometry.snap.DEFAULT_TEXT_GROW` where the preset has none) of its
+            height, whichever of its grown boxes the model chose: the model decides which element, the
+            pixels how far a word's box extends (:func:`~simpleseg_agent.geometry.snap.text_line_extent`).
+            The click target does not move. ``None`` (default): on where the preset has a
+            ``snap_text_grow`` and snapping is on; ``True`` without snapping is a :class:`ModelError`.
         **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...).
     """
 
@@ -119,6 +126,7 @@ class SimpleSeg:
         snap: bool | None = None,
         choose_only: bool | None = None,
         read_text: bool | None = None,
+        text_extent: bool | None = None,
         **backend_kwargs: Any,
     ) -> None:
         from ..backends.registry import load_backend
@@ -137,6 +145,8 @@ class SimpleSeg:
             raise ModelError(f"choose_only must be True, False or None, got {choose_only!r}")
         if read_text is not None and not isinstance(read_text, bool):
             raise ModelError(f"read_text must be True, False or None, got {read_text!r}")
+        if text_extent is not None and not isinstance(text_extent, bool):
+            raise ModelError(f"text_extent must be True, False or None, got {text_extent!r}")
         self.backend = load_backend(model, preset=preset, **backend_kwargs)
         self.preset: ModelPreset = getattr(self.backend, "preset", None) or ModelPreset("custom", str(model))
         self.out_of_range = out_of_range
@@ -158,6 +168,7 @@ class SimpleSeg:
         self.choose_only = not why_not and choose_only is not False
         try:
             self.read_text, self.read_weight = self._reading(read_text)
+            self.text_grow = self._text_grow(text_extent)
         except SimpleSegError:
             self.backend.close()
             raise
@@ -185,6 +196,17 @@ class SimpleSeg:
                               stacklevel=3)
             return False, 0.0
         return True, weight if weight > 0 else reading.DEFAULT_READ_WEIGHT
+
+    def _text_grow(self, text_extent: bool | None) -> float | None:
+        """How far a chosen line of text is grown when snapping (see ``text_extent``); ``None``: not settled."""
+        from ..geometry.snap import DEFAULT_TEXT_GROW
+
+        grow = self.preset.snap_text_grow
+        if text_extent is False or (text_extent is None and (grow is None or not self.snap)):
+            return None
+        if not self.snap:
+            raise ModelError("text_extent: it settles the extent of a snapped line of text, so it needs snap=True")
+        return float(DEFAULT_TEXT_GROW if grow is None else grow)
 
     def _why_not_choose_only(self) -> str:
         """Why choice decoding (``choose_only``) does not apply here; empty when it does."""
@@ -322,7 +344,7 @@ class SimpleSeg:
 
         try:
             chosen = choose_on_screen(self.backend, job.pil, job.prompt, job.answer, self.preset.coord_space,
-                                      bonus=self._bonus(job))
+                                      bonus=self._bonus(job), text_grow=self.text_grow)
         except SimpleSegError:
             return None
         if chosen is None:
@@ -362,7 +384,7 @@ class SimpleSeg:
         scorer = self.backend if self.preset.prompt_style == "simpleseg" else None
         cand, how, spent = snap_answer(scorer, job.pil, job.prompt, result, job.answer, self.preset.coord_space, region,
                                        reach=self.preset.snap_reach, overlap_weight=self.preset.snap_overlap_weight,
-                                       bonus=self._bonus(job))
+                                       bonus=self._bonus(job), text_grow=self.text_grow)
         if cand is None:
             return result
         return self._place(job, result, cand, how, spent)

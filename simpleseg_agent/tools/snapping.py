@@ -17,7 +17,9 @@ choice, so :class:`~simpleseg_agent.tools.SimpleSeg` does not generate it (``cho
 
 A model that cannot read its labels gets help from the screen's words (``SimpleSeg(read_text=...)``,
 :mod:`~simpleseg_agent.tools.reading`): each candidate's match with the words a text query names, times
-the preset's ``snap_read_weight``, is added to its score (``bonus``).
+the preset's ``snap_read_weight``, is added to its score (``bonus``). Where the model chose a line of
+text, the preset's ``snap_text_grow`` settles how far it extends (``text_grow``,
+:func:`~simpleseg_agent.geometry.snap.text_line_extent`): its ink grown by that fraction of its height.
 
 On the validation screens of the default model (60 easy screens, seed 2029, 409 queries), the weight
 100 was chosen among 0-1000; see ``docs/default-model.md``.
@@ -45,7 +47,7 @@ from PIL import Image
 from ..backends.base import ScoreRequest
 from ..errors import SimpleSegError
 from ..geometry import Region
-from ..geometry.snap import DEFAULT_MAX_CANDIDATES, DEFAULT_REACH, SnapCandidate, snap_candidates
+from ..geometry.snap import DEFAULT_MAX_CANDIDATES, DEFAULT_REACH, SnapCandidate, snap_candidates, text_line_extent
 from ..grammar import CoordSpace
 from ..grammar.format import ANSWER_TEMPLATES, format_box, format_polygons
 
@@ -114,6 +116,23 @@ def choose(candidates: list[SnapCandidate], scores: list[float] | None, overlap_
     return int(np.argmax(values))
 
 
+def settle(candidate: SnapCandidate, rgb: np.ndarray, text_grow: float | None) -> SnapCandidate:
+    """The chosen ``candidate``, a line of text's extent settled by ``text_grow`` (``None``: as chosen;
+    :func:`~simpleseg_agent.geometry.snap.text_line_extent` on the screen ``rgb``).
+
+    Example:
+        >>> import numpy as np
+        >>> img = np.full((40, 120, 3), 255, np.uint8)
+        >>> for x in range(12, 100, 8): img[12:28, x:x + 3] = 0      # strokes of a word
+        >>> word = SnapCandidate((11.5, 11.5, 99.5, 28.5), 0.0, (11.5, 11.5, 99.5, 28.5), 0.0)
+        >>> settle(word, img, None).xyxy_px, settle(word, img, 0.15).xyxy_px
+        ((11.5, 11.5, 99.5, 28.5), (8.95, 8.95, 102.05, 31.05))
+    """
+    if text_grow is None:
+        return candidate
+    return text_line_extent(candidate, rgb, text_grow=text_grow)
+
+
 def chooses_whole_screen(reach: float, overlap_weight: float) -> bool:
     """Whether snapping with these settings ignores the model's own answer on screens with at most
     :data:`~simpleseg_agent.geometry.snap.DEFAULT_MAX_CANDIDATES` candidates: every element is a
@@ -128,15 +147,16 @@ def chooses_whole_screen(reach: float, overlap_weight: float) -> bool:
 
 
 def choose_on_screen(backend: Any, image: Image.Image, prompt: str, kind: str, space: CoordSpace, *,
-                     max_candidates: int = DEFAULT_MAX_CANDIDATES,
-                     bonus: Bonus | None = None) -> tuple[SnapCandidate, str, float] | None:
+                     max_candidates: int = DEFAULT_MAX_CANDIDATES, bonus: Bonus | None = None,
+                     text_grow: float | None = None) -> tuple[SnapCandidate, str, float] | None:
     """The screen element the model chooses as the answer to ``prompt``, without an answer of its own:
     every element box of ``image`` (as drawn and grown, :func:`~simpleseg_agent.geometry.snap.snap_candidates`)
     is written as an answer of ``kind`` (``"mask"``/``"box"``) in :data:`CHOICE_PHRASE` and scored by
     ``backend`` (one that ``supports_scoring``). Returns the chosen candidate, its text and the seconds
     spent scoring; ``None`` when the screen shows no element or more than ``max_candidates`` candidates
     (then an answer is needed to keep the nearest: use :func:`snap_answer`). ``bonus`` adds nats to each
-    candidate's score (the screen's words, :func:`~simpleseg_agent.tools.reading.text_match`). Raises what
+    candidate's score (the screen's words, :func:`~simpleseg_agent.tools.reading.text_match`); ``text_grow``
+    settles a chosen line of text's extent (:func:`settle`; the text stays the one the model scored). Raises what
     ``backend.score`` raises (:class:`~simpleseg_agent.errors.ModelError`).
 
     This is what :func:`snap_answer` chooses when :func:`chooses_whole_screen` holds, less the answer's
@@ -163,19 +183,20 @@ def choose_on_screen(backend: Any, image: Image.Image, prompt: str, kind: str, s
     scores = backend.score(ScoreRequest(image, prompt, texts)) if len(cands) > 1 else [0.0]
     spent = time.perf_counter() - t0
     best = choose(cands, list(scores), overlap_weight=0.0, bonus=bonus(cands) if bonus is not None and len(cands) > 1 else None)
-    return cands[best], texts[best], spent
+    return settle(cands[best], rgb, text_grow), texts[best], spent
 
 
 def snap_answer(backend: Any, image: Image.Image, prompt: str, result: Any, kind: str, space: CoordSpace,
                 region: Region, *, reach: float = DEFAULT_REACH, overlap_weight: float = OVERLAP_WEIGHT,
-                bonus: Bonus | None = None) -> tuple[SnapCandidate | None, str | None, float]:
+                bonus: Bonus | None = None, text_grow: float | None = None) -> tuple[SnapCandidate | None, str | None, float]:
     """The candidate ``result`` (a successful ``kind`` = ``"mask"``/``"box"`` answer whose outline is
     ``region``) snaps to, how it was chosen (``"model"``, ``"overlap"``) and the seconds the model spent
     scoring; ``(None, None, 0.0)`` when nothing is near the answer. ``backend`` scores the candidates when
     it can (``supports_scoring``); pass ``None`` to choose by overlap alone (a model whose answers are
     not written in this project's coordinate lists). ``reach`` and ``overlap_weight``: see
     :class:`~simpleseg_agent.backends.base.ModelPreset` (``snap_reach``, ``snap_overlap_weight``);
-    ``bonus`` adds nats to the model's score of each candidate (as in :func:`choose_on_screen`)."""
+    ``bonus`` adds nats to the model's score of each candidate and ``text_grow`` settles a line of text the
+    model chose (as in :func:`choose_on_screen`)."""
     rgb = np.asarray(image.convert("RGB"))
     cands = snap_candidates(region, rgb, reach=reach)
     if not cands:
@@ -195,7 +216,7 @@ def snap_answer(backend: Any, image: Image.Image, prompt: str, result: Any, kind
         spent = time.perf_counter() - t0
         if scores is not None:
             extra = bonus(cands) if bonus is not None and len(cands) > 1 else None
-            return cands[choose(cands, scores, overlap_weight, extra)], "model", spent
+            return settle(cands[choose(cands, scores, overlap_weight, extra)], rgb, text_grow), "model", spent
     cands = [c for c in cands if c.overlap > 0]  # without the model, only what the answer covers
     if not cands:
         return None, None, spent

@@ -7,7 +7,18 @@ import pytest
 
 from simpleseg_agent.errors import GeometryError, ImageError
 from simpleseg_agent.geometry import Region, region_iou
-from simpleseg_agent.geometry.snap import SnapCandidate, edge_map, element_boxes, snap_candidates, snap_region
+from simpleseg_agent.geometry.snap import (
+    DEFAULT_GROW,
+    DEFAULT_TEXT_GROW,
+    SnapCandidate,
+    edge_map,
+    element_boxes,
+    grown_box,
+    is_text_line,
+    snap_candidates,
+    snap_region,
+    text_line_extent,
+)
 
 
 def _screen(w: int = 200, h: int = 100, bg: int = 250) -> np.ndarray:
@@ -82,7 +93,7 @@ def test_candidates_are_the_boxes_near_the_answer_as_drawn_and_grown() -> None:
 def test_grown_candidates_stay_inside_the_image() -> None:
     cands = snap_candidates(_rect(0.0, 0.0, 0.2, 0.2), boxes=np.array([[0.0, 0.0, 30.0, 15.0]]),
                             resolution_wh=(200, 100), grow=(1.0,))
-    assert cands == [SnapCandidate((0.0, 0.0, 45.0, 30.0), pytest.approx(cands[0].overlap))]
+    assert cands == [SnapCandidate((0.0, 0.0, 45.0, 30.0), pytest.approx(cands[0].overlap), (0.0, 0.0, 30.0, 15.0), 1.0)]
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"boxes": np.zeros((0, 4))}, {"resolution_wh": (10, 10)}])
@@ -209,3 +220,118 @@ def test_generated_title_bars_offer_a_square_close_to_every_icon_button() -> Non
                 assert max(region_iou(c.region(image.size), rec.region, image.size) for c in without) < 0.5
     assert set(seen) == {"minimize", "maximize", "close"}, seen
     assert min(seen.values()) >= 0.6, seen
+
+
+# a line of text: its extent settled from the pixels ----------------------------------------------
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def _label_and_button() -> tuple[np.ndarray, tuple[int, int, int, int], tuple[int, int, int, int]]:
+    """A 320 x 120 screen: the label "Email address" (its ink box) and a filled button "Send" (its box)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", (320, 120), (250, 250, 250))
+    d = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 20)
+    d.text((20, 20), "Email address", fill=(30, 30, 30), font=font)
+    ink = d.textbbox((20, 20), "Email address", font=font)
+    button = (200, 60, 300, 100)
+    d.rounded_rectangle((200, 60, 299, 99), radius=6, fill=(60, 120, 200))
+    d.text((250, 80), "Send", fill=(255, 255, 255), font=font, anchor="mm")
+    return np.asarray(img), ink, button
+
+
+def _shape_near(boxes: np.ndarray, want) -> tuple[float, float, float, float]:
+    """The element box nearest ``want`` (xyxy px)."""
+    best = min(boxes.tolist(), key=lambda b: sum(abs(u - v) for u, v in zip(b, want)))
+    assert sum(abs(u - v) for u, v in zip(best, want)) < 8, (best, want)
+    return tuple(best)
+
+
+def test_candidates_say_the_shape_and_the_grow_they_were_made_from() -> None:
+    img, ink, button = _label_and_button()
+    whole = _rect(0, 0, 1, 1)
+    cands = snap_candidates(whole, img, reach=0.0)
+    assert cands and all(c.shape_xyxy_px is not None for c in cands)
+    for c in cands:
+        assert c.xyxy_px == pytest.approx(grown_box(c.shape_xyxy_px, c.grow, (320, 120)))
+    shape = _shape_near(element_boxes(img), ink)
+    assert {c.grow for c in cands if c.shape_xyxy_px == shape} == set(DEFAULT_GROW)
+
+
+def test_a_word_is_a_line_of_text_and_a_button_or_a_square_is_not() -> None:
+    img, ink, button = _label_and_button()
+    boxes = element_boxes(img)
+    assert is_text_line(_shape_near(boxes, ink), img)
+    assert not is_text_line(_shape_near(boxes, (button[0] - 0.5, button[1] - 0.5, button[2] + 0.5, button[3] + 0.5)), img)
+    # a pill-shaped button (its ends round: its box's sides touch it at one point) is no line of text
+    from PIL import Image, ImageDraw
+
+    pill = Image.new("RGB", (200, 80), (250, 250, 250))
+    ImageDraw.Draw(pill).rounded_rectangle((20, 20, 119, 59), radius=20, fill=(60, 120, 200))
+    pill_rgb = np.asarray(pill)
+    assert not is_text_line(_shape_near(element_boxes(pill_rgb), (19.5, 19.5, 120.5, 60.5)), pill_rgb)
+    # an underlined link: an edge all along its bottom, its letters' tops here and there
+    link = Image.new("RGB", (240, 60), (250, 250, 250))
+    d = ImageDraw.Draw(link)
+    from PIL import ImageFont
+
+    d.text((20, 15), "Forgot password?", fill=(20, 60, 200), font=ImageFont.truetype(FONT, 18))
+    x0, _, x1, y1 = d.textbbox((20, 15), "Forgot password?", font=ImageFont.truetype(FONT, 18))
+    d.line([(x0, y1 + 1), (x1, y1 + 1)], fill=(20, 60, 200), width=1)
+    link_rgb = np.asarray(link)
+    assert is_text_line(max(element_boxes(link_rgb).tolist(), key=lambda b: b[2] - b[0]), link_rgb)
+    square = np.full((60, 60, 3), 250, np.uint8)
+    square[20:40, 20:22] = 0  # an icon's stroke, as tall as the glyph is wide: not wide enough for a line
+    square[20:22, 20:40] = 0
+    assert not is_text_line((19.5, 19.5, 40.5, 40.5), square)
+
+
+@pytest.mark.parametrize("chosen_grow", DEFAULT_GROW)
+def test_a_chosen_line_of_text_gets_its_ink_and_margin_whichever_grow_was_chosen(chosen_grow: float) -> None:
+    img, ink, button = _label_and_button()
+    cands = snap_candidates(_rect(0, 0, 1, 1), img, reach=0.0)
+    shape = _shape_near(element_boxes(img), ink)
+    chosen = next(c for c in cands if c.shape_xyxy_px == shape and c.grow == chosen_grow)
+    settled = text_line_extent(chosen, img)
+    assert settled.grow == DEFAULT_TEXT_GROW and settled.shape_xyxy_px == shape
+    assert settled.xyxy_px == pytest.approx(grown_box(shape, DEFAULT_TEXT_GROW, (320, 120)))
+    # the label's box as annotated: its ink, padded by about an eighth of the 20 px font on every side
+    pad = 0.12 * 20
+    want = (ink[0] - pad, ink[1] - pad, ink[2] + pad, ink[3] + pad)
+    assert max(abs(u - v) for u, v in zip(settled.xyxy_px, want)) <= 2.0, (settled.xyxy_px, want)
+    cx = (settled.xyxy_px[0] + settled.xyxy_px[2]) / 2
+    assert cx == pytest.approx((chosen.xyxy_px[0] + chosen.xyxy_px[2]) / 2)  # the click does not move
+
+
+def test_a_chosen_button_or_a_candidate_without_a_shape_stays_as_chosen() -> None:
+    img, ink, button = _label_and_button()
+    cands = snap_candidates(_rect(0, 0, 1, 1), img, reach=0.0)
+    shape = _shape_near(element_boxes(img), (button[0] - 0.5, button[1] - 0.5, button[2] + 0.5, button[3] + 0.5))
+    for c in (c for c in cands if c.shape_xyxy_px == shape):
+        assert text_line_extent(c, img) == c
+    bare = SnapCandidate((20.0, 20.0, 150.0, 40.0), 0.5)
+    assert text_line_extent(bare, img) == bare
+    for bad in (-0.1, float("nan"), float("inf")):
+        with pytest.raises(GeometryError, match="text_grow"):
+            text_line_extent(bare, img, text_grow=bad)
+
+
+def test_a_line_of_text_is_judged_on_the_rows_of_the_whole_screens_edge_map() -> None:
+    """is_text_line crops the shape and a pixel around it: the same rows as the whole screen's edge map,
+    for every shape of a screen with words and of a noisy one (shapes at its borders too)."""
+    rng = np.random.default_rng(0)
+    marks = np.full((80, 120, 3), 250, np.uint8)
+    for _ in range(14):  # bars, strokes and dots, some on the screen's edges
+        x, y = int(rng.integers(0, 110)), int(rng.integers(0, 76))
+        marks[y : y + int(rng.integers(1, 5)), x : x + int(rng.integers(2, 30))] = rng.integers(0, 200, 3)
+    assert sum(1 for b in element_boxes(marks).tolist() if b[2] - b[0] >= 2 * (b[3] - b[1])) >= 5
+    for img in (_label_and_button()[0], marks):
+        edges = edge_map(img)
+        h, w = edges.shape
+        for x0, y0, x1, y1 in element_boxes(img).tolist():
+            r0, r1 = min(max(int(np.floor(y0)), 0), h - 1), min(max(int(np.floor(y1 - 0.5)), 0), h - 1)
+            c0, c1 = min(max(int(np.floor(x0)), 0), w - 1), min(max(int(np.floor(x1 - 0.5)), 0), w - 1)
+            rows = min(edges[r0, c0:c1 + 1].mean(), edges[r1, c0:c1 + 1].mean())
+            want = x1 - x0 >= 2 * (y1 - y0) and rows < 0.5
+            assert is_text_line((x0, y0, x1, y1), img) == want, (x0, y0, x1, y1)

@@ -321,3 +321,97 @@ def test_choose_only_needs_a_backend_that_scores() -> None:
     with pytest.raises(ModelError, match="cannot score"):
         SimpleSeg(FakeAnswerBackend([OVER_FIRST], preset=WIDE), choose_only=True)
     assert SimpleSeg(FakeAnswerBackend([OVER_FIRST], preset=WIDE)).choose_only is False  # the default falls back
+
+
+# a chosen line of text: its extent from the pixels (the preset's snap_text_grow) -----------------
+def _label_screen() -> tuple[Image.Image, tuple[float, float, float, float]]:
+    """A 320 x 120 screen with the label "Email address" and a filled button; the label's ink box."""
+    from PIL import ImageDraw, ImageFont
+
+    img = Image.new("RGB", (320, 120), (250, 250, 250))
+    d = ImageDraw.Draw(img)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 20)
+    d.text((20, 20), "Email address", fill=(30, 30, 30), font=font)
+    d.rounded_rectangle((200, 60, 299, 99), radius=6, fill=(60, 120, 200))
+    return img, tuple(float(v) for v in d.textbbox((20, 20), "Email address", font=font))
+
+
+def _prefer_box(want_px: tuple[float, float, float, float], wh: tuple[int, int]):
+    """A named fake scorer: the candidate nearest ``want_px`` (0-1000 coordinates) scores highest."""
+    def scorer(req: ScoreRequest) -> list[float]:
+        out = []
+        for c in req.continuations:
+            nums = [float(v) for v in c[c.index("[") : c.rindex("]") + 1].replace("[", " ").replace("]", " ").replace(",", " ").split()]
+            xs, ys = nums[0::2], nums[1::2]
+            box = (min(xs) * wh[0] / 1000, min(ys) * wh[1] / 1000, max(xs) * wh[0] / 1000, max(ys) * wh[1] / 1000)
+            out.append(-sum(abs(u - v) for u, v in zip(box, want_px)))
+        return out
+    return scorer
+
+
+TEXT_CHOOSER = ModelPreset("chooser", "x", CoordSpace.THOUSAND, snap=True, snap_reach=100.0, snap_overlap_weight=0.0,
+                           snap_text_grow=0.15)
+
+
+@pytest.mark.parametrize("answer", ["mask", "box"])
+def test_a_chosen_line_of_text_takes_its_margin_from_the_preset(answer: str) -> None:
+    """The scorer prefers the label's bare ink box (a model that places a word's box too tight): with the
+    preset's snap_text_grow the result is the ink grown by 15 % of its height, without it the ink; the
+    click stays where it was."""
+    from simpleseg_agent.geometry.snap import element_boxes, grown_box
+
+    img, ink = _label_screen()
+    shape = min(element_boxes(np.asarray(img)).tolist(), key=lambda b: sum(abs(u - v) for u, v in zip(b, ink)))
+    seg = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(tuple(shape), img.size), preset=TEXT_CHOOSER))
+    tight = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(tuple(shape), img.size), preset=TEXT_CHOOSER),
+                      text_extent=False)
+    assert seg.text_grow == 0.15 and tight.text_grow is None
+    ask = seg.segment if answer == "mask" else seg.locate_box
+    r = ask(img, "the label \"Email address\"")
+    t = (tight.segment if answer == "mask" else tight.locate_box)(img, "the label \"Email address\"")
+    assert r.ok and t.ok and r.snapped == t.snapped == "model"
+    assert list(t.xyxy_px) == pytest.approx(shape, abs=1.0)
+    assert list(r.xyxy_px) == pytest.approx(grown_box(shape, 0.15, img.size), abs=1.0)
+    assert r.xyxy_px[2] - r.xyxy_px[0] > t.xyxy_px[2] - t.xyxy_px[0] + 4
+    assert r.click.xy_px == pytest.approx(t.click.xy_px, abs=1.0)
+
+
+def test_a_chosen_button_keeps_the_box_the_model_chose() -> None:
+    img, _ = _label_screen()
+    button = (199.5, 59.5, 299.5, 99.5)
+    r = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(button, img.size), preset=TEXT_CHOOSER)).segment(img, "the button")
+    assert r.ok and list(r.xyxy_px) == pytest.approx(button, abs=1.0)
+
+
+def test_the_text_extent_is_the_presets_unless_asked() -> None:
+    img, ink = _label_screen()
+    plain = ModelPreset("chooser", "x", CoordSpace.THOUSAND, snap=True, snap_reach=100.0, snap_overlap_weight=0.0)
+    scorer = _prefer_box(ink, img.size)
+    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=plain)).text_grow is None
+    from simpleseg_agent.geometry.snap import DEFAULT_TEXT_GROW
+
+    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=plain), text_extent=True).text_grow == DEFAULT_TEXT_GROW
+    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=TEXT_CHOOSER), snap=False).text_grow is None
+    with pytest.raises(ModelError, match="snap=True"):
+        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=TEXT_CHOOSER), snap=False, text_extent=True)
+    with pytest.raises(ModelError, match="text_extent must be"):
+        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=TEXT_CHOOSER), text_extent="yes")
+    for bad in (-0.1, 1.5, float("nan"), True):
+        with pytest.raises(ValueError, match="snap_text_grow"):
+            ModelPreset("p", "x", snap_text_grow=bad)
+
+
+def test_snapping_near_the_answer_settles_a_line_of_text_too() -> None:
+    """A model that snaps near its answer (overlap counts) gets the same extent for a chosen label."""
+    from simpleseg_agent.geometry.snap import DEFAULT_TEXT_GROW, element_boxes, grown_box
+
+    img, ink = _label_screen()
+    shape = min(element_boxes(np.asarray(img)).tolist(), key=lambda b: sum(abs(u - v) for u, v in zip(b, ink)))
+    w, h = img.size
+    x0, y0, x1, y1 = shape[0] / w, shape[1] / h, shape[2] / w, shape[3] / h
+    answer = f"[[[{x0:.3f}, {y0:.3f}], [{x1:.3f}, {y0:.3f}], [{x1:.3f}, {y1:.3f}], [{x0:.3f}, {y1:.3f}]]]"
+    near = ModelPreset("near", "x", CoordSpace.NORM, snap=True, snap_text_grow=DEFAULT_TEXT_GROW)
+    fake = FakeScoringBackend([answer], scorer=lambda req: [0.0] * len(req.continuations), preset=near)
+    r = SimpleSeg(fake).segment(img, "the label")
+    assert r.ok and r.snapped == "model"
+    assert list(r.xyxy_px) == pytest.approx(grown_box(shape, DEFAULT_TEXT_GROW, img.size), abs=1.0)
