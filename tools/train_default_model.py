@@ -30,12 +30,13 @@ Steps (each is skipped when its output exists; SFT and GSPO resume from their la
    records in a third order): 400 more steps with extent negatives (boxes that overlap the target but fit it
    worse), so the model learns how far an element extends;
 12. ``validate`` — ``simpleseg eval`` of every checkpoint of both GSPO cycles (as they answer) and of the choice
-   stages (snapped and reading the screen's words, as the preset decodes) on the validation screens (never the held-out ones): the curves
-   the recipes' schedules were chosen from (run a step with a larger ``max_steps`` in a scratch folder to
+   stages (snapped, reading the screen's words and settling lines of text, as the preset decodes) on the
+   validation screens (never the held-out ones): the curves the recipes' schedules were chosen from (run a step with a larger ``max_steps`` in a scratch folder to
    extend one);
 13. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers, with
-   ``--constrained`` (the answer grammar) and with ``--constrained --snap`` (snapped to the screen's
-   elements, the model choosing: as the shipped preset decodes), and on the starter held-out screens (a
+   ``--constrained`` (the answer grammar) and with ``--constrained --snap --read-text --text-extent`` (snapped
+   to the screen's elements, the model choosing, the words helping, a line of text's extent from the pixels:
+   as the shipped preset decodes), and on the starter held-out screens (a
    small window anywhere: does the stage keep what the starter screens taught?), as it answers and snapped;
 14. ``ship``  (with ``--ship``) — the best of them by held-out mean IoU (gIoU) as the shipped preset decodes
    them (snapped; as each answers when a stage has no snapped report), with
@@ -202,8 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     if "validate" in steps:
         for stage in VALIDATED_STAGES:
             # the choice stages train the choice snapping makes: their checkpoints are scored as the preset
-            # decodes (snapped, reading the words; curves kept from earlier releases keep their decoding)
-            flags = ["--constrained", "--snap", "--read-text"] if stage in CHOICE_STAGES else []
+            # decodes (snapped, reading the words, settling lines of text; curves kept from earlier releases keep
+            # their decoding)
+            flags = ["--constrained", "--snap", "--read-text", "--text-extent"] if stage in CHOICE_STAGES else []
             for ckpt in sorted((work / stage).glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1])):
                 out = work / "reports" / f"{stage}-validation" / ckpt.name.split("-")[1]
                 if not (out / "val.json").is_file():

@@ -44,6 +44,9 @@ PRESETS: dict[str, ModelPreset] = {
             # it cannot read its labels: the screen's words, read by Tesseract where it is installed, pick
             # between elements of the asked kind (5 nats chosen among 0-8 on the validation screens)
             snap_read_weight=5.0,
+            # it places a word's box a few pixels too tight or too loose (a tenth of an image patch): a chosen
+            # line of text takes its ink grown by 15 % of its height, the generator's label margin
+            snap_text_grow=0.15,
         ),
         ModelPreset(
             "simpleseg-qwen2.5-vl", "sthui/SimpleSeg-Qwen2.5-VL", CoordSpace.NORM, "simpleseg",

@@ -319,13 +319,13 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
 #: Each stage's held-out reports: ``reports/<stage><suffix>/heldout.json`` in a working folder, made by
 #: ``simpleseg eval`` with ``flags`` on the screens of ``data/<folder>``, their summaries kept in the provenance
 #: under ``key``. As each model answers, with the answer grammar, and as the shipped preset decodes (snapped,
-#: reading the screen's words).
+#: reading the screen's words, a chosen line of text's extent settled from the pixels).
 HELDOUT_REPORTS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
     ("", (), "heldout", "heldout"),
     ("-constrained", ("--constrained",), "heldout", "heldout_constrained"),
-    ("-snapped", ("--constrained", "--snap", "--read-text"), "heldout", "heldout_snapped"),
+    ("-snapped", ("--constrained", "--snap", "--read-text", "--text-extent"), "heldout", "heldout_snapped"),
     ("-starter", (), "heldout-starter", "heldout_starter"),
-    ("-starter-snapped", ("--constrained", "--snap", "--read-text"), "heldout-starter", "heldout_starter_snapped"),
+    ("-starter-snapped", ("--constrained", "--snap", "--read-text", "--text-extent"), "heldout-starter", "heldout_starter_snapped"),
 )
 
 
