@@ -16,7 +16,8 @@ without generating an answer (``choose_only``, the default for a choice-trained 
 snapping that generates the answer first (``choose_only=False``), the preset's decoding before it. The preset
 also reads the screen's words (``read_text``, Tesseract, in a thread while the model scores); it is timed
 reading every query's screen afresh (no screen remembered, an agent's worst case), against choosing without
-reading (``read_text=False``), the preset's decoding before it.
+reading (``read_text=False``), the preset's decoding before it. Every snapped decoding here also settles a
+chosen line of text's extent (``text_extent``, the preset's default; a crop of the chosen box's rows).
 
 Run: ``python tools/bench_default_model.py [--screens 8] [--threads 1] [--samples 8]``. The last line is a JSON object.
 """
