@@ -83,6 +83,7 @@ from simpleseg_agent.training.default_model import (
     POLISH_DATA,
     POLISH_MIX,
     POLISH_STARTER_DATA,
+    PRESET_DECODING,
     STAGES,
     STARTER_DATA,
     STARTER_HELDOUT_DATA,
@@ -205,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             # the choice stages train the choice snapping makes: their checkpoints are scored as the preset
             # decodes (snapped, reading the words, settling lines of text; curves kept from earlier releases keep
             # their decoding)
-            flags = ["--constrained", "--snap", "--read-text", "--text-extent"] if stage in CHOICE_STAGES else []
+            flags = list(PRESET_DECODING) if stage in CHOICE_STAGES else []
             for ckpt in sorted((work / stage).glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1])):
                 out = work / "reports" / f"{stage}-validation" / ckpt.name.split("-")[1]
                 if not (out / "val.json").is_file():

@@ -62,7 +62,7 @@ from typing import Any
 from ..testing.tiny_model import TinyModelSettings
 
 __all__ = ["CHOICE_MIXES", "CHOICE_STAGES", "CI_SCREENS", "CONTRAST_DATA", "CONTRAST_MIX", "CONTRAST_STARTER_DATA", "DEFAULT_MODEL_SETTINGS", "GSPO_DATA", "GSPO_MIX", "GSPO_STAGES", "GSPO_STARTER_DATA",
-           "HELDOUT_DATA", "HELDOUT_REPORTS", "LOCATE_MIX", "CHOOSE_MIX", "POLISH_DATA", "POLISH_MIX", "POLISH_STARTER_DATA", "STAGES", "STARTER_DATA",
+           "HELDOUT_DATA", "HELDOUT_REPORTS", "LOCATE_MIX", "CHOOSE_MIX", "POLISH_DATA", "POLISH_MIX", "POLISH_STARTER_DATA", "PRESET_DECODING", "STAGES", "STARTER_DATA",
            "STARTER_HELDOUT_DATA", "TRAINING_DATA", "TRAIN_DATA", "VALIDATED_STAGES", "VALIDATION_DATA", "FONT_PACKAGES", "missing_fonts", "provenance", "restore_work", "subset_metrics",
            "validation_reports"]
 
@@ -316,6 +316,10 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
     }
 
 
+#: The ``simpleseg eval`` flags of the shipped preset's decoding, for a model folder (whose card declares only
+#: how it snaps): snapped, reading the screen's words, a chosen line of text's extent settled from the pixels.
+PRESET_DECODING: tuple[str, ...] = ("--constrained", "--snap", "--read-text", "--text-extent")
+
 #: Each stage's held-out reports: ``reports/<stage><suffix>/heldout.json`` in a working folder, made by
 #: ``simpleseg eval`` with ``flags`` on the screens of ``data/<folder>``, their summaries kept in the provenance
 #: under ``key``. As each model answers, with the answer grammar, and as the shipped preset decodes (snapped,
@@ -323,9 +327,9 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
 HELDOUT_REPORTS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
     ("", (), "heldout", "heldout"),
     ("-constrained", ("--constrained",), "heldout", "heldout_constrained"),
-    ("-snapped", ("--constrained", "--snap", "--read-text", "--text-extent"), "heldout", "heldout_snapped"),
+    ("-snapped", PRESET_DECODING, "heldout", "heldout_snapped"),
     ("-starter", (), "heldout-starter", "heldout_starter"),
-    ("-starter-snapped", ("--constrained", "--snap", "--read-text", "--text-extent"), "heldout-starter", "heldout_starter_snapped"),
+    ("-starter-snapped", PRESET_DECODING, "heldout-starter", "heldout_starter_snapped"),
 )
 
 

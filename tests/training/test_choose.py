@@ -144,7 +144,8 @@ def test_extent_negatives_are_the_target_outlined_worse(boxes_records):
         else:  # each filled box is a candidate grown by 0.15 of its short side (IoU about 0.6-0.7)
             assert all(1 <= n <= 2 for n in overlapping), overlapping
     assert choice_examples(boxes_records, seed=0, n_candidates=6, hard_negatives=1, extent_negatives=0) == plain
-
+    with pytest.raises(ValueError, match="extent_negatives"):
+        choice_examples(boxes_records, n_candidates=6, extent_negatives=-1)
 
 
 def test_extent_negatives_leave_the_hard_ones_and_one_near_box_in_place():
@@ -167,8 +168,6 @@ def test_extent_negatives_leave_the_hard_ones_and_one_near_box_in_place():
         assert len(cands) == n and cands[positive].overlap == 1.0
         assert sum(v >= POSITIVE_IOU for v in overlaps) == want_extent, (n, hard, overlaps)
         assert sum(v < POSITIVE_IOU for v in overlaps) >= hard + (n > hard + 1)
-    with pytest.raises(ValueError, match="extent_negatives"):
-        choice_examples(boxes_records, n_candidates=6, extent_negatives=-1)
 
 
 def test_examples_skip_a_target_no_box_fits(tmp_path):
