@@ -15,7 +15,7 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,14 +155,16 @@ def resolve_image(record: Record, records_file: str | Path) -> Path:
     return p if p.is_absolute() else Path(records_file).resolve().parent / p
 
 
-def merge_records(sources: Iterable[tuple[str | Path, int | None, str]], out: str | Path) -> dict[str, int]:
+def merge_records(sources: Iterable[tuple[str | Path, int | None, str] | tuple[str | Path, int | None, str, Callable[[Record], bool]]],
+                  out: str | Path) -> dict[str, int]:
     """Write one ``records.jsonl`` from several: image paths made absolute, record ids prefixed.
 
     Args:
-        sources: ``(records_file, max_images, prefix)`` per source; ``max_images`` keeps the records of
-            the file's first N images (``None``: all; an image's records are consecutive, as the generators
-            write them); ``prefix`` goes before each record id
-            (``"starter/000000-000"``) so ids stay unique across sources.
+        sources: ``(records_file, max_images, prefix)`` or ``(records_file, max_images, prefix, keep)`` per
+            source; ``max_images`` keeps the records of the file's first N images (``None``: all; an image's
+            records are consecutive, as the generators write them); ``prefix`` goes before each record id
+            (``"starter/000000-000"``) so ids stay unique across sources; ``keep`` (a record -> bool) keeps only
+            the records it accepts (of those N images).
         out: the merged file (its folder is created).
 
     Returns:
@@ -179,19 +181,25 @@ def merge_records(sources: Iterable[tuple[str | Path, int | None, str]], out: st
         {'a': 2, 'b': 3}
         >>> [r.record_id for r in read_records(d / "m" / "records.jsonl")][:3]
         ['a/0', 'a/0', 'b/0']
+        >>> merge_records([(d / "a.jsonl", None, "c", lambda r: r.image_path.endswith("1.png"))], d / "k" / "records.jsonl")
+        {'c': 1}
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     tmp = out.with_name(out.name + ".part")
     with tmp.open("w", encoding="utf-8") as f:
-        for records_file, max_images, prefix in sources:
+        for source in sources:
+            records_file, max_images, prefix = source[:3]
+            keep = source[3] if len(source) > 3 else None
             images: set[str] = set()
             n = 0
             for record in read_records(records_file):
                 if max_images is not None and record.image_path not in images and len(images) >= max_images:
                     break
                 images.add(record.image_path)
+                if keep is not None and not keep(record):
+                    continue
                 data = record.to_json()
                 data["image_path"] = str(resolve_image(record, records_file))
                 data["record_id"] = f"{prefix}/{record.record_id}"

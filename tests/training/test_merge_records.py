@@ -64,3 +64,29 @@ def test_a_bad_source_line_names_its_file(tmp_path):
     with pytest.raises(GeometryError, match="bad.jsonl:1"):
         merge_records([(bad, None, "x")], tmp_path / "out.jsonl")
     assert not (tmp_path / "out.jsonl").exists()
+
+
+
+def test_a_filtered_source_keeps_only_the_records_its_filter_accepts(tmp_path):
+    """A source with a filter (here: the icons of toolbars and forms, of screens drawn with a toolbar wherever one
+    fits) keeps only those records; its screen limit still counts every screen."""
+    from simpleseg_agent.training.synth.vocab import TOOL_ICONS
+
+    def tool_icon(r):
+        return r.label == "icon_button" and r.meta["name"] in TOOL_ICONS
+
+    GuiScreenGenerator(GuiSynthConfig(difficulty="easy", toolbar_prob=1.0)).generate(6, tmp_path / "icons", seed=3)
+    src = tmp_path / "icons" / "records.jsonl"
+    every = list(read_records(src))
+    icons = [r for r in every if tool_icon(r)]
+    assert icons and len(icons) < len(every) and any(r.label == "icon_button" and r.meta["name"] == "close" for r in every)
+    out = tmp_path / "mix" / "records.jsonl"
+    counts = merge_records([(src, None, "icons", tool_icon), (src, 2, "all")], out)
+    merged = list(read_records(out))
+    assert counts["icons"] == len(icons) and [r.record_id for r in merged[: len(icons)]] == [f"icons/{r.record_id}" for r in icons]
+    assert all(tool_icon(r) for r in merged[: len(icons)])
+    first_two = {"images/000000.png", "images/000001.png"}
+    # an unfiltered source of the same file keeps its first two screens whole; a filtered one, their icons only
+    assert counts["all"] == sum(r.image_path in first_two for r in every)
+    two = merge_records([(src, 2, "x", tool_icon)], tmp_path / "two.jsonl")
+    assert two["x"] == sum(r.image_path in first_two for r in icons)
