@@ -66,7 +66,6 @@ def test_a_bad_source_line_names_its_file(tmp_path):
     assert not (tmp_path / "out.jsonl").exists()
 
 
-
 def test_a_filtered_source_keeps_only_the_records_its_filter_accepts(tmp_path):
     """A source with a filter (here: the icons of toolbars and forms, of screens drawn with a toolbar wherever one
     fits) keeps only those records; its screen limit still counts every screen."""
