@@ -42,8 +42,9 @@ PRESETS: dict[str, ModelPreset] = {
             # whole screen by its own likelihood, as its model card declares
             snap_reach=100.0, snap_overlap_weight=0.0,
             # it cannot read its labels: the screen's words, read by Tesseract where it is installed, pick
-            # between elements of the asked kind (5 nats chosen among 0-8 on the validation screens)
-            snap_read_weight=5.0,
+            # between elements of the asked kind (7 nats, the start of the plateau 7-9 on the validation
+            # screens with the extent model; 5 with the contrast model, which it was first chosen for)
+            snap_read_weight=7.0,
             # it places a word's box a few pixels too tight or too loose (a tenth of an image patch): a chosen
             # line of text takes its ink grown by 15 % of its height, the generator's label margin
             snap_text_grow=0.15,

@@ -15,7 +15,9 @@ twenty other words, hardly at all. A candidate with no matching word of its own 
 a text field) takes :data:`NEIGHBOUR_SHARE` of the share of the query's words written next to it (its
 label: left or right on its row, or just above, whole lines), and all of it when the query names a
 control without words (:data:`WORDLESS_CONTROLS`), so "the Wi-Fi switch" finds the switch beside "Wi-Fi"
-as much as the label itself, and the model's sense of kinds decides between them. (A button beside the
+as much as the label itself, and the model's sense of kinds decides between them. A checkbox, switch or
+radio button is labelled on its row (:data:`ROW_LABELLED_CONTROLS`): for a query naming one, words above
+a candidate do not count, so the checkbox under "Keep me signed in" does not take that label from its own. (A button beside the
 named one gets half as much as the named one; on the validation screens this counted more than it cost:
 87.5 % of clicks against 86.6 % when only candidates without words of their own take their neighbours'.)
 Words match when they are at least :data:`WORD_SIMILARITY` alike (case and punctuation aside), which
@@ -56,7 +58,7 @@ from ..errors import ImageError, MissingProgramError, ModelError
 
 #: Nats per unit of match where ``read_text=True`` is asked of a preset without a ``snap_read_weight``
 #: (the default model's, chosen on its validation screens).
-DEFAULT_READ_WEIGHT = 5.0
+DEFAULT_READ_WEIGHT = 7.0
 #: The OCR program :func:`read_screen` runs.
 TESSERACT = "tesseract"
 #: How to install it.
@@ -68,6 +70,9 @@ NEIGHBOUR_SHARE = 0.5
 #: Kinds of control that show no words of their own: a query naming one ("the Wi-Fi switch") takes
 #: its label for its words in full (:data:`NEIGHBOUR_SHARE` of them otherwise).
 WORDLESS_CONTROLS = frozenset({"checkbox", "toggle", "switch", "radio", "slider"})
+#: Controls whose label is written on their own row: for a query naming one, a label above a candidate
+#: is not its label (it belongs to the control on the label's row, or the one above the candidate).
+ROW_LABELLED_CONTROLS = frozenset({"checkbox", "toggle", "switch", "radio"})
 #: The words of a query that name a kind of element or glue words together, not what it says.
 QUERY_STOPWORDS = frozenset(
     "a an the of to at in on is it that and with button field text input checkbox toggle switch dropdown menu "
@@ -206,6 +211,7 @@ def text_match(query: str, candidates: Sequence, words: Sequence[ScreenWord]) ->
     query_words = [w for w in (_norm(t) for t in query.split()) if w]
     content = [w for w in query_words if w not in QUERY_STOPWORDS and len(w) >= 2]
     share = 1.0 if any(w in WORDLESS_CONTROLS for w in query_words) else NEIGHBOUR_SHARE
+    on_row = any(w in ROW_LABELLED_CONTROLS for w in query_words)
     placed = [(w.xyxy_px, _norm(w.text)) for w in words]
     placed = [(b, t) for b, t in placed if len(t) >= 2]
     out: list[float] = []
@@ -214,11 +220,12 @@ def text_match(query: str, candidates: Sequence, words: Sequence[ScreenWord]) ->
         own: list[str] = []
         near: list[int] = []
         h = max(y1 - y0, 1.0)
+        top = y0 - 2 if on_row else y0 - 1.5 * h  # a field's label may sit above it, a checkbox's not
         for i, ((a, b, c, d), t) in enumerate(placed):
             cx, cy = (a + c) / 2, (b + d) / 2
             if _owns(cand.xyxy_px, (a, b, c, d)):
                 own.append(t)
-            elif x0 - 4 * h <= cx <= x1 + 4 * h and y0 - 1.5 * h <= cy <= y1 + 2:
+            elif x0 - 4 * h <= cx <= x1 + 4 * h and top <= cy <= y1 + 2:
                 near.append(i)
         score = sum(_found(t, query_words) for t in own) / len(own) if own else 0.0
         if score == 0 and near and content:

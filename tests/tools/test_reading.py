@@ -124,6 +124,21 @@ def test_a_control_without_words_takes_its_labels() -> None:
     assert text_match("the Wi-Fi button", [switch_wifi, label], words) == [reading.NEIGHBOUR_SHARE, 1.0]
 
 
+def test_a_checkbox_takes_the_label_on_its_row_not_the_one_above() -> None:
+    """In a stack of checkboxes each label sits on its checkbox's row; the checkbox below a label is
+    not that label's, whereas a field still takes the label above it."""
+    words = [ScreenWord((70, 152, 117, 172), "Keep"), ScreenWord((122, 152, 140, 172), "me"),
+             ScreenWord((160, 152, 224, 172), "signed"), ScreenWord((230, 152, 245, 172), "in"),
+             ScreenWord((70, 199, 160, 219), "Remember"), ScreenWord((40, 260, 100, 276), "Email")]
+    upper, lower = SnapCandidate((32, 148, 58, 172), 0.0), SnapCandidate((32, 196, 58, 220), 0.0)
+    field = SnapCandidate((40, 282, 300, 318), 0.0)
+    assert text_match("the Keep me signed in checkbox", [upper, lower], words) == [1.0, 0.0]
+    assert text_match("the Remember checkbox", [upper, lower], words) == [0.0, 1.0]
+    assert text_match("the Keep me signed in toggle", [upper, lower], words) == [1.0, 0.0]
+    # a field's label is above it: it still counts (at NEIGHBOUR_SHARE, a field not being a wordless control)
+    assert text_match("the Email field", [field, lower], words) == [reading.NEIGHBOUR_SHARE, 0.0]
+
+
 def _fake_program(tmp_path: Path, body: str) -> str:
     exe = tmp_path / "fake-tesseract"
     exe.write_text("#!/bin/sh\n" + body + "\n")
