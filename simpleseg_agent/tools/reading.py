@@ -21,7 +21,8 @@ a candidate do not count, so the checkbox under "Keep me signed in" does not tak
 named one gets half as much as the named one; on the validation screens this counted more than it cost:
 87.5 % of clicks against 86.6 % when only candidates without words of their own take their neighbours'.)
 Words match when they are at least :data:`WORD_SIMILARITY` alike (case and punctuation aside), which
-forgives the engine a letter.
+forgives the engine a letter; an element's words must match one of the query's other than its glue
+words (:data:`FUNCTION_WORDS`), so a stray "the" matches no query.
 
 The engine reads a difference image: each pixel's distance from the median of its 21 x 21 px
 neighbourhood (the local background), at twice the size. Dark text on light, light text on dark and
@@ -77,6 +78,8 @@ ROW_LABELLED_CONTROLS = frozenset({"checkbox", "toggle", "switch", "radio"})
 QUERY_STOPWORDS = frozenset(
     "a an the of to at in on is it that and with button field text input checkbox toggle switch dropdown menu "
     "item tab sidebar link label labeled heading title window note icon placeholder containing showing".split())
+#: The query's glue words: an element whose words match only these ("the" read off a glyph) matches nothing.
+FUNCTION_WORDS = frozenset("a an the of to at in on is it that and with".split())
 #: Side (px) of the neighbourhood whose median is a pixel's background for :func:`read_screen`.
 BACKGROUND_PX = 21
 #: :func:`read_screen` reads the screen at this many times its size.
@@ -210,6 +213,7 @@ def text_match(query: str, candidates: Sequence, words: Sequence[ScreenWord]) ->
     """
     query_words = [w for w in (_norm(t) for t in query.split()) if w]
     content = [w for w in query_words if w not in QUERY_STOPWORDS and len(w) >= 2]
+    named = [w for w in query_words if w not in FUNCTION_WORDS]
     share = 1.0 if any(w in WORDLESS_CONTROLS for w in query_words) else NEIGHBOUR_SHARE
     on_row = any(w in ROW_LABELLED_CONTROLS for w in query_words)
     placed = [(w.xyxy_px, _norm(w.text)) for w in words]
@@ -227,7 +231,9 @@ def text_match(query: str, candidates: Sequence, words: Sequence[ScreenWord]) ->
                 own.append(t)
             elif x0 - 4 * h <= cx <= x1 + 4 * h and top <= cy <= y1 + 2:
                 near.append(i)
-        score = sum(_found(t, query_words) for t in own) / len(own) if own else 0.0
+        score = 0.0
+        if own and any(_found(t, named) for t in own):  # "Sign in" matches by "sign", a lone "the" by nothing
+            score = sum(_found(t, query_words) for t in own) / len(own)
         if score == 0 and near and content:
             beside = [placed[i][1] for i in _whole_lines(placed, near)]
             score = share * sum(_found(t, beside) for t in content) / len(content)

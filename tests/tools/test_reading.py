@@ -124,6 +124,16 @@ def test_a_control_without_words_takes_its_labels() -> None:
     assert text_match("the Wi-Fi button", [switch_wifi, label], words) == [reading.NEIGHBOUR_SHARE, 1.0]
 
 
+def test_glue_words_alone_match_nothing() -> None:
+    """A word like "the" (read off a glyph, or a label of its own) matches no query by itself; with a
+    named word beside it, it counts as before."""
+    words = [ScreenWord((310, 10, 340, 26), "the"), ScreenWord((60, 10, 95, 26), "Sign"), ScreenWord((100, 10, 115, 26), "in")]
+    stray, sign_in = SnapCandidate((305, 5, 345, 30), 0.0), SnapCandidate((55, 5, 120, 30), 0.0)
+    assert text_match("the label", [stray, sign_in], words) == [0.0, 0.0]
+    assert text_match("the Sign in button", [stray, sign_in], words) == [0.0, 1.0]
+    assert text_match("the link The", [stray], words) == [0.0]
+
+
 def test_a_checkbox_takes_the_label_on_its_row_not_the_one_above() -> None:
     """In a stack of checkboxes each label sits on its checkbox's row; the checkbox below a label is
     not that label's, whereas a field still takes the label above it."""
