@@ -17,9 +17,10 @@ label: left or right on its row, or just above, whole lines), and all of it when
 control without words (:data:`WORDLESS_CONTROLS`), so "the Wi-Fi switch" finds the switch beside "Wi-Fi"
 as much as the label itself, and the model's sense of kinds decides between them. A checkbox, switch or
 radio button is labelled on its row (:data:`ROW_LABELLED_CONTROLS`): for a query naming one, words above
-a candidate do not count, so the checkbox under "Keep me signed in" does not take that label from its own. (A button beside the
-named one gets half as much as the named one; on the validation screens this counted more than it cost:
-87.5 % of clicks against 86.6 % when only candidates without words of their own take their neighbours'.)
+a candidate do not count, so the checkbox under "Keep me signed in" does not take that label from its
+own. (A button beside the named one gets half as much as the named one; on the validation screens this
+counted more than it cost: 87.5 % of clicks against 86.6 % when only candidates without words of their
+own take their neighbours'.)
 Words match when they are at least :data:`WORD_SIMILARITY` alike (case and punctuation aside), which
 forgives the engine a letter; an element's words must match one of the query's other than its glue
 words (:data:`FUNCTION_WORDS`), so a stray "the" matches no query.

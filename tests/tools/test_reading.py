@@ -125,9 +125,10 @@ def test_a_control_without_words_takes_its_labels() -> None:
 
 
 def test_glue_words_alone_match_nothing() -> None:
-    """A word like "the" (read off a glyph, or a label of its own) matches no query by itself; with a
-    named word beside it, it counts as before."""
-    words = [ScreenWord((310, 10, 340, 26), "the"), ScreenWord((60, 10, 95, 26), "Sign"), ScreenWord((100, 10, 115, 26), "in")]
+    """A word like "the" (read off a glyph, or a label of its own) matches no query by itself; beside a
+    named word ("Sign in") a glue word still counts."""
+    words = [ScreenWord((310, 10, 340, 26), "the"), ScreenWord((60, 10, 95, 26), "Sign"),
+             ScreenWord((100, 10, 115, 26), "in")]
     stray, sign_in = SnapCandidate((305, 5, 345, 30), 0.0), SnapCandidate((55, 5, 120, 30), 0.0)
     assert text_match("the label", [stray, sign_in], words) == [0.0, 0.0]
     assert text_match("the Sign in button", [stray, sign_in], words) == [0.0, 1.0]
