@@ -155,8 +155,12 @@ def resolve_image(record: Record, records_file: str | Path) -> Path:
     return p if p.is_absolute() else Path(records_file).resolve().parent / p
 
 
-def merge_records(sources: Iterable[tuple[str | Path, int | None, str] | tuple[str | Path, int | None, str, Callable[[Record], bool]]],
-                  out: str | Path) -> dict[str, int]:
+#: One source of :func:`merge_records`: ``(records_file, max_images, prefix)``, optionally with a ``keep`` filter.
+MergeSource = (tuple[str | Path, int | None, str]
+               | tuple[str | Path, int | None, str, Callable[[Record], bool]])
+
+
+def merge_records(sources: Iterable[MergeSource], out: str | Path) -> dict[str, int]:
     """Write one ``records.jsonl`` from several: image paths made absolute, record ids prefixed.
 
     Args:
