@@ -222,7 +222,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, samples=args.samples,
                      temperature=args.temperature, seed=args.seed, constrained=args.constrained, snap=args.snap,
                      choose_only=args.choose_only, read_text=args.read_text, text_extent=args.text_extent,
-                     **backend_kwargs)
+                     shape_extent=args.shape_extent, **backend_kwargs)
     try:
         method = {"mask": tool.segment, "box": tool.locate_box, "point": tool.locate_point}[args.answer]
         result = method(image, query)
@@ -320,6 +320,10 @@ def add_consensus_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--text-extent", action=argparse.BooleanOptionalAction, default=None,
                    help="when snapping picks a line of text, return its ink box grown by the preset's margin instead of "
                         "the grown box the model chose (default: where the preset has one)")
+    p.add_argument("--shape-extent", action=argparse.BooleanOptionalAction, default=None,
+                   help="when snapping picks another shape, settle its outline from the pixels: a filled or bordered "
+                        "element's own rounded corners, an icon's glyph grown by the preset's margin (default: where "
+                        "the preset has one)")
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -331,7 +335,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
                           max_samples=args.max_samples, max_new_tokens=args.max_new_tokens, preset=args.preset,
                           samples=args.samples, temperature=args.temperature, seed=args.seed,
                           constrained=args.constrained, snap=args.snap, choose_only=args.choose_only,
-                          read_text=args.read_text, text_extent=args.text_extent, **kwargs)
+                          read_text=args.read_text, text_extent=args.text_extent, shape_extent=args.shape_extent,
+                          **kwargs)
     except FileNotFoundError as exc:
         raise SimpleSegError(str(exc)) from None
     print(json.dumps(report.to_json(with_samples=False)) if args.json else report.table())

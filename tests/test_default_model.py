@@ -47,7 +47,7 @@ from simpleseg_agent.training.default_model import (
 REPO = Path(__file__).resolve().parents[1]
 MODEL = default_model_dir()
 #: How the preset decodes: constrained, snapped, choosing among the screen's elements without an answer
-SNAPPED = "greedy, constrained, snapped, choose-only, read text, text lines"
+SNAPPED = "greedy, constrained, snapped, choose-only, read text, text lines, shapes"
 INFO = json.loads((MODEL / "simpleseg_model.json").read_text()) if (MODEL / "simpleseg_model.json").is_file() else {}
 
 
@@ -201,10 +201,12 @@ def test_a_choice_stage_is_shipped_because_it_chooses_better_and_the_preset_snap
         save, steps = run["recipe"]["save_steps"], run["global_step"]
         assert [int(s) for s in curve] == list(range(save, steps + 1, save)), name  # every checkpoint, in order
         # each curve as the code of its release snapped (generating the answer first before choose-only; without
-        # settling lines of text before this release)
+        # settling lines of text, then other shapes, before those releases)
         assert len({r["decoding"] for r in curve.values()}) == 1 and all(r["split"] == "val" for r in curve.values())
         assert next(iter(curve.values()))["decoding"] in ("greedy, constrained, snapped",
-                                                          "greedy, constrained, snapped, choose-only, read text", SNAPPED)
+                                                          "greedy, constrained, snapped, choose-only, read text",
+                                                          "greedy, constrained, snapped, choose-only, read text, text lines",
+                                                          SNAPPED)
     snapped = INFO["heldout_snapped"]
     before = STAGES[STAGES.index(stage) - 1]
     assert snapped[stage]["giou"] > snapped[before]["giou"] and snapped[stage]["n"] == snapped[before]["n"]

@@ -54,6 +54,11 @@ class ModelPreset:
             this fraction of its height, whichever of its grown boxes the model chose
             (:func:`~simpleseg_agent.geometry.snap.text_line_extent`; :class:`~simpleseg_agent.tools.SimpleSeg`
             ``text_extent``); ``None``: the model's choice stands.
+        snap_icon_grow: when the model chooses another shape while snapping, settle its outline from the
+            pixels (:func:`~simpleseg_agent.geometry.snap.shape_extent`; :class:`~simpleseg_agent.tools.SimpleSeg`
+            ``shape_extent``): a filled or bordered element's own box and rounded corners, an icon's glyph
+            grown by this fraction of its short side; ``None``: the model's choice stands.
+        snap_icon_round: ... and that icon's corners rounded by this fraction of its short side.
     """
 
     name: str
@@ -69,6 +74,8 @@ class ModelPreset:
     snap_overlap_weight: float = 100.0
     snap_read_weight: float = 0.0
     snap_text_grow: float | None = None
+    snap_icon_grow: float | None = None
+    snap_icon_round: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("snap_reach", "snap_overlap_weight", "snap_read_weight"):
@@ -79,6 +86,12 @@ class ModelPreset:
         if grow is not None and (isinstance(grow, bool) or not isinstance(grow, (int, float)) or not math.isfinite(grow)
                                  or not 0 <= grow <= 1):
             raise ValueError(f"ModelPreset {self.name!r}: snap_text_grow must be None or a fraction in [0, 1], got {grow!r}")
+        grow, rnd = self.snap_icon_grow, self.snap_icon_round
+        if grow is not None and (isinstance(grow, bool) or not isinstance(grow, (int, float)) or not math.isfinite(grow)
+                                 or not 0 <= grow <= 1):
+            raise ValueError(f"ModelPreset {self.name!r}: snap_icon_grow must be None or a fraction in [0, 1], got {grow!r}")
+        if isinstance(rnd, bool) or not isinstance(rnd, (int, float)) or not math.isfinite(rnd) or not 0 <= rnd <= 0.5:
+            raise ValueError(f"ModelPreset {self.name!r}: snap_icon_round must be a fraction in [0, 0.5], got {rnd!r}")
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,23 @@ TEXT_LINE_BORDER = 0.5
 #: A chosen line of text is returned as its ink box grown by this fraction of its height
 #: (:func:`text_line_extent`): a label's box is its ink with a margin of about an eighth of the font size.
 DEFAULT_TEXT_GROW = 0.15
+#: A chosen icon's glyph (a shape neither a line of text nor solid) is returned as the glyph grown by this
+#: fraction of its short side (:func:`shape_extent`): an icon button extends past its glyph by a margin the
+#: pixels do not show (no fill, no border). On the default model's validation screens 0.2-0.25 fit best (mean
+#: IoU 0.827 with the corners below, against 0.802 as chosen; ``docs/default-model.md``).
+DEFAULT_ICON_GROW = 0.25
+#: ... with its corners rounded by this fraction of its short side (0: square corners; 0.5: a circle's
+#: worth): toolbars and title bars round their buttons' hover boxes, and a square box loses the corners.
+DEFAULT_ICON_ROUND = 0.25
+#: A shape is solid (a filled or bordered element: a button, a field, a checkbox, a toggle) when the pixels
+#: that differ from the colour around its box, their holes filled, cover at least this fraction of their
+#: own box (a rounded box covers at least pi/4 of it) ...
+SOLID_COVER = 0.8
+#: ... and their box covers the shape's box to at least this box IoU (a glyph inside a square around a
+#: mark covers a sliver of it).
+SOLID_SPAN = 0.7
+#: Points per rounded corner of an outline (:func:`rounded_box_polygon`).
+CORNER_SEGMENTS = 4
 #: Boxes are candidates when they touch the answer's box grown by this fraction of its long side.
 DEFAULT_REACH = 0.5
 #: At most this many candidates (the most overlapping, then the nearest): a busy image (a photo, a
@@ -177,12 +194,14 @@ class SnapCandidate:
     overlap: float
     shape_xyxy_px: tuple[float, float, float, float] | None = None
     grow: float = 0.0
+    corner_px: float = 0.0
 
     def region(self, resolution_wh: tuple[int, int]) -> Region:
-        """The box as a clockwise four-point :class:`Region` in normalized coordinates."""
+        """The box as a clockwise :class:`Region` in normalized coordinates: four points, or with
+        ``corner_px`` > 0 its corners rounded by that radius (:func:`rounded_box_polygon`)."""
         w, h = resolution_wh
-        x0, y0, x1, y1 = self.xyxy_px
-        return Region.from_polygons([[[x0 / w, y0 / h], [x1 / w, y0 / h], [x1 / w, y1 / h], [x0 / w, y1 / h]]])
+        points = rounded_box_polygon(self.xyxy_px, self.corner_px)
+        return Region.from_polygons([[[x / w, y / h] for x, y in points]])
 
 
 def snap_candidates(
@@ -355,6 +374,131 @@ def text_line_extent(candidate: SnapCandidate, image, *, text_grow: float = DEFA
     h, w = np.asarray(image).shape[:2]
     box = tuple(round(v, 6) for v in grown_box(shape, text_grow, (w, h)))
     return SnapCandidate(box, candidate.overlap, shape, float(text_grow))  # type: ignore[arg-type]
+
+
+def rounded_box_polygon(xyxy_px: Sequence[float], corner_px: float, *, segments: int = CORNER_SEGMENTS) -> list[list[float]]:
+    """The outline of a box with its corners rounded by ``corner_px`` (capped at half its short side), as
+    clockwise points (``xy_px``, y down): ``segments`` chords per corner, or the four corners when the radius
+    is under half a pixel.
+
+    Example:
+        >>> rounded_box_polygon((0, 0, 10, 4), 0.2)
+        [[0.0, 0.0], [10.0, 0.0], [10.0, 4.0], [0.0, 4.0]]
+        >>> [[round(x, 2), round(y, 2)] for x, y in rounded_box_polygon((0, 0, 10, 4), 2.0, segments=1)]
+        [[8.0, 0.0], [10.0, 2.0], [10.0, 2.0], [8.0, 4.0], [2.0, 4.0], [0.0, 2.0], [0.0, 2.0], [2.0, 0.0]]
+    """
+    x0, y0, x1, y1 = (float(v) for v in xyxy_px)
+    r = max(0.0, min(float(corner_px), (x1 - x0) / 2, (y1 - y0) / 2))
+    if r < 0.5:
+        return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+    points: list[list[float]] = []
+    for cx, cy, start in ((x1 - r, y0 + r, -np.pi / 2), (x1 - r, y1 - r, 0.0), (x0 + r, y1 - r, np.pi / 2),
+                          (x0 + r, y0 + r, np.pi)):
+        for k in range(segments + 1):
+            a = start + k * (np.pi / 2) / segments
+            points.append([float(cx + r * np.cos(a)), float(cy + r * np.sin(a))])
+    return points
+
+
+def solid_outline(shape_xyxy_px: Sequence[float], image) -> tuple[tuple[float, float, float, float], float] | None:
+    """The box (``xyxy_px``, on pixel edges) and corner radius (px) of a filled or bordered shape, from its
+    pixels; ``None`` when the shape is not solid (ink: a word, a glyph).
+
+    The shape's pixels are those that differ (:data:`DEFAULT_EDGE_THRESHOLD`) from the commonest colour of
+    the ring of pixels around its box, with the holes they enclose (a bordered box's inside). They are solid
+    when they cover :data:`SOLID_COVER` of their own box and that box spans the shape's (:data:`SOLID_SPAN`).
+    The corner radius is the one whose four rounded-off corners leave out as many pixels of that box as are
+    missing from it.
+
+    Example (a button drawn with corners of radius 6, whose raster leaves out as many pixels as a radius of
+    6.8 would; the strokes of a word):
+        >>> import numpy as np
+        >>> from PIL import Image, ImageDraw
+        >>> im = Image.new("RGB", (80, 50), (255, 255, 255))
+        >>> ImageDraw.Draw(im).rounded_rectangle((10, 10, 69, 39), 6, fill=(40, 90, 200))
+        >>> box, corner = solid_outline((9.5, 9.5, 70.5, 40.5), im)
+        >>> box, round(corner, 1)
+        ((10.0, 10.0, 70.0, 40.0), 6.8)
+        >>> word = np.full((40, 120, 3), 255, np.uint8)
+        >>> for x in range(12, 100, 8): word[12:28, x:x + 3] = 0
+        >>> solid_outline((11.5, 11.5, 99.5, 28.5), word) is None
+        True
+    """
+    rgb = _as_rgb(image)
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = (float(v) for v in shape_xyxy_px)
+    c0, r0 = max(int(np.floor(x0)) - 1, 0), max(int(np.floor(y0)) - 1, 0)
+    c1, r1 = min(int(np.ceil(x1)) + 1, w), min(int(np.ceil(y1)) + 1, h)
+    if c1 - c0 < 3 or r1 - r0 < 3:
+        return None
+    crop = rgb[r0:r1, c0:c1].astype(np.int16)
+    ring = np.concatenate([crop[0], crop[-1], crop[1:-1, 0], crop[1:-1, -1]])
+    colours, counts = np.unique(ring, axis=0, return_counts=True)
+    around = colours[int(np.argmax(counts))]
+    ink = (np.abs(crop - around).max(axis=-1) > DEFAULT_EDGE_THRESHOLD).astype(np.uint8)
+    # the background is what the ring's background pixels reach; everything else (holes too) is the shape
+    n, labels = cv2.connectedComponents(1 - ink, connectivity=4)
+    edge_labels = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    shape = ~np.isin(labels, edge_labels[edge_labels > 0])
+    ys, xs = np.nonzero(shape)
+    if not len(xs):
+        return None
+    bx0, bx1, by0, by1 = int(xs.min()), int(xs.max()) + 1, int(ys.min()), int(ys.max()) + 1
+    inside = shape[by0:by1, bx0:bx1]
+    box = (float(bx0 + c0), float(by0 + r0), float(bx1 + c0), float(by1 + r0))
+    if inside.mean() < SOLID_COVER or _box_iou(box, (x0, y0, x1, y1)) < SOLID_SPAN:
+        return None
+    missing = float((~inside).sum()) / 4.0
+    return box, float(np.sqrt(missing / (1.0 - np.pi / 4.0)))
+
+
+def shape_extent(candidate: SnapCandidate, image, *, icon_grow: float = DEFAULT_ICON_GROW,
+                 icon_round: float = DEFAULT_ICON_ROUND) -> SnapCandidate:
+    """A chosen candidate, with the outline of its shape (``shape_xyxy_px``) settled from the pixels of
+    ``image`` (the screen): the model decides which element, the pixels where its edges and corners are.
+
+    - A solid shape (:func:`solid_outline`: a filled or bordered button, field, checkbox, toggle) chosen as
+      drawn (grow 0): its own box and rounded corners, which a box cannot follow.
+    - A glyph (neither a line of text, :func:`is_text_line`, nor solid; under :data:`TEXT_LINE_ASPECT` times
+      as long as thick), chosen at any grow: the glyph grown by ``icon_grow`` of its short side, with corners
+      rounded by ``icon_round`` of the result's short side. An icon button without a fill or a border extends
+      past its glyph by a margin the pixels do not show; the model places it only to a step of 0.15.
+    - Anything else (a line of text, :func:`text_line_extent`; a solid shape the model grew): as chosen.
+
+    Example (a filled round-cornered button chosen as drawn, then a cross-shaped glyph chosen grown by 0.3):
+        >>> import numpy as np
+        >>> from PIL import Image, ImageDraw
+        >>> im = Image.new("RGB", (80, 50), (255, 255, 255))
+        >>> ImageDraw.Draw(im).rounded_rectangle((10, 10, 69, 39), 6, fill=(40, 90, 200))
+        >>> button = shape_extent(SnapCandidate((9.5, 9.5, 70.5, 40.5), 0.0, (9.5, 9.5, 70.5, 40.5), 0.0), im)
+        >>> button.xyxy_px, round(button.corner_px, 1)
+        ((10.0, 10.0, 70.0, 40.0), 6.8)
+        >>> im = Image.new("RGB", (60, 60), (255, 255, 255)); d = ImageDraw.Draw(im)
+        >>> d.line((20, 20, 39, 39), fill=0, width=2); d.line((20, 39, 39, 20), fill=0, width=2)
+        >>> glyph = SnapCandidate((13.5, 13.5, 46.5, 46.5), 0.0, (19.5, 19.5, 40.5, 40.5), 0.3)
+        >>> settled = shape_extent(glyph, im)
+        >>> settled.xyxy_px, settled.grow, round(settled.corner_px, 2)
+        ((14.25, 14.25, 45.75, 45.75), 0.25, 7.88)
+    """
+    for name, value in (("icon_grow", icon_grow), ("icon_round", icon_round)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (np.isfinite(value) and value >= 0):
+            raise GeometryError(f"{name} must be a fraction >= 0, got {value!r}")
+    shape = candidate.shape_xyxy_px
+    if shape is None or is_text_line(shape, image):
+        return candidate
+    solid = solid_outline(shape, image)
+    if solid is not None:
+        if candidate.grow != 0:
+            return candidate
+        box, corner = solid
+        return SnapCandidate(box, candidate.overlap, shape, 0.0, corner)
+    x0, y0, x1, y1 = (float(v) for v in shape)
+    if max(x1 - x0, y1 - y0) >= TEXT_LINE_ASPECT * min(x1 - x0, y1 - y0):
+        return candidate
+    h, w = np.asarray(image).shape[:2]
+    box = tuple(round(v, 6) for v in grown_box(shape, icon_grow, (w, h)))
+    corner = icon_round * min(box[2] - box[0], box[3] - box[1])
+    return SnapCandidate(box, candidate.overlap, shape, float(icon_grow), float(corner))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

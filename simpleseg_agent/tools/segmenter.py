@@ -109,6 +109,13 @@ class SimpleSeg:
             pixels how far a word's box extends (:func:`~simpleseg_agent.geometry.snap.text_line_extent`).
             The click target does not move. ``None`` (default): on where the preset has a
             ``snap_text_grow`` and snapping is on; ``True`` without snapping is a :class:`ModelError`.
+        shape_extent: when snapping and the model chose another shape, settle its outline from the
+            pixels (:func:`~simpleseg_agent.geometry.snap.shape_extent`): a filled or bordered element
+            (a button, a field, a checkbox) chosen as drawn gets its own box and rounded corners; an icon's
+            glyph, whichever grown box was chosen, is grown by the preset's ``snap_icon_grow`` (or
+            :data:`~simpleseg_agent.geometry.snap.DEFAULT_ICON_GROW`) of its short side with corners rounded
+            by its ``snap_icon_round``. ``None`` (default): on where the preset has a ``snap_icon_grow`` and
+            snapping is on; ``True`` without snapping is a :class:`ModelError`.
         **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...).
     """
 
@@ -127,6 +134,7 @@ class SimpleSeg:
         choose_only: bool | None = None,
         read_text: bool | None = None,
         text_extent: bool | None = None,
+        shape_extent: bool | None = None,
         **backend_kwargs: Any,
     ) -> None:
         from ..backends.registry import load_backend
@@ -147,6 +155,8 @@ class SimpleSeg:
             raise ModelError(f"read_text must be True, False or None, got {read_text!r}")
         if text_extent is not None and not isinstance(text_extent, bool):
             raise ModelError(f"text_extent must be True, False or None, got {text_extent!r}")
+        if shape_extent is not None and not isinstance(shape_extent, bool):
+            raise ModelError(f"shape_extent must be True, False or None, got {shape_extent!r}")
         self.backend = load_backend(model, preset=preset, **backend_kwargs)
         self.preset: ModelPreset = getattr(self.backend, "preset", None) or ModelPreset("custom", str(model))
         self.out_of_range = out_of_range
@@ -169,6 +179,7 @@ class SimpleSeg:
         try:
             self.read_text, self.read_weight = self._reading(read_text)
             self.text_grow = self._text_grow(text_extent)
+            self.shapes = self._shapes(shape_extent)
         except SimpleSegError:
             self.backend.close()
             raise
@@ -207,6 +218,20 @@ class SimpleSeg:
         if not self.snap:
             raise ModelError("text_extent: it settles the extent of a snapped line of text, so it needs snap=True")
         return float(DEFAULT_TEXT_GROW if grow is None else grow)
+
+    def _shapes(self, shape_extent: bool | None) -> tuple[float, float] | None:
+        """How a chosen shape's outline is settled when snapping (see ``shape_extent``): ``(icon_grow,
+        icon_round)``, or ``None``: as chosen."""
+        from ..geometry.snap import DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND
+
+        p = self.preset
+        if shape_extent is False or (shape_extent is None and (p.snap_icon_grow is None or not self.snap)):
+            return None
+        if not self.snap:
+            raise ModelError("shape_extent: it settles the outline of a snapped element, so it needs snap=True")
+        if p.snap_icon_grow is None:
+            return DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND
+        return float(p.snap_icon_grow), float(p.snap_icon_round)
 
     def _why_not_choose_only(self) -> str:
         """Why choice decoding (``choose_only``) does not apply here; empty when it does."""
@@ -344,7 +369,7 @@ class SimpleSeg:
 
         try:
             chosen = choose_on_screen(self.backend, job.pil, job.prompt, job.answer, self.preset.coord_space,
-                                      bonus=self._bonus(job), text_grow=self.text_grow)
+                                      bonus=self._bonus(job), text_grow=self.text_grow, shapes=self.shapes)
         except SimpleSegError:
             return None
         if chosen is None:
@@ -384,7 +409,7 @@ class SimpleSeg:
         scorer = self.backend if self.preset.prompt_style == "simpleseg" else None
         cand, how, spent = snap_answer(scorer, job.pil, job.prompt, result, job.answer, self.preset.coord_space, region,
                                        reach=self.preset.snap_reach, overlap_weight=self.preset.snap_overlap_weight,
-                                       bonus=self._bonus(job), text_grow=self.text_grow)
+                                       bonus=self._bonus(job), text_grow=self.text_grow, shapes=self.shapes)
         if cand is None:
             return result
         return self._place(job, result, cand, how, spent)

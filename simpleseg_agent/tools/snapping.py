@@ -20,6 +20,9 @@ A model that cannot read its labels gets help from the screen's words (``SimpleS
 the preset's ``snap_read_weight``, is added to its score (``bonus``). Where the model chose a line of
 text, the preset's ``snap_text_grow`` settles how far it extends (``text_grow``,
 :func:`~simpleseg_agent.geometry.snap.text_line_extent`): its ink grown by that fraction of its height.
+Where it chose another shape, the preset's ``snap_icon_grow`` and ``snap_icon_round`` settle its outline
+(``shapes``, :func:`~simpleseg_agent.geometry.snap.shape_extent`): a filled or bordered element's own
+rounded corners, an icon's glyph grown by that margin.
 
 On the validation screens of the default model (60 easy screens, seed 2029, 409 queries), the weight
 100 was chosen among 0-1000; see ``docs/default-model.md``.
@@ -47,7 +50,7 @@ from PIL import Image
 from ..backends.base import ScoreRequest
 from ..errors import SimpleSegError
 from ..geometry import Region
-from ..geometry.snap import DEFAULT_MAX_CANDIDATES, DEFAULT_REACH, SnapCandidate, snap_candidates, text_line_extent
+from ..geometry.snap import DEFAULT_MAX_CANDIDATES, DEFAULT_REACH, SnapCandidate, shape_extent, snap_candidates, text_line_extent
 from ..grammar import CoordSpace
 from ..grammar.format import ANSWER_TEMPLATES, format_box, format_polygons
 
@@ -116,9 +119,16 @@ def choose(candidates: list[SnapCandidate], scores: list[float] | None, overlap_
     return int(np.argmax(values))
 
 
-def settle(candidate: SnapCandidate, rgb: np.ndarray, text_grow: float | None) -> SnapCandidate:
+#: How a chosen shape's outline is settled: ``(icon_grow, icon_round)`` of
+#: :func:`~simpleseg_agent.geometry.snap.shape_extent`, or ``None`` (as chosen).
+Shapes = tuple[float, float] | None
+
+
+def settle(candidate: SnapCandidate, rgb: np.ndarray, text_grow: float | None, shapes: Shapes = None) -> SnapCandidate:
     """The chosen ``candidate``, a line of text's extent settled by ``text_grow`` (``None``: as chosen;
-    :func:`~simpleseg_agent.geometry.snap.text_line_extent` on the screen ``rgb``).
+    :func:`~simpleseg_agent.geometry.snap.text_line_extent` on the screen ``rgb``) and any other shape's
+    outline by ``shapes`` (``(icon_grow, icon_round)``; ``None``: as chosen;
+    :func:`~simpleseg_agent.geometry.snap.shape_extent`).
 
     Example:
         >>> import numpy as np
@@ -127,10 +137,18 @@ def settle(candidate: SnapCandidate, rgb: np.ndarray, text_grow: float | None) -
         >>> word = SnapCandidate((11.5, 11.5, 99.5, 28.5), 0.0, (11.5, 11.5, 99.5, 28.5), 0.0)
         >>> settle(word, img, None).xyxy_px, settle(word, img, 0.15).xyxy_px
         ((11.5, 11.5, 99.5, 28.5), (8.95, 8.95, 102.05, 31.05))
+        >>> bar = np.full((40, 120, 3), 255, np.uint8); bar[10:30, 8:104] = 90   # a filled bar, chosen as drawn
+        >>> drawn = SnapCandidate((7.5, 9.5, 104.5, 30.5), 0.0, (7.5, 9.5, 104.5, 30.5), 0.0)
+        >>> settle(drawn, bar, 0.15).xyxy_px, settle(drawn, bar, 0.15, (0.25, 0.25)).xyxy_px
+        ((7.5, 9.5, 104.5, 30.5), (8.0, 10.0, 104.0, 30.0))
     """
-    if text_grow is None:
+    if text_grow is not None:
+        settled = text_line_extent(candidate, rgb, text_grow=text_grow)
+        if settled is not candidate:
+            return settled
+    if shapes is None:
         return candidate
-    return text_line_extent(candidate, rgb, text_grow=text_grow)
+    return shape_extent(candidate, rgb, icon_grow=shapes[0], icon_round=shapes[1])
 
 
 def chooses_whole_screen(reach: float, overlap_weight: float) -> bool:
@@ -148,7 +166,7 @@ def chooses_whole_screen(reach: float, overlap_weight: float) -> bool:
 
 def choose_on_screen(backend: Any, image: Image.Image, prompt: str, kind: str, space: CoordSpace, *,
                      max_candidates: int = DEFAULT_MAX_CANDIDATES, bonus: Bonus | None = None,
-                     text_grow: float | None = None) -> tuple[SnapCandidate, str, float] | None:
+                     text_grow: float | None = None, shapes: Shapes = None) -> tuple[SnapCandidate, str, float] | None:
     """The screen element the model chooses as the answer to ``prompt``, without an answer of its own:
     every element box of ``image`` (as drawn and grown, :func:`~simpleseg_agent.geometry.snap.snap_candidates`)
     is written as an answer of ``kind`` (``"mask"``/``"box"``) in :data:`CHOICE_PHRASE` and scored by
@@ -183,20 +201,21 @@ def choose_on_screen(backend: Any, image: Image.Image, prompt: str, kind: str, s
     scores = backend.score(ScoreRequest(image, prompt, texts)) if len(cands) > 1 else [0.0]
     spent = time.perf_counter() - t0
     best = choose(cands, list(scores), overlap_weight=0.0, bonus=bonus(cands) if bonus is not None and len(cands) > 1 else None)
-    return settle(cands[best], rgb, text_grow), texts[best], spent
+    return settle(cands[best], rgb, text_grow, shapes), texts[best], spent
 
 
 def snap_answer(backend: Any, image: Image.Image, prompt: str, result: Any, kind: str, space: CoordSpace,
                 region: Region, *, reach: float = DEFAULT_REACH, overlap_weight: float = OVERLAP_WEIGHT,
-                bonus: Bonus | None = None, text_grow: float | None = None) -> tuple[SnapCandidate | None, str | None, float]:
+                bonus: Bonus | None = None, text_grow: float | None = None,
+                shapes: Shapes = None) -> tuple[SnapCandidate | None, str | None, float]:
     """The candidate ``result`` (a successful ``kind`` = ``"mask"``/``"box"`` answer whose outline is
     ``region``) snaps to, how it was chosen (``"model"``, ``"overlap"``) and the seconds the model spent
     scoring; ``(None, None, 0.0)`` when nothing is near the answer. ``backend`` scores the candidates when
     it can (``supports_scoring``); pass ``None`` to choose by overlap alone (a model whose answers are
     not written in this project's coordinate lists). ``reach`` and ``overlap_weight``: see
     :class:`~simpleseg_agent.backends.base.ModelPreset` (``snap_reach``, ``snap_overlap_weight``);
-    ``bonus`` adds nats to the model's score of each candidate and ``text_grow`` settles a line of text the
-    model chose (as in :func:`choose_on_screen`)."""
+    ``bonus`` adds nats to the model's score of each candidate, and ``text_grow`` and ``shapes`` settle the
+    outline the model chose (as in :func:`choose_on_screen`)."""
     rgb = np.asarray(image.convert("RGB"))
     cands = snap_candidates(region, rgb, reach=reach)
     if not cands:
@@ -216,7 +235,7 @@ def snap_answer(backend: Any, image: Image.Image, prompt: str, result: Any, kind
         spent = time.perf_counter() - t0
         if scores is not None:
             extra = bonus(cands) if bonus is not None and len(cands) > 1 else None
-            return settle(cands[choose(cands, scores, overlap_weight, extra)], rgb, text_grow), "model", spent
+            return settle(cands[choose(cands, scores, overlap_weight, extra)], rgb, text_grow, shapes), "model", spent
     cands = [c for c in cands if c.overlap > 0]  # without the model, only what the answer covers
     if not cands:
         return None, None, spent

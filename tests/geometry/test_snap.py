@@ -15,8 +15,11 @@ from simpleseg_agent.geometry.snap import (
     element_boxes,
     grown_box,
     is_text_line,
+    rounded_box_polygon,
+    shape_extent,
     snap_candidates,
     snap_region,
+    solid_outline,
     text_line_extent,
 )
 
@@ -335,3 +338,148 @@ def test_a_line_of_text_is_judged_on_the_rows_of_the_whole_screens_edge_map() ->
             rows = min(edges[r0, c0:c1 + 1].mean(), edges[r1, c0:c1 + 1].mean())
             want = x1 - x0 >= 2 * (y1 - y0) and rows < 0.5
             assert is_text_line((x0, y0, x1, y1), img) == want, (x0, y0, x1, y1)
+
+
+# a chosen shape: its outline settled from the pixels ----------------------------------------------
+def _drawn(radius: int, *, outline_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """A 160 x 90 screen with one box at x 30-129, y 20-59 (end exclusive), corners of ``radius``: filled,
+    or only bordered (its inside the screen's colour). Returns the screen and the box's drawn pixels."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (160, 90), (245, 245, 245))
+    d = ImageDraw.Draw(img)
+    if outline_only:
+        d.rounded_rectangle((30, 20, 129, 59), radius, fill=(245, 245, 245), outline=(90, 90, 90), width=2)
+    else:
+        d.rounded_rectangle((30, 20, 129, 59), radius, fill=(60, 120, 200))
+    mask = Image.new("L", (160, 90), 0)
+    ImageDraw.Draw(mask).rounded_rectangle((30, 20, 129, 59), radius, fill=255)
+    return np.asarray(img), np.asarray(mask) > 0
+
+
+def _mask_iou(region: Region, mask: np.ndarray) -> float:
+    from simpleseg_agent.geometry import region_to_mask
+
+    got = region_to_mask(region, (mask.shape[1], mask.shape[0]))
+    return float((got & mask).sum() / (got | mask).sum())
+
+
+@pytest.mark.parametrize("radius, outline_only", [(0, False), (6, False), (20, False), (8, True)])
+def test_a_solid_shape_chosen_as_drawn_gets_its_own_box_and_corners(radius: int, outline_only: bool) -> None:
+    """A filled or bordered box (square, rounded, a pill) chosen as drawn: its settled outline is its own
+    box on pixel edges, its corners rounded as drawn, so it covers the drawn pixels better than the box."""
+    img, drawn = _drawn(radius, outline_only=outline_only)
+    shape = _shape_near(element_boxes(img), (29.5, 19.5, 130.5, 60.5))
+    chosen = SnapCandidate(shape, 0.0, shape, 0.0)
+    settled = shape_extent(chosen, img)
+    assert settled.xyxy_px == (30.0, 20.0, 130.0, 60.0)
+    assert settled.corner_px == pytest.approx(radius, abs=max(1.5, 0.15 * radius))
+    got = _mask_iou(settled.region((160, 90)), drawn)
+    assert got >= 0.985, got
+    if radius >= 6:
+        assert got > _mask_iou(chosen.region((160, 90)), drawn) + 0.01
+    # grown by the model, it stays as chosen: a solid shape's grown box is the model's call
+    grown = SnapCandidate(grown_box(shape, 0.15, (160, 90)), 0.0, shape, 0.15)
+    assert shape_extent(grown, img) == grown
+
+
+def test_words_marks_and_strokes_are_not_solid() -> None:
+    img, ink, button = _label_and_button()
+    assert solid_outline(_shape_near(element_boxes(img), ink), img) is None
+    assert solid_outline(_shape_near(element_boxes(img), (199.5, 59.5, 300.5, 100.5)), img) is not None
+    dash = _screen()
+    dash[52:56, 40:58] = 0  # a minimize dash: the square around it is a candidate, not a solid one
+    assert solid_outline((40.0, 45.0, 58.0, 63.0), dash) is None
+    assert solid_outline((39.5, 51.5, 58.5, 56.5), dash) is not None  # the dash itself is a filled bar
+    assert solid_outline((10.0, 10.0, 11.0, 11.0), dash) is None  # too small to have a ring around it
+
+
+@pytest.mark.parametrize("chosen_grow", DEFAULT_GROW)
+def test_a_chosen_glyph_grows_by_the_icon_margin_whichever_grow_was_chosen(chosen_grow: float) -> None:
+    from simpleseg_agent.geometry.snap import DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND
+
+    img = _screen()
+    for k in range(14):  # a cross of two 2 px strokes, 16 px across
+        img[42 + k : 44 + k, 92 + k : 94 + k] = 0
+        img[42 + k : 44 + k, 106 - k : 108 - k] = 0
+    shape = _shape_near(element_boxes(img), (91.5, 41.5, 108.5, 57.5))
+    chosen = SnapCandidate(grown_box(shape, chosen_grow, (200, 100)), 0.0, shape, chosen_grow)
+    settled = shape_extent(chosen, img)
+    assert settled.grow == DEFAULT_ICON_GROW and settled.shape_xyxy_px == shape
+    assert settled.xyxy_px == pytest.approx(grown_box(shape, DEFAULT_ICON_GROW, (200, 100)))
+    side = min(settled.xyxy_px[2] - settled.xyxy_px[0], settled.xyxy_px[3] - settled.xyxy_px[1])
+    assert settled.corner_px == pytest.approx(DEFAULT_ICON_ROUND * side)
+    assert shape_extent(chosen, img, icon_grow=0.4, icon_round=0.0).xyxy_px == pytest.approx(grown_box(shape, 0.4, (200, 100)))
+    for bad in (-0.1, float("nan"), True):
+        with pytest.raises(GeometryError, match="icon_grow"):
+            shape_extent(chosen, img, icon_grow=bad)
+        with pytest.raises(GeometryError, match="icon_round"):
+            shape_extent(chosen, img, icon_round=bad)
+
+
+def test_lines_of_text_long_strokes_and_bare_candidates_stay_as_chosen() -> None:
+    img, ink, button = _label_and_button()
+    shape = _shape_near(element_boxes(img), ink)
+    word = SnapCandidate(grown_box(shape, 0.3, (320, 120)), 0.0, shape, 0.3)
+    assert shape_extent(word, img) == word  # a line of text is text_line_extent's
+    rule = _screen()
+    rule[20:22, 20:70] = 0
+    rule[38:40, 20:70] = 0  # two long strokes, over twice as wide as tall: neither text, nor solid, nor a glyph
+    long = SnapCandidate((19.5, 19.5, 70.5, 40.5), 0.0, (19.5, 19.5, 70.5, 40.5), 0.15)
+    assert not is_text_line(long.shape_xyxy_px, rule) and solid_outline(long.shape_xyxy_px, rule) is None
+    assert shape_extent(long, rule) == long
+    bare = SnapCandidate((20.0, 20.0, 150.0, 40.0), 0.5)
+    assert shape_extent(bare, img) == bare
+
+
+def test_a_rounded_box_outline_has_the_area_of_its_corners() -> None:
+    square = rounded_box_polygon((0, 0, 40, 20), 0.0)
+    assert square == [[0.0, 0.0], [40.0, 0.0], [40.0, 20.0], [0.0, 20.0]]
+    pts = np.asarray(rounded_box_polygon((0, 0, 40, 20), 6.0, segments=16))
+    area = 0.5 * abs(np.dot(pts[:, 0], np.roll(pts[:, 1], -1)) - np.dot(pts[:, 1], np.roll(pts[:, 0], -1)))
+    assert area == pytest.approx(800 - (4 - np.pi) * 36, rel=0.005)
+    assert pts[:, 0].min() == 0 and pts[:, 0].max() == 40 and pts[:, 1].min() == 0 and pts[:, 1].max() == 20
+    capped = np.asarray(rounded_box_polygon((0, 0, 40, 20), 100.0, segments=16))  # at most half the short side
+    assert capped[:, 1].min() == 0 and capped[:, 1].max() == 20
+    assert len(SnapCandidate((0, 0, 40, 20), 0.0, corner_px=6.0).region((100, 100)).parts[0].outer) == 20
+    assert len(SnapCandidate((0, 0, 40, 20), 0.0).region((100, 100)).parts[0].outer) == 4
+
+
+def test_generated_screens_settle_framed_elements_and_icons_closer_to_their_annotations() -> None:
+    """On generated screens (seed 11, never used to choose the settings): buttons, fields, checkboxes and
+    toggles chosen as drawn, and title-bar close icons chosen at any grow, settle closer to their annotated
+    outlines than the boxes they were chosen as."""
+    from simpleseg_agent.training.synth.gui import GuiScreenGenerator, GuiSynthConfig
+
+    gen = GuiScreenGenerator(GuiSynthConfig(difficulty="easy"))
+    framed: list[tuple[float, float]] = []
+    icons: list[tuple[float, float]] = []
+    for i in range(12):
+        image, records = gen.screen(i, seed=11)
+        rgb = np.asarray(image)
+        cands = snap_candidates(_rect(0, 0, 1, 1), rgb, reach=0.0, max_candidates=1000)
+        for rec in records:
+            x0, y0, x1, y1 = rec.meta["box_px"]
+            if rec.label in ("button", "text_field", "dropdown", "checkbox", "toggle"):
+                want, grows = (x0 - 0.5, y0 - 0.5, x1 + 0.5, y1 + 0.5), (0.0,)
+                out = framed
+            elif rec.label == "icon_button" and rec.meta.get("name") == "close":
+                c = ((x0 + x1) / 2, (y0 + y1) / 2)
+                want, grows, out = None, DEFAULT_GROW, icons
+            else:
+                continue
+            for g in grows:
+                pool = [k for k in cands if k.grow == g and k.shape_xyxy_px is not None]
+                if want is not None:
+                    k = min(pool, key=lambda k: sum(abs(u - v) for u, v in zip(k.shape_xyxy_px, want)))
+                else:  # the glyph: the smallest shape centred on the button
+                    near = [k for k in pool if abs((k.shape_xyxy_px[0] + k.shape_xyxy_px[2]) / 2 - c[0]) < 2
+                            and abs((k.shape_xyxy_px[1] + k.shape_xyxy_px[3]) / 2 - c[1]) < 2]
+                    k = min(near, key=lambda k: k.shape_xyxy_px[2] - k.shape_xyxy_px[0])
+                settled = shape_extent(k, rgb)
+                out.append((region_iou(k.region(image.size), rec.region, image.size),
+                            region_iou(settled.region(image.size), rec.region, image.size)))
+    framed_a, icons_a = np.asarray(framed), np.asarray(icons)
+    assert len(framed_a) >= 20 and len(icons_a) >= 3 * 8, (len(framed_a), len(icons_a))
+    assert framed_a[:, 1].mean() >= 0.95 and framed_a[:, 1].mean() > framed_a[:, 0].mean() + 0.02, framed_a.mean(0)
+    assert icons_a[:, 1].mean() >= 0.8 and icons_a[:, 1].mean() > icons_a[:, 0].mean() + 0.03, icons_a.mean(0)

@@ -401,6 +401,64 @@ def test_the_text_extent_is_the_presets_unless_asked() -> None:
             ModelPreset("p", "x", snap_text_grow=bad)
 
 
+SHAPE_CHOOSER = ModelPreset("chooser", "x", CoordSpace.THOUSAND, snap=True, snap_reach=100.0, snap_overlap_weight=0.0,
+                            snap_text_grow=0.15, snap_icon_grow=0.25, snap_icon_round=0.25)
+
+
+@pytest.mark.parametrize("answer", ["mask", "box"])
+def test_a_chosen_button_takes_its_own_rounded_outline_from_the_preset(answer: str) -> None:
+    """The button (x 200-299, y 60-99, corners of radius 6) chosen as drawn: with the preset's
+    snap_icon_grow its outline is its own, corners rounded, and covers the drawn pixels better than the box the
+    model chose; without it (shape_extent=False) the box stands. The click does not move."""
+    from PIL import ImageDraw
+
+    from simpleseg_agent.geometry import region_to_mask
+
+    img, _ = _label_screen()
+    chosen = (199.5, 59.5, 300.5, 100.5)  # the element box: through the pixels just outside the button
+    seg = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(chosen, img.size), preset=SHAPE_CHOOSER))
+    boxy = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(chosen, img.size), preset=SHAPE_CHOOSER), shape_extent=False)
+    assert seg.shapes == (0.25, 0.25) and boxy.shapes is None
+    r = (seg.segment if answer == "mask" else seg.locate_box)(img, "the button")
+    b = (boxy.segment if answer == "mask" else boxy.locate_box)(img, "the button")
+    assert r.ok and b.ok and r.snapped == b.snapped == "model"
+    assert list(r.xyxy_px) == pytest.approx([200, 60, 300, 100], abs=0.01)
+    assert list(b.xyxy_px) == pytest.approx(chosen, abs=0.5)
+    if answer == "mask":
+        drawn = Image.new("L", img.size, 0)
+        ImageDraw.Draw(drawn).rounded_rectangle((200, 60, 299, 99), radius=6, fill=255)
+        want = np.asarray(drawn) > 0
+
+        def iou(res) -> float:
+            got = region_to_mask(res.region(), img.size)
+            return float((got & want).sum() / (got | want).sum())
+
+        assert len(r.region().parts[0].outer) > 4 and len(b.region().parts[0].outer) == 4
+        assert iou(r) >= 0.99 and iou(r) > iou(b) + 0.02, (iou(r), iou(b))
+        assert r.click.xy_px == pytest.approx(b.click.xy_px, abs=1.0)
+
+
+def test_the_shape_extent_is_the_presets_unless_asked() -> None:
+    from simpleseg_agent.geometry.snap import DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND
+
+    img, ink = _label_screen()
+    scorer = _prefer_box(ink, img.size)
+    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=TEXT_CHOOSER)).shapes is None
+    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=TEXT_CHOOSER), shape_extent=True).shapes == (
+        DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND)
+    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=SHAPE_CHOOSER), snap=False).shapes is None
+    with pytest.raises(ModelError, match="snap=True"):
+        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=SHAPE_CHOOSER), snap=False, shape_extent=True)
+    with pytest.raises(ModelError, match="shape_extent must be"):
+        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=SHAPE_CHOOSER), shape_extent=1)
+    for bad in (-0.1, 1.5, float("nan"), True):
+        with pytest.raises(ValueError, match="snap_icon_grow"):
+            ModelPreset("p", "x", snap_icon_grow=bad)
+    for bad in (-0.1, 0.6, float("inf"), False):
+        with pytest.raises(ValueError, match="snap_icon_round"):
+            ModelPreset("p", "x", snap_icon_grow=0.25, snap_icon_round=bad)
+
+
 def test_snapping_near_the_answer_settles_a_line_of_text_too() -> None:
     """A model that snaps near its answer (overlap counts) gets the same extent for a chosen label."""
     from simpleseg_agent.geometry.snap import DEFAULT_TEXT_GROW, element_boxes, grown_box
