@@ -124,9 +124,11 @@ def choose(candidates: list[SnapCandidate], scores: list[float] | None, overlap_
 Shapes = tuple[float, float] | None
 
 
-def settle(candidate: SnapCandidate, rgb: np.ndarray, text_grow: float | None, shapes: Shapes = None) -> SnapCandidate:
+def settle(candidate: SnapCandidate, rgb: np.ndarray, text_grow: float | None, shapes: Shapes = None,
+           others: Sequence[SnapCandidate] = ()) -> SnapCandidate:
     """The chosen ``candidate``, a line of text's extent settled by ``text_grow`` (``None``: as chosen;
-    :func:`~simpleseg_agent.geometry.snap.text_line_extent` on the screen ``rgb``) and any other shape's
+    :func:`~simpleseg_agent.geometry.snap.text_line_extent` on the screen ``rgb``; a word takes in the rest of
+    its line among the shapes of the ``others``, the candidates it was chosen from) and any other shape's
     outline by ``shapes`` (``(icon_grow, icon_round)``; ``None``: as chosen;
     :func:`~simpleseg_agent.geometry.snap.shape_extent`).
 
@@ -143,7 +145,8 @@ def settle(candidate: SnapCandidate, rgb: np.ndarray, text_grow: float | None, s
         ((7.5, 9.5, 104.5, 30.5), (8.0, 10.0, 104.0, 30.0))
     """
     if text_grow is not None:
-        settled = text_line_extent(candidate, rgb, text_grow=text_grow)
+        boxes = sorted({c.shape_xyxy_px for c in others if c.shape_xyxy_px is not None})
+        settled = text_line_extent(candidate, rgb, text_grow=text_grow, boxes=boxes if boxes else None)
         if settled is not candidate:
             return settled
     if shapes is None:
@@ -201,7 +204,7 @@ def choose_on_screen(backend: Any, image: Image.Image, prompt: str, kind: str, s
     scores = backend.score(ScoreRequest(image, prompt, texts)) if len(cands) > 1 else [0.0]
     spent = time.perf_counter() - t0
     best = choose(cands, list(scores), overlap_weight=0.0, bonus=bonus(cands) if bonus is not None and len(cands) > 1 else None)
-    return settle(cands[best], rgb, text_grow, shapes), texts[best], spent
+    return settle(cands[best], rgb, text_grow, shapes, cands), texts[best], spent
 
 
 def snap_answer(backend: Any, image: Image.Image, prompt: str, result: Any, kind: str, space: CoordSpace,
@@ -235,7 +238,8 @@ def snap_answer(backend: Any, image: Image.Image, prompt: str, result: Any, kind
         spent = time.perf_counter() - t0
         if scores is not None:
             extra = bonus(cands) if bonus is not None and len(cands) > 1 else None
-            return settle(cands[choose(cands, scores, overlap_weight, extra)], rgb, text_grow, shapes), "model", spent
+            best = choose(cands, scores, overlap_weight, extra)
+            return settle(cands[best], rgb, text_grow, shapes, cands), "model", spent
     cands = [c for c in cands if c.overlap > 0]  # without the model, only what the answer covers
     if not cands:
         return None, None, spent

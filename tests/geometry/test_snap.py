@@ -15,6 +15,7 @@ from simpleseg_agent.geometry.snap import (
     element_boxes,
     grown_box,
     is_text_line,
+    line_of_words,
     rounded_box_polygon,
     shape_extent,
     snap_candidates,
@@ -483,3 +484,60 @@ def test_generated_screens_settle_framed_elements_and_icons_closer_to_their_anno
     assert len(framed_a) >= 20 and len(icons_a) >= 3 * 8, (len(framed_a), len(icons_a))
     assert framed_a[:, 1].mean() >= 0.95 and framed_a[:, 1].mean() > framed_a[:, 0].mean() + 0.02, framed_a.mean(0)
     assert icons_a[:, 1].mean() >= 0.8 and icons_a[:, 1].mean() > icons_a[:, 0].mean() + 0.03, icons_a.mean(0)
+
+
+def _title_screen(words: list[str], px: int = 26):
+    """A title bar's words in a large font; returns the screen, its element boxes grouped at 1 and 3 px (on a
+    busy title bar the larger distances join the title to the bar's other shapes, so no box holds just the
+    title) and each word's ink box."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", (420, 60), (235, 235, 235))
+    d = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, px)
+    d.text((12, 14), " ".join(words), fill=(30, 30, 30), font=font)
+    inks, x = [], 12.0
+    for w in words:
+        inks.append(d.textbbox((x, 14), w, font=font))
+        x += d.textlength(w + " ", font=font)
+    rgb = np.asarray(img)
+    return rgb, element_boxes(rgb, gaps_px=(1, 3)), inks
+
+
+def test_a_chosen_word_takes_in_the_rest_of_its_line() -> None:
+    """"New project" at 26 px: the words are further apart than 3 px, so each is a box of its own. Settled
+    with the screen's boxes, the chosen first word extends over the whole title."""
+    rgb, boxes, inks = _title_screen(["New", "project"])
+    first = _shape_near(boxes, (inks[0][0] - 0.5, inks[0][1] - 0.5, inks[0][2] + 0.5, inks[0][3] + 0.5))
+    assert not any(b[0] < first[2] - 1 and b[2] > inks[1][2] - 1 for b in boxes.tolist())  # no box holds both
+    line = line_of_words(first, boxes, rgb)
+    assert line[0] == first[0] and line[2] == pytest.approx(inks[1][2] + 0.5, abs=1.0)
+    chosen = SnapCandidate(first, 0.0, first, 0.0)
+    settled = text_line_extent(chosen, rgb, boxes=boxes)
+    assert settled.shape_xyxy_px == line
+    assert settled.xyxy_px == pytest.approx(grown_box(line, DEFAULT_TEXT_GROW, (420, 60)))
+    assert text_line_extent(chosen, rgb) == text_line_extent(chosen, rgb, boxes=None)  # no boxes: the word alone
+    assert text_line_extent(chosen, rgb).shape_xyxy_px == first
+    for bad in (-0.5, float("nan")):
+        with pytest.raises(GeometryError, match="word_gap"):
+            line_of_words(first, boxes, rgb, word_gap=bad)
+
+
+def test_a_word_does_not_take_in_a_field_a_far_word_or_another_row() -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", (420, 120), (250, 250, 250))
+    d = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 18)
+    d.text((10, 10), "Email", fill=(30, 30, 30), font=font)
+    ink = d.textbbox((10, 10), "Email", font=font)
+    d.rounded_rectangle((ink[2] + 6, 8, ink[2] + 200, 30), 4, fill=(255, 255, 255), outline=(120, 120, 120))  # a field beside it
+    d.text((10, 60), "Name", fill=(30, 30, 30), font=font)
+    name = d.textbbox((10, 60), "Name", font=font)
+    d.text((name[2] + 60, 60), "Clear", fill=(30, 30, 30), font=font)  # a word far along the row
+    d.text((10, 84), "Address", fill=(30, 30, 30), font=font)  # the row below
+    rgb = np.asarray(img)
+    boxes = element_boxes(rgb)
+    for word in (ink, name):
+        shape = _shape_near(boxes, (word[0] - 0.5, word[1] - 0.5, word[2] + 0.5, word[3] + 0.5))
+        assert line_of_words(shape, boxes, rgb) == shape

@@ -417,7 +417,8 @@ def test_a_chosen_button_takes_its_own_rounded_outline_from_the_preset(answer: s
     img, _ = _label_screen()
     chosen = (199.5, 59.5, 300.5, 100.5)  # the element box: through the pixels just outside the button
     seg = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(chosen, img.size), preset=SHAPE_CHOOSER))
-    boxy = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(chosen, img.size), preset=SHAPE_CHOOSER), shape_extent=False)
+    boxy = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(chosen, img.size), preset=SHAPE_CHOOSER),
+                     shape_extent=False)
     assert seg.shapes == (0.25, 0.25) and boxy.shapes is None
     r = (seg.segment if answer == "mask" else seg.locate_box)(img, "the button")
     b = (boxy.segment if answer == "mask" else boxy.locate_box)(img, "the button")
@@ -457,6 +458,30 @@ def test_the_shape_extent_is_the_presets_unless_asked() -> None:
     for bad in (-0.1, 0.6, float("inf"), False):
         with pytest.raises(ValueError, match="snap_icon_round"):
             ModelPreset("p", "x", snap_icon_grow=0.25, snap_icon_round=bad)
+
+
+def test_a_chosen_word_is_settled_with_the_rest_of_its_line_among_the_candidates() -> None:
+    """The candidates a word was chosen from hold the other words of its line: settling takes them in; a
+    settle without them keeps the word alone."""
+    from PIL import ImageDraw, ImageFont
+
+    from simpleseg_agent.geometry import Region
+    from simpleseg_agent.geometry.snap import element_boxes, snap_candidates
+    from simpleseg_agent.tools.snapping import settle
+
+    img = Image.new("RGB", (420, 60), (235, 235, 235))
+    d = ImageDraw.Draw(img)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 26)
+    d.text((12, 14), "New project", fill=(30, 30, 30), font=font)
+    first, title = d.textbbox((12, 14), "New", font=font), d.textbbox((12, 14), "New project", font=font)
+    rgb = np.asarray(img)
+    whole = Region.from_polygons([[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]])
+    cands = snap_candidates(whole, boxes=element_boxes(rgb, gaps_px=(1, 3)), resolution_wh=img.size, reach=0.0)
+    word = min((c for c in cands if c.grow == 0), key=lambda c: sum(abs(u - v) for u, v in zip(c.xyxy_px, first)))
+    assert word.xyxy_px[2] < title[2] - 50  # the first word alone
+    alone, lined = settle(word, rgb, 0.15), settle(word, rgb, 0.15, None, cands)
+    assert alone.shape_xyxy_px == word.shape_xyxy_px
+    assert lined.shape_xyxy_px[0] == word.shape_xyxy_px[0] and lined.shape_xyxy_px[2] == pytest.approx(title[2] + 0.5, abs=1.0)
 
 
 def test_snapping_near_the_answer_settles_a_line_of_text_too() -> None:
