@@ -222,7 +222,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, samples=args.samples,
                      temperature=args.temperature, seed=args.seed, constrained=args.constrained, snap=args.snap,
                      choose_only=args.choose_only, read_text=args.read_text, text_extent=args.text_extent,
-                     shape_extent=args.shape_extent, **backend_kwargs)
+                     shape_extent=args.shape_extent, kinds=args.kinds, **backend_kwargs)
     try:
         method = {"mask": tool.segment, "box": tool.locate_box, "point": tool.locate_point}[args.answer]
         result = method(image, query)
@@ -324,6 +324,10 @@ def add_consensus_arguments(p: argparse.ArgumentParser) -> None:
                    help="when snapping picks another shape, settle its outline from the pixels: a filled or bordered "
                         "element's own rounded corners, an icon's glyph grown by the preset's margin (default: where "
                         "the preset has one)")
+    p.add_argument("--kinds", action=argparse.BooleanOptionalAction, default=None,
+                   help="when snapping, favour the elements whose pixels show the kind the query names (a switch's pill, "
+                        "a checkbox's square, a dropdown's chevron, a field, an underlined link; default: where the "
+                        "preset has a kind weight)")
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -336,7 +340,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
                           samples=args.samples, temperature=args.temperature, seed=args.seed,
                           constrained=args.constrained, snap=args.snap, choose_only=args.choose_only,
                           read_text=args.read_text, text_extent=args.text_extent, shape_extent=args.shape_extent,
-                          **kwargs)
+                          kinds=args.kinds, **kwargs)
     except FileNotFoundError as exc:
         raise SimpleSegError(str(exc)) from None
     print(json.dumps(report.to_json(with_samples=False)) if args.json else report.table())

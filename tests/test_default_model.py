@@ -47,7 +47,7 @@ from simpleseg_agent.training.default_model import (
 REPO = Path(__file__).resolve().parents[1]
 MODEL = default_model_dir()
 #: How the preset decodes: constrained, snapped, choosing among the screen's elements without an answer
-SNAPPED = "greedy, constrained, snapped, choose-only, read text, text lines, shapes"
+SNAPPED = "greedy, constrained, snapped, choose-only, read text, text lines, shapes, kinds"
 INFO = json.loads((MODEL / "simpleseg_model.json").read_text()) if (MODEL / "simpleseg_model.json").is_file() else {}
 
 

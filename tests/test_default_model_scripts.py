@@ -101,7 +101,8 @@ def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validati
     # the shipped weights' card declares a choice-trained model's snapping), reading the screen's words and
     # settling lines of text; the GSPO cycles' as they answer
     chosen = validation_reports(tmp_path, "choose")
-    assert chosen.keys() == {3} and chosen[3]["decoding"] == "greedy, constrained, snapped, choose-only, read text, text lines, shapes"
+    assert chosen.keys() == {3}
+    assert chosen[3]["decoding"] == "greedy, constrained, snapped, choose-only, read text, text lines, shapes, kinds"
     assert reports[7]["decoding"] == "greedy" and "choose checkpoints on the validation screens" in printed
     assert pipeline.main(["--work", str(tmp_path), "--steps", "validate"]) == 0  # scored already: not again
     assert "$ simpleseg eval" not in capsys.readouterr().out
@@ -127,7 +128,7 @@ def test_the_pipeline_eval_step_scores_each_decoding_and_ship_records_them(tmp_p
     decodings = {suffix: json.loads((tmp_path / "reports" / f"polish{suffix}" / "heldout.json").read_text())["decoding"]
                  for suffix in ("", "-constrained", "-snapped", "-starter", "-starter-snapped")}
     # the stand-in's card declares a choice-trained model's snapping; the step reads the screen's words as the preset does
-    snapped = "greedy, constrained, snapped, choose-only, read text, text lines, shapes"
+    snapped = "greedy, constrained, snapped, choose-only, read text, text lines, shapes, kinds"
     assert decodings == {"": "greedy", "-constrained": "greedy, constrained", "-snapped": snapped,
                          "-starter": "greedy", "-starter-snapped": snapped}
     monkeypatch.setattr(pipeline, "REPO", tmp_path / "repo")

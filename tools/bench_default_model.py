@@ -17,7 +17,9 @@ snapping that generates the answer first (``choose_only=False``), the preset's d
 also reads the screen's words (``read_text``, Tesseract, in a thread while the model scores); it is timed
 reading every query's screen afresh (no screen remembered, an agent's worst case), against choosing without
 reading (``read_text=False``), the preset's decoding before it. Every snapped decoding here also settles a
-chosen line of text's extent (``text_extent``, the preset's default; a crop of the chosen box's rows).
+chosen line of text's extent (``text_extent``, the preset's default; a crop of the chosen box's rows). The
+preset also settles other chosen shapes' outlines (``shape_extent``) and favours the kind of element a query
+names (``kinds``); it is timed against the same reading without those two, the preset's decoding before them.
 
 Run: ``python tools/bench_default_model.py [--screens 8] [--threads 1] [--samples 8]``. The last line is a JSON object.
 """
@@ -86,11 +88,15 @@ def main(argv: list[str] | None = None) -> dict:
     gmed, gp90 = statistics.median(generating), sorted(generating)[int(0.9 * (len(generating) - 1))]
     unread = _time_each(SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=True, read_text=False), jobs)
     umed, up90 = statistics.median(unread), sorted(unread)[int(0.9 * (len(unread) - 1))]
-    snap_tool = SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=True)  # choose-only, reading where they apply
-    if snap_tool.read_text:
-        from simpleseg_agent.tools.reading import ScreenReader
+    from simpleseg_agent.tools.reading import ScreenReader
 
-        snap_tool._reader = ScreenReader(cache_size=0)  # every query reads its screen afresh
+    before = SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=True, shape_extent=False, kinds=False)
+    snap_tool = SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=True)  # choose-only, reading where they apply
+    for t in (before, snap_tool):
+        if t.read_text:
+            t._reader = ScreenReader(cache_size=0)  # every query reads its screen afresh
+    previous = _time_each(before, jobs)
+    pmed, pp90 = statistics.median(previous), sorted(previous)[int(0.9 * (len(previous) - 1))]
     snapped = _time_each(snap_tool, jobs)
     smed, sp90 = statistics.median(snapped), sorted(snapped)[int(0.9 * (len(snapped) - 1))]
     voted = _time_each(SimpleSeg(args.model or DEFAULT_MODEL, samples=args.samples, snap=False), jobs) if args.samples else []
@@ -110,6 +116,8 @@ def main(argv: list[str] | None = None) -> dict:
         "snapped_vs_generating": round(smed / gmed, 2), "snapped_read_text": snap_tool.read_text,
         "snapped_unread_median_s": round(umed, 4), "snapped_unread_p90_s": round(up90, 4),
         "snapped_vs_unread": round(smed / umed, 2), "snapped_p90_within_budget": sp90 <= 1.0,
+        "snapped_boxes_median_s": round(pmed, 4), "snapped_boxes_p90_s": round(pp90, 4),
+        "snapped_vs_boxes": round(smed / pmed, 2), "snapped_kinds": snap_tool.kind_weight > 0,
     }
     if voted:
         vmed, vp90 = statistics.median(voted), sorted(voted)[int(0.9 * (len(voted) - 1))]
@@ -122,12 +130,15 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"constrained decoding: median {cmed * 1000:.0f} ms -> {result['constrained_vs_plain']:.2f}x the plain single query")
     print(f"snapped, generating the answer first (choose_only=False): median {gmed * 1000:.0f} ms, p90 {gp90 * 1000:.0f} ms")
     print(f"snapped, choosing without reading the screen (read_text=False): median {umed * 1000:.0f} ms, p90 {up90 * 1000:.0f} ms")
+    print(f"snapped, reading, without settling shapes or kinds (shape_extent=False, kinds=False): median {pmed * 1000:.0f} ms, "
+          f"p90 {pp90 * 1000:.0f} ms")
     how = "choosing without an answer" if snap_tool.choose_only else "generating the answer (choose-only does not apply)"
     how += ", reading every screen afresh" if snap_tool.read_text else ", without reading (no tesseract)"
     print(f"snapped as the preset does ({how}): median {smed * 1000:.0f} ms, p90 {sp90 * 1000:.0f} ms "
           f"-> {result['snapped_vs_constrained']:.2f}x constrained decoding without snapping, "
           f"{result['snapped_vs_generating']:.2f}x snapping that generates the answer first, "
-          f"{result['snapped_vs_unread']:.2f}x choosing without reading")
+          f"{result['snapped_vs_unread']:.2f}x choosing without reading, "
+          f"{result['snapped_vs_boxes']:.2f}x without settling shapes or kinds")
     if voted:
         print(f"consensus of greedy + {args.samples} samples: median {vmed * 1000:.0f} ms, p90 {vp90 * 1000:.0f} ms "
               f"-> {result['consensus_vs_greedy']:.2f}x the greedy single query")

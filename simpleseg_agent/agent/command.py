@@ -56,7 +56,7 @@ def run_click(args: argparse.Namespace) -> int:
     tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, samples=args.samples,
                      temperature=args.temperature, seed=args.seed, constrained=args.constrained, snap=args.snap,
                      choose_only=args.choose_only, read_text=args.read_text, text_extent=args.text_extent,
-                     shape_extent=args.shape_extent, **backend_kwargs)
+                     shape_extent=args.shape_extent, kinds=args.kinds, **backend_kwargs)
     agent = ScreenAgent(tool, config, confirm=_ask if args.confirm else None)
     try:
         record = getattr(agent, args.action)(args.query, overlay=bool(args.overlay))

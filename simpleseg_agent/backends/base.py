@@ -59,6 +59,9 @@ class ModelPreset:
             ``shape_extent``): a filled or bordered element's own box and rounded corners, an icon's glyph
             grown by this fraction of its short side; ``None``: the model's choice stands.
         snap_icon_round: ... and that icon's corners rounded by this fraction of its short side.
+        snap_kind_weight: nats added to a candidate whose pixels show the kind of element the query names
+            (a switch, a checkbox, a dropdown, a field, a link: :mod:`~simpleseg_agent.tools.kinds`;
+            :class:`~simpleseg_agent.tools.SimpleSeg` ``kinds``; 0: none by default).
     """
 
     name: str
@@ -76,9 +79,10 @@ class ModelPreset:
     snap_text_grow: float | None = None
     snap_icon_grow: float | None = None
     snap_icon_round: float = 0.0
+    snap_kind_weight: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("snap_reach", "snap_overlap_weight", "snap_read_weight"):
+        for name in ("snap_reach", "snap_overlap_weight", "snap_read_weight", "snap_kind_weight"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
                 raise ValueError(f"ModelPreset {self.name!r}: {name} must be a finite number >= 0, got {value!r}")

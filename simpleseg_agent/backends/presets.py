@@ -52,6 +52,10 @@ PRESETS: dict[str, ModelPreset] = {
             # element its own box and rounded corners, an icon's glyph grows by a quarter of its short side
             # with corners rounded by a quarter (the best of 0.15-0.35 and 0-0.5 on the validation screens)
             snap_icon_grow=0.25, snap_icon_round=0.25,
+            # its sense of kinds is weak: a candidate whose pixels show the kind the query names (a switch's
+            # pill, a checkbox's square, a dropdown's chevron, a field's left-aligned text, a link's rule)
+            # gains 7 nats (4-7 the plateau on the validation screens)
+            snap_kind_weight=7.0,
         ),
         ModelPreset(
             "simpleseg-qwen2.5-vl", "sthui/SimpleSeg-Qwen2.5-VL", CoordSpace.NORM, "simpleseg",

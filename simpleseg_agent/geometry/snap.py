@@ -81,6 +81,11 @@ SOLID_COVER = 0.8
 #: ... and their box covers the shape's box to at least this box IoU (a glyph inside a square around a
 #: mark covers a sliver of it).
 SOLID_SPAN = 0.7
+#: The kinds of element a shape's pixels show by themselves (:func:`shape_kinds`).
+SHAPE_KINDS: tuple[str, ...] = ("switch", "checkbox", "dropdown", "field", "link")
+#: Inside a solid box, pixels differing from its commonest colour by more than this (0-255, any channel)
+#: are ink (its text, a chevron): more than an edge, so that a field's soft inner shading is not ink.
+INNER_INK_THRESHOLD = 24
 #: Points per rounded corner of an outline (:func:`rounded_box_polygon`).
 CORNER_SEGMENTS = 4
 #: Boxes are candidates when they touch the answer's box grown by this fraction of its long side.
@@ -427,6 +432,88 @@ def text_line_extent(candidate: SnapCandidate, image, *, text_grow: float = DEFA
     h, w = np.asarray(image).shape[:2]
     box = tuple(round(v, 6) for v in grown_box(shape, text_grow, (w, h)))
     return SnapCandidate(box, candidate.overlap, shape, float(text_grow))  # type: ignore[arg-type]
+
+
+def _inner_ink(box: Sequence[float], rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """The boxes (``xyxy_px``, end exclusive) of the ink inside a solid ``box``, its border (an eighth of
+    its height, at least 2 px) left out: pixels off its commonest colour (:data:`INNER_INK_THRESHOLD`),
+    grouped 1 px apart."""
+    x0, y0, x1, y1 = (int(v) for v in box)
+    m = max(2, int(round(0.12 * (y1 - y0))))
+    crop = rgb[y0 + m : y1 - m, x0 + m : x1 - m].astype(np.int16)
+    if crop.shape[0] < 1 or crop.shape[1] < 1:
+        return []
+    colours, counts = np.unique(crop.reshape(-1, 3), axis=0, return_counts=True)
+    ink = (np.abs(crop - colours[int(np.argmax(counts))]).max(axis=-1) > INNER_INK_THRESHOLD).astype(np.uint8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(ink, np.ones((3, 3), np.uint8)), connectivity=8)
+    return [(int(a) + x0 + m, int(b) + y0 + m, int(a + w) + x0 + m, int(b + h) + y0 + m)
+            for a, b, w, h, area in stats[1:] if area >= 3]
+
+
+def _underlined(shape_xyxy_px: Sequence[float], rgb: np.ndarray) -> bool:
+    """Whether a line of text has a rule under it: one of its four lowest rows is ink (off the commonest
+    colour around its box) for 90 % of its width. A row through letters is ink for half of it at most."""
+    x0, y0, x1, y1 = (float(v) for v in shape_xyxy_px)
+    h, w = rgb.shape[:2]
+    c0, r0 = max(int(np.floor(x0)), 0), max(int(np.floor(y0)), 0)
+    c1, r1 = min(int(np.ceil(x1)) + 1, w), min(int(np.ceil(y1)) + 1, h)
+    crop = rgb[r0:r1, c0:c1].astype(np.int16)
+    if crop.shape[0] < 3 or crop.shape[1] < 3:
+        return False
+    ring = np.concatenate([crop[0], crop[-1], crop[1:-1, 0], crop[1:-1, -1]])
+    colours, counts = np.unique(ring, axis=0, return_counts=True)
+    ink = np.abs(crop[1:-1, 1:-1] - colours[int(np.argmax(counts))]).max(axis=-1) > DEFAULT_EDGE_THRESHOLD
+    return bool(len(ink)) and bool((ink[-4:].mean(axis=1) >= 0.9).any())
+
+
+def shape_kinds(shape_xyxy_px: Sequence[float], image) -> frozenset[str]:
+    """The kinds of element (:data:`SHAPE_KINDS`) a shape's pixels show by themselves, the conventions
+    screens draw them by:
+
+    - ``"switch"``: a solid pill (:func:`solid_outline`), 1.5-2.3 times as wide as tall, its corners rounded
+      by at least 0.4 of its height;
+    - ``"checkbox"``: a solid square (0.85-1.18), its corners rounded by under 0.3 of its side;
+    - ``"dropdown"``: a solid box at least 2.5 times as wide as tall whose last ink is a chevron at its right
+      end (0.2-0.5 of its height wide, 0.12-0.35 tall, 0.15-0.6 from the end, 0.3 or more from the rest of
+      its ink: not the last letter of a word);
+    - ``"field"``: such a box without a chevron, empty or its text starting within 0.35 of its height of its
+      left end and ending at least 0.2 of its height further from its right end (a field's text starts at
+      the left; a button's sits in the middle);
+    - ``"link"``: an underlined line of text (:func:`is_text_line`).
+
+    Example (a switch, a checkbox and an underlined word):
+        >>> from PIL import Image, ImageDraw
+        >>> im = Image.new("RGB", (220, 60), (250, 250, 250)); d = ImageDraw.Draw(im)
+        >>> d.rounded_rectangle((10, 10, 53, 33), 12, fill=(40, 120, 220))
+        >>> d.rectangle((70, 12, 89, 31), outline=(90, 90, 90), width=2)
+        >>> for x in range(110, 190, 8): d.rectangle((x, 14, x + 2, 28), fill=(20, 60, 200))
+        >>> d.line((110, 31, 189, 31), fill=(20, 60, 200))
+        >>> [sorted(shape_kinds(b, im)) for b in ((9.5, 9.5, 54.5, 34.5), (69.5, 11.5, 90.5, 32.5), (109.5, 13.5, 190.5, 32.5))]
+        [['switch'], ['checkbox'], ['link']]
+    """
+    rgb = _as_rgb(image)
+    kinds: set[str] = set()
+    solid = solid_outline(shape_xyxy_px, rgb)
+    if solid is not None:
+        (x0, y0, x1, y1), corner = solid
+        w, h = x1 - x0, y1 - y0
+        if 1.5 <= w / h <= 2.3 and corner >= 0.4 * h:
+            kinds.add("switch")
+        if 0.85 <= w / h <= 1.18 and corner < 0.3 * h:
+            kinds.add("checkbox")
+        if w / h >= 2.5:
+            ink = _inner_ink(solid[0], rgb)
+            last = max(ink, key=lambda b: b[2], default=None)
+            before = max((b[2] for b in ink if b is not last), default=x0)  # where the rest of the ink ends
+            if last is not None and (0.2 <= (last[2] - last[0]) / h <= 0.5 and 0.12 <= (last[3] - last[1]) / h <= 0.35
+                                     and 0.15 <= (x1 - last[2]) / h <= 0.6 and last[0] - before >= 0.3 * h):
+                kinds.add("dropdown")
+            elif last is None or (min(b[0] for b in ink) - x0 <= 0.35 * h
+                                  and x1 - last[2] >= min(b[0] for b in ink) - x0 + 0.2 * h):
+                kinds.add("field")
+    elif is_text_line(shape_xyxy_px, rgb) and _underlined(shape_xyxy_px, rgb):
+        kinds.add("link")
+    return frozenset(kinds)
 
 
 def rounded_box_polygon(xyxy_px: Sequence[float], corner_px: float, *, segments: int = CORNER_SEGMENTS) -> list[list[float]]:

@@ -116,6 +116,11 @@ class SimpleSeg:
             :data:`~simpleseg_agent.geometry.snap.DEFAULT_ICON_GROW`) of its short side with corners rounded
             by its ``snap_icon_round``. ``None`` (default): on where the preset has a ``snap_icon_grow`` and
             snapping is on; ``True`` without snapping is a :class:`ModelError`.
+        kinds: when snapping, add the preset's ``snap_kind_weight`` nats (or
+            :data:`~simpleseg_agent.tools.kinds.DEFAULT_KIND_WEIGHT`) to each candidate whose pixels show the
+            kind of element the query names (a switch, a checkbox, a dropdown, a field, a link;
+            :mod:`~simpleseg_agent.tools.kinds`). ``None`` (default): on where the preset has a kind weight and
+            snapping is on; ``True`` without snapping is a :class:`ModelError`.
         **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...).
     """
 
@@ -135,6 +140,7 @@ class SimpleSeg:
         read_text: bool | None = None,
         text_extent: bool | None = None,
         shape_extent: bool | None = None,
+        kinds: bool | None = None,
         **backend_kwargs: Any,
     ) -> None:
         from ..backends.registry import load_backend
@@ -157,6 +163,8 @@ class SimpleSeg:
             raise ModelError(f"text_extent must be True, False or None, got {text_extent!r}")
         if shape_extent is not None and not isinstance(shape_extent, bool):
             raise ModelError(f"shape_extent must be True, False or None, got {shape_extent!r}")
+        if kinds is not None and not isinstance(kinds, bool):
+            raise ModelError(f"kinds must be True, False or None, got {kinds!r}")
         self.backend = load_backend(model, preset=preset, **backend_kwargs)
         self.preset: ModelPreset = getattr(self.backend, "preset", None) or ModelPreset("custom", str(model))
         self.out_of_range = out_of_range
@@ -180,6 +188,7 @@ class SimpleSeg:
             self.read_text, self.read_weight = self._reading(read_text)
             self.text_grow = self._text_grow(text_extent)
             self.shapes = self._shapes(shape_extent)
+            self.kind_weight = self._kind_weight(kinds)
         except SimpleSegError:
             self.backend.close()
             raise
@@ -232,6 +241,17 @@ class SimpleSeg:
         if p.snap_icon_grow is None:
             return DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND
         return float(p.snap_icon_grow), float(p.snap_icon_round)
+
+    def _kind_weight(self, kinds: bool | None) -> float:
+        """Nats per candidate that shows the kind of element a query names (see ``kinds``); 0: off."""
+        from .kinds import DEFAULT_KIND_WEIGHT
+
+        weight = self.preset.snap_kind_weight
+        if kinds is False or (kinds is None and (weight <= 0 or not self.snap)):
+            return 0.0
+        if not self.snap:
+            raise ModelError("kinds: the kinds pick among the screen's elements, so it needs snap=True")
+        return float(weight if weight > 0 else DEFAULT_KIND_WEIGHT)
 
     def _why_not_choose_only(self) -> str:
         """Why choice decoding (``choose_only``) does not apply here; empty when it does."""
@@ -379,18 +399,28 @@ class SimpleSeg:
         return self._place(job, result, cand, "model", 0.0) if result.ok else None
 
     def _bonus(self, job: _Job):
-        """The reading bonus of ``job``'s candidates (``read_text``), or ``None``."""
-        if job.reading is None:
+        """The bonus of ``job``'s candidates: the screen's words (``read_text``) and the kinds their pixels show
+        (``kinds``); ``None`` when neither applies."""
+        from .kinds import kind_match, query_kinds
+
+        by_kind = self.kind_weight > 0 and job.pil is not None and bool(query_kinds(job.query.rendered))
+        if job.reading is None and not by_kind:
             return None
         from .reading import text_match
 
         def bonus(cands):
-            try:
-                words = job.reading.result()
-            except Exception as exc:  # noqa: BLE001 -- the words only help: whatever broke, the model chooses alone
-                warnings.warn(f"reading the screen failed, choosing without its words: {exc}", stacklevel=2)
-                return [0.0] * len(cands)
-            return [self.read_weight * m for m in text_match(job.query.rendered, cands, words)]
+            out = [0.0] * len(cands)
+            if job.reading is not None:
+                try:
+                    words = job.reading.result()
+                except Exception as exc:  # noqa: BLE001 -- the words only help: whatever broke, the model chooses alone
+                    warnings.warn(f"reading the screen failed, choosing without its words: {exc}", stacklevel=2)
+                else:
+                    out = [self.read_weight * m for m in text_match(job.query.rendered, cands, words)]
+            if by_kind:
+                rgb = np.asarray(job.pil.convert("RGB"))
+                out = [b + self.kind_weight * m for b, m in zip(out, kind_match(job.query.rendered, cands, rgb))]
+            return out
 
         return bonus
 

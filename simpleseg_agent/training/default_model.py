@@ -318,7 +318,8 @@ def provenance(*, stage: str, run_dir: str | Path, reports: dict[str, dict], rep
 
 #: The ``simpleseg eval`` flags of the shipped preset's decoding, for a model folder (whose card declares only
 #: how it snaps): snapped, reading the screen's words, a chosen line of text's extent settled from the pixels.
-PRESET_DECODING: tuple[str, ...] = ("--constrained", "--snap", "--read-text", "--text-extent", "--shape-extent")
+PRESET_DECODING: tuple[str, ...] = ("--constrained", "--snap", "--read-text", "--text-extent", "--shape-extent",
+                                    "--kinds")
 
 #: Each stage's held-out reports: ``reports/<stage><suffix>/heldout.json`` in a working folder, made by
 #: ``simpleseg eval`` with ``flags`` on the screens of ``data/<folder>``, their summaries kept in the provenance

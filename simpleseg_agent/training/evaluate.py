@@ -178,7 +178,8 @@ def _decoding(segmenter) -> str:
     ``, constrained`` when it decodes with the answer grammar, ``, snapped`` when it snaps to screen elements,
     ``, choose-only`` when it chooses among them without generating an answer (``choose_only``), ``, read text``
     when the screen's words help it choose (``read_text``), ``, text lines`` when a chosen line of text's extent is
-    settled from the pixels (``text_extent``), ``, shapes`` when another chosen shape's outline is (``shape_extent``)."""
+    settled from the pixels (``text_extent``), ``, shapes`` when another chosen shape's outline is (``shape_extent``),
+    ``, kinds`` when the kinds of element the pixels show help it choose (``kinds``)."""
     k = getattr(segmenter, "samples", 0)
     how = "greedy" if not k else f"consensus of greedy + {k} samples (T {segmenter.temperature:g}, seed {segmenter.seed})"
     return (how + (", constrained" if getattr(segmenter, "constrained", False) else "")
@@ -186,7 +187,8 @@ def _decoding(segmenter) -> str:
             + (", choose-only" if getattr(segmenter, "choose_only", False) else "")
             + (", read text" if getattr(segmenter, "read_text", False) else "")
             + (", text lines" if getattr(segmenter, "text_grow", None) is not None else "")
-            + (", shapes" if getattr(segmenter, "shapes", None) is not None else ""))
+            + (", shapes" if getattr(segmenter, "shapes", None) is not None else "")
+            + (", kinds" if getattr(segmenter, "kind_weight", 0) > 0 else ""))
 
 
 def evaluate(model, data: str | Path, *, split: str | None = None, out_dir: str | Path | None = None,
