@@ -53,8 +53,8 @@ PRESETS: dict[str, ModelPreset] = {
             # with corners rounded by a quarter (the best of 0.15-0.35 and 0-0.5 on the validation screens)
             snap_icon_grow=0.25, snap_icon_round=0.25,
             # its sense of kinds is weak: a candidate whose pixels show the kind the query names (a switch's
-            # pill, a checkbox's square, a dropdown's chevron, a field's left-aligned text, a link's rule)
-            # gains 7 nats (4-7 the plateau on the validation screens)
+            # pill, a checkbox's or a maximize control's square, a dropdown's chevron, a field's left-aligned
+            # text, a link's rule) gains 7 nats (4-7 the plateau on the validation screens)
             snap_kind_weight=7.0,
         ),
         ModelPreset(

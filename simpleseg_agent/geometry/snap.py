@@ -82,7 +82,7 @@ SOLID_COVER = 0.8
 #: mark covers a sliver of it).
 SOLID_SPAN = 0.7
 #: The kinds of element a shape's pixels show by themselves (:func:`shape_kinds`).
-SHAPE_KINDS: tuple[str, ...] = ("switch", "checkbox", "dropdown", "field", "link")
+SHAPE_KINDS: tuple[str, ...] = ("switch", "checkbox", "maximize", "dropdown", "field", "link")
 #: Inside a solid box, pixels differing from its commonest colour by more than this (0-255, any channel)
 #: are ink (its text, a chevron): more than an edge, so that a field's soft inner shading is not ink.
 INNER_INK_THRESHOLD = 24
@@ -472,7 +472,8 @@ def shape_kinds(shape_xyxy_px: Sequence[float], image) -> frozenset[str]:
 
     - ``"switch"``: a solid pill (:func:`solid_outline`), 1.5-2.3 times as wide as tall, its corners rounded
       by at least 0.4 of its height;
-    - ``"checkbox"``: a solid square (0.85-1.18), its corners rounded by under 0.3 of its side;
+    - ``"checkbox"`` and ``"maximize"``: a solid square (0.85-1.18), its corners rounded by under 0.3 of its
+      side: a checkbox, or the glyph of a window's maximize control (a square outline, holes filled);
     - ``"dropdown"``: a solid box at least 2.5 times as wide as tall whose last ink is a chevron at its right
       end (0.2-0.5 of its height wide, 0.12-0.35 tall, 0.15-0.6 from the end, 0.3 or more from the rest of
       its ink: not the last letter of a word);
@@ -488,8 +489,9 @@ def shape_kinds(shape_xyxy_px: Sequence[float], image) -> frozenset[str]:
         >>> d.rectangle((70, 12, 89, 31), outline=(90, 90, 90), width=2)
         >>> for x in range(110, 190, 8): d.rectangle((x, 14, x + 2, 28), fill=(20, 60, 200))
         >>> d.line((110, 31, 189, 31), fill=(20, 60, 200))
-        >>> [sorted(shape_kinds(b, im)) for b in ((9.5, 9.5, 54.5, 34.5), (69.5, 11.5, 90.5, 32.5), (109.5, 13.5, 190.5, 32.5))]
-        [['switch'], ['checkbox'], ['link']]
+        >>> shapes = ((9.5, 9.5, 54.5, 34.5), (69.5, 11.5, 90.5, 32.5), (109.5, 13.5, 190.5, 32.5))
+        >>> [sorted(shape_kinds(b, im)) for b in shapes]
+        [['switch'], ['checkbox', 'maximize'], ['link']]
     """
     rgb = _as_rgb(image)
     kinds: set[str] = set()
@@ -500,7 +502,7 @@ def shape_kinds(shape_xyxy_px: Sequence[float], image) -> frozenset[str]:
         if 1.5 <= w / h <= 2.3 and corner >= 0.4 * h:
             kinds.add("switch")
         if 0.85 <= w / h <= 1.18 and corner < 0.3 * h:
-            kinds.add("checkbox")
+            kinds.update(("checkbox", "maximize"))
         if w / h >= 2.5:
             ink = _inner_ink(solid[0], rgb)
             last = max(ink, key=lambda b: b[2], default=None)

@@ -4,13 +4,14 @@ A small model's sense of kinds is weak: asked for "the switch" it may choose the
 for "the dropdown" a field beside it. Screens draw most kinds by conventions the pixels show without a
 model (:func:`~simpleseg_agent.geometry.snap.shape_kinds`): a switch is a pill, a checkbox a small
 square, a dropdown a box with a chevron at its right end, a field a box whose text starts at its left,
-a link an underlined line of text. When a query names one of these kinds, snapping adds the preset's
-``snap_kind_weight`` nats to each candidate that shows it (:class:`~simpleseg_agent.tools.SimpleSeg`
-``kinds``), beside the model's own score and the screen's words
+a link an underlined line of text, a window's maximize control a square. When a query names one of these
+kinds, snapping adds the preset's ``snap_kind_weight`` nats to each candidate that shows it
+(:class:`~simpleseg_agent.tools.SimpleSeg` ``kinds``), beside the model's own score and the screen's words
 (:mod:`~simpleseg_agent.tools.reading`): the words pick which element, the model and the kind what sort.
 
 On the default model's validation screens (60 easy screens, seed 2029, 409 queries) the weight 7 was
-chosen: 4-7 nats gave the same clicks (388 -> 395), 10 one fewer (``docs/default-model.md``).
+chosen: 4-7 nats gave the same clicks (388 -> 395 without the maximize square, 396 with it), 10 one fewer
+(``docs/default-model.md``).
 
 Example (a switch and its label; "the switch" matches the pill only):
     >>> import numpy as np
@@ -38,13 +39,15 @@ KIND_WORDS: dict[str, str] = {
     "switch": "switch",
     "toggle": "switch",
     "checkbox": "checkbox",
+    "maximize": "maximize",
     "dropdown": "dropdown",
     "field": "field",
     "link": "link",
 }
 #: Kinds drawn as a filled or bordered box: only their candidates as drawn (grow 0) show them; a grown box
 #: around a switch is not the switch. A link is a line of text, whose extent is settled whichever grow was
-#: chosen (:func:`~simpleseg_agent.geometry.snap.text_line_extent`).
+#: chosen (:func:`~simpleseg_agent.geometry.snap.text_line_extent`), and a maximize control extends past its
+#: square glyph: the model chooses how far.
 BOXED_KINDS = frozenset({"switch", "checkbox", "dropdown", "field"})
 #: Nats per matching candidate where ``kinds=True`` is asked of a preset without a ``snap_kind_weight``.
 DEFAULT_KIND_WEIGHT = 7.0

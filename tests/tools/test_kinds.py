@@ -58,7 +58,8 @@ def _form() -> tuple[Image.Image, dict[str, tuple[int, int, int, int]]]:
 
 
 @pytest.mark.parametrize("name, want", [
-    ("switch", {"switch"}), ("checked", {"checkbox"}), ("checkbox", {"checkbox"}), ("dropdown", {"dropdown"}),
+    ("switch", {"switch"}), ("checked", {"checkbox", "maximize"}), ("checkbox", {"checkbox", "maximize"}),
+    ("dropdown", {"dropdown"}),
     ("field", {"field"}), ("empty field", {"field"}), ("button", set()), ("link", {"link"}), ("label", set()),
 ])
 def test_a_drawn_form_shows_each_kind_by_its_pixels(name: str, want: set[str]) -> None:
@@ -71,13 +72,15 @@ def test_a_drawn_form_shows_each_kind_by_its_pixels(name: str, want: set[str]) -
 
 def test_generated_screens_show_their_kinds_and_few_others() -> None:
     """On generated screens (seed 11, not used to choose the rules): the element box of nearly every switch,
-    checkbox, dropdown, field and link shows its kind, and no button or label shows one of them."""
+    checkbox, dropdown, field and link shows its kind, and no button or label shows one of them; every
+    maximize control's glyph shows a square, and no close or minimize glyph does."""
     from simpleseg_agent.training.synth.gui import GuiScreenGenerator, GuiSynthConfig
 
     kind_of = {"toggle": "switch", "checkbox": "checkbox", "dropdown": "dropdown", "text_field": "field", "link": "link"}
     gen = GuiScreenGenerator(GuiSynthConfig(difficulty="easy"))
     shown: dict[str, list[bool]] = {k: [] for k in kind_of}
     wrong: list[tuple[str, frozenset[str]]] = []
+    controls: dict[str, list[bool]] = {"maximize": [], "close": [], "minimize": []}
     for i in range(40):
         image, records = gen.screen(i, seed=11)
         rgb = np.asarray(image)
@@ -85,6 +88,14 @@ def test_generated_screens_show_their_kinds_and_few_others() -> None:
         for rec in records:
             x0, y0, x1, y1 = rec.meta["box_px"]
             want = (x0 - 0.5, y0 - 0.5, x1 + 0.5, y1 + 0.5)
+            name = rec.meta.get("name")
+            if rec.label == "icon_button" and name in controls:  # the glyph: the smallest shape centred on it
+                cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+                glyphs = [b for b in boxes if abs((b[0] + b[2]) / 2 - cx) < 2.5 and abs((b[1] + b[3]) / 2 - cy) < 6
+                          and b[2] - b[0] < x1 - x0]
+                if glyphs:
+                    controls[name].append("maximize" in shape_kinds(min(glyphs, key=lambda b: b[2] - b[0]), rgb))
+                continue
             if rec.label == "link":  # a link's box is its ink box padded: take the line of text inside it
                 inside = [b for b in boxes if b[0] >= x0 - 1 and b[2] <= x1 + 1 and b[1] >= y0 - 1 and b[3] <= y1 + 1]
                 shape = max(inside, key=lambda b: b[2] - b[0], default=None)
@@ -103,6 +114,8 @@ def test_generated_screens_show_their_kinds_and_few_others() -> None:
         assert len(got) >= 5, (label, len(got))
         assert np.mean(got) >= 0.9, (label, np.mean(got), len(got))
     assert not wrong, wrong
+    assert len(controls["maximize"]) >= 5 and all(controls["maximize"]), controls["maximize"]
+    assert len(controls["close"]) >= 20 and not any(controls["close"] + controls["minimize"]), controls
 
 
 def test_the_query_names_kinds_and_only_boxes_as_drawn_show_a_boxed_one() -> None:
@@ -121,6 +134,11 @@ def test_the_query_names_kinds_and_only_boxes_as_drawn_show_a_boxed_one() -> Non
     lx0, ly0, lx1, ly1 = boxes["link"]
     line = _nearest(element_boxes(rgb), (lx0 - 0.5, ly0 - 0.5, lx1 + 0.5, ly1 + 0.5))
     assert kind_match("the link", [SnapCandidate(line, 0.0, line, 0.3)], rgb) == [1.0]  # a link at any grow
+    cx0, cy0, cx1, cy1 = boxes["checkbox"]
+    square = _nearest(element_boxes(rgb), (cx0 - 0.5, cy0 - 0.5, cx1 + 1.5, cy1 + 1.5))
+    grown_square = SnapCandidate(square, 0.0, square, 0.3)
+    assert kind_match("the maximize button", [grown_square], rgb) == [1.0]  # a maximize control past its glyph
+    assert kind_match("the checkbox", [grown_square], rgb) == [0.0]
 
 
 def _prefer(want_px, wh):
@@ -128,7 +146,8 @@ def _prefer(want_px, wh):
     def scorer(req: ScoreRequest) -> list[float]:
         out = []
         for c in req.continuations:
-            nums = [float(v) for v in c[c.index("[") : c.rindex("]") + 1].replace("[", " ").replace("]", " ").replace(",", " ").split()]
+            listed = c[c.index("[") : c.rindex("]") + 1]
+            nums = [float(v) for v in listed.replace("[", " ").replace("]", " ").replace(",", " ").split()]
             xs, ys = nums[0::2], nums[1::2]
             box = (min(xs) * wh[0] / 1000, min(ys) * wh[1] / 1000, max(xs) * wh[0] / 1000, max(ys) * wh[1] / 1000)
             out.append(-0.005 * sum(abs(u - v) for u, v in zip(box, want_px)))  # the switch: about 4.5 nats below
