@@ -130,8 +130,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"constrained decoding: median {cmed * 1000:.0f} ms -> {result['constrained_vs_plain']:.2f}x the plain single query")
     print(f"snapped, generating the answer first (choose_only=False): median {gmed * 1000:.0f} ms, p90 {gp90 * 1000:.0f} ms")
     print(f"snapped, choosing without reading the screen (read_text=False): median {umed * 1000:.0f} ms, p90 {up90 * 1000:.0f} ms")
-    print(f"snapped, reading, without settling shapes or kinds (shape_extent=False, kinds=False): median {pmed * 1000:.0f} ms, "
-          f"p90 {pp90 * 1000:.0f} ms")
+    print(f"snapped, reading, without settling shapes or kinds (shape_extent=False, kinds=False): "
+          f"median {pmed * 1000:.0f} ms, p90 {pp90 * 1000:.0f} ms")
     how = "choosing without an answer" if snap_tool.choose_only else "generating the answer (choose-only does not apply)"
     how += ", reading every screen afresh" if snap_tool.read_text else ", without reading (no tesseract)"
     print(f"snapped as the preset does ({how}): median {smed * 1000:.0f} ms, p90 {sp90 * 1000:.0f} ms "

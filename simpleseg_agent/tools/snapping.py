@@ -50,7 +50,8 @@ from PIL import Image
 from ..backends.base import ScoreRequest
 from ..errors import SimpleSegError
 from ..geometry import Region
-from ..geometry.snap import DEFAULT_MAX_CANDIDATES, DEFAULT_REACH, SnapCandidate, shape_extent, snap_candidates, text_line_extent
+from ..geometry.snap import (DEFAULT_MAX_CANDIDATES, DEFAULT_REACH, SnapCandidate, shape_extent, snap_candidates,
+                             text_line_extent)
 from ..grammar import CoordSpace
 from ..grammar.format import ANSWER_TEMPLATES, format_box, format_polygons
 

@@ -410,7 +410,8 @@ def test_a_chosen_glyph_grows_by_the_icon_margin_whichever_grow_was_chosen(chose
     assert settled.xyxy_px == pytest.approx(grown_box(shape, DEFAULT_ICON_GROW, (200, 100)))
     side = min(settled.xyxy_px[2] - settled.xyxy_px[0], settled.xyxy_px[3] - settled.xyxy_px[1])
     assert settled.corner_px == pytest.approx(DEFAULT_ICON_ROUND * side)
-    assert shape_extent(chosen, img, icon_grow=0.4, icon_round=0.0).xyxy_px == pytest.approx(grown_box(shape, 0.4, (200, 100)))
+    wider = shape_extent(chosen, img, icon_grow=0.4, icon_round=0.0)
+    assert wider.xyxy_px == pytest.approx(grown_box(shape, 0.4, (200, 100))) and wider.corner_px == 0.0
     for bad in (-0.1, float("nan"), True):
         with pytest.raises(GeometryError, match="icon_grow"):
             shape_extent(chosen, img, icon_grow=bad)
@@ -531,7 +532,8 @@ def test_a_word_does_not_take_in_a_field_a_far_word_or_another_row() -> None:
     font = ImageFont.truetype(FONT, 18)
     d.text((10, 10), "Email", fill=(30, 30, 30), font=font)
     ink = d.textbbox((10, 10), "Email", font=font)
-    d.rounded_rectangle((ink[2] + 6, 8, ink[2] + 200, 30), 4, fill=(255, 255, 255), outline=(120, 120, 120))  # a field beside it
+    # a field beside it
+    d.rounded_rectangle((ink[2] + 6, 8, ink[2] + 200, 30), 4, fill=(255, 255, 255), outline=(120, 120, 120))
     d.text((10, 60), "Name", fill=(30, 30, 30), font=font)
     name = d.textbbox((10, 60), "Name", font=font)
     d.text((name[2] + 60, 60), "Clear", fill=(30, 30, 30), font=font)  # a word far along the row

@@ -481,7 +481,8 @@ def test_a_chosen_word_is_settled_with_the_rest_of_its_line_among_the_candidates
     assert word.xyxy_px[2] < title[2] - 50  # the first word alone
     alone, lined = settle(word, rgb, 0.15), settle(word, rgb, 0.15, None, cands)
     assert alone.shape_xyxy_px == word.shape_xyxy_px
-    assert lined.shape_xyxy_px[0] == word.shape_xyxy_px[0] and lined.shape_xyxy_px[2] == pytest.approx(title[2] + 0.5, abs=1.0)
+    assert lined.shape_xyxy_px[0] == word.shape_xyxy_px[0]
+    assert lined.shape_xyxy_px[2] == pytest.approx(title[2] + 0.5, abs=1.0)
 
 
 def test_snapping_near_the_answer_settles_a_line_of_text_too() -> None:
