@@ -103,12 +103,13 @@ class SimpleSeg:
             installed (a warning says so once where it is not); ``True`` without snapping is a
             :class:`ModelError`, without ``tesseract`` a :class:`~simpleseg_agent.errors.MissingDependencyError`.
         text_extent: when snapping and the model chose a line of text (a wide shape of ink, not a
-            bordered box), return its ink box grown by the preset's ``snap_text_grow`` (or
-            :data:`~simpleseg_agent.geometry.snap.DEFAULT_TEXT_GROW` where the preset has none) of its
-            height, whichever of its grown boxes the model chose: the model decides which element, the
-            pixels how far a word's box extends (:func:`~simpleseg_agent.geometry.snap.text_line_extent`).
-            The click target does not move. ``None`` (default): on where the preset has a
-            ``snap_text_grow`` and snapping is on; ``True`` without snapping is a :class:`ModelError`.
+            bordered box), return its ink box, with the words beside it on its line, grown by the preset's
+            ``snap_text_grow`` (or :data:`~simpleseg_agent.geometry.snap.DEFAULT_TEXT_GROW` where the preset
+            has none) of its height, whichever of its grown boxes the model chose: the model decides which
+            element, the pixels how far a label's box extends
+            (:func:`~simpleseg_agent.geometry.snap.text_line_extent`). The click target stays on that line.
+            ``None`` (default): on where the preset has a ``snap_text_grow`` and snapping is on; ``True``
+            without snapping is a :class:`ModelError`.
         shape_extent: when snapping and the model chose another shape, settle its outline from the
             pixels (:func:`~simpleseg_agent.geometry.snap.shape_extent`): a filled or bordered element
             (a button, a field, a checkbox) chosen as drawn gets its own box and rounded corners; an icon's
@@ -118,9 +119,9 @@ class SimpleSeg:
             snapping is on; ``True`` without snapping is a :class:`ModelError`.
         kinds: when snapping, add the preset's ``snap_kind_weight`` nats (or
             :data:`~simpleseg_agent.tools.kinds.DEFAULT_KIND_WEIGHT`) to each candidate whose pixels show the
-            kind of element the query names (a switch, a checkbox, a dropdown, a field, a link;
-            :mod:`~simpleseg_agent.tools.kinds`). ``None`` (default): on where the preset has a kind weight and
-            snapping is on; ``True`` without snapping is a :class:`ModelError`.
+            kind of element the query names (a switch, a checkbox, a window's maximize control, a
+            dropdown, a field, a link; :mod:`~simpleseg_agent.tools.kinds`). ``None`` (default): on where the
+            preset has a kind weight and snapping is on; ``True`` without snapping is a :class:`ModelError`.
         **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...).
     """
 
