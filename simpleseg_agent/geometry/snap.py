@@ -96,13 +96,19 @@ DEFAULT_REACH = 0.5
 DEFAULT_MAX_CANDIDATES = 192
 
 
-def _as_rgb(image) -> np.ndarray:
+def _rgb_view(image) -> np.ndarray:
+    """The image's RGB channels as they are stored (no copy for an RGB or RGBA array): the functions that
+    look at one shape's pixels crop first and convert the crop, not the whole screen, for every shape."""
     arr = np.asarray(image)
     if arr.ndim == 2:
         arr = np.repeat(arr[:, :, None], 3, axis=2)
     if arr.ndim != 3 or arr.shape[2] not in (3, 4) or arr.shape[0] < 2 or arr.shape[1] < 2:
         raise ImageError(f"snapping needs an (H, W, 3) image of at least 2 x 2 px, got shape {arr.shape}")
-    return arr[:, :, :3].astype(np.int16)
+    return arr[:, :, :3]
+
+
+def _as_rgb(image) -> np.ndarray:
+    return _rgb_view(image).astype(np.int16)
 
 
 def edge_map(image, *, threshold: int = DEFAULT_EDGE_THRESHOLD) -> np.ndarray:
@@ -342,7 +348,7 @@ def is_text_line(shape_xyxy_px: Sequence[float], image) -> bool:
     x0, y0, x1, y1 = (float(v) for v in shape_xyxy_px)
     if x1 - x0 < TEXT_LINE_ASPECT * (y1 - y0):
         return False
-    rgb = _as_rgb(image)
+    rgb = _rgb_view(image)
     h, w = rgb.shape[:2]
     # a box drawn through the middle of its outer edge pixels (half a pixel outside them): its top and
     # bottom are those pixels' rows
@@ -493,7 +499,7 @@ def shape_kinds(shape_xyxy_px: Sequence[float], image) -> frozenset[str]:
         >>> [sorted(shape_kinds(b, im)) for b in shapes]
         [['switch'], ['checkbox', 'maximize'], ['link']]
     """
-    rgb = _as_rgb(image)
+    rgb = _rgb_view(image)
     kinds: set[str] = set()
     solid = solid_outline(shape_xyxy_px, rgb)
     if solid is not None:
@@ -566,7 +572,7 @@ def solid_outline(shape_xyxy_px: Sequence[float], image) -> tuple[tuple[float, f
         >>> solid_outline((11.5, 11.5, 99.5, 28.5), word) is None
         True
     """
-    rgb = _as_rgb(image)
+    rgb = _rgb_view(image)
     h, w = rgb.shape[:2]
     x0, y0, x1, y1 = (float(v) for v in shape_xyxy_px)
     c0, r0 = max(int(np.floor(x0)) - 1, 0), max(int(np.floor(y0)) - 1, 0)
