@@ -111,6 +111,17 @@ def _as_rgb(image) -> np.ndarray:
     return _rgb_view(image).astype(np.int16)
 
 
+def _commonest(pixels: np.ndarray) -> np.ndarray:
+    """The commonest colour among ``pixels`` (any shape ending in 3 channels)."""
+    colours, counts = np.unique(pixels.reshape(-1, 3), axis=0, return_counts=True)
+    return colours[int(np.argmax(counts))]
+
+
+def _around(crop: np.ndarray) -> np.ndarray:
+    """The commonest colour of a crop's outermost ring of pixels: the colour around what it holds."""
+    return _commonest(np.concatenate([crop[0], crop[-1], crop[1:-1, 0], crop[1:-1, -1]]))
+
+
 def edge_map(image, *, threshold: int = DEFAULT_EDGE_THRESHOLD) -> np.ndarray:
     """``(H, W)`` bool: pixels whose colour differs from the pixel right of or below them by more than
     ``threshold`` in some channel (both pixels of such a pair are marked).
@@ -449,8 +460,7 @@ def _inner_ink(box: Sequence[float], rgb: np.ndarray) -> list[tuple[int, int, in
     crop = rgb[y0 + m : y1 - m, x0 + m : x1 - m].astype(np.int16)
     if crop.shape[0] < 1 or crop.shape[1] < 1:
         return []
-    colours, counts = np.unique(crop.reshape(-1, 3), axis=0, return_counts=True)
-    ink = (np.abs(crop - colours[int(np.argmax(counts))]).max(axis=-1) > INNER_INK_THRESHOLD).astype(np.uint8)
+    ink = (np.abs(crop - _commonest(crop)).max(axis=-1) > INNER_INK_THRESHOLD).astype(np.uint8)
     _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(ink, np.ones((3, 3), np.uint8)), connectivity=8)
     return [(int(a) + x0 + m, int(b) + y0 + m, int(a + w) + x0 + m, int(b + h) + y0 + m)
             for a, b, w, h, area in stats[1:] if area >= 3]
@@ -466,9 +476,7 @@ def _underlined(shape_xyxy_px: Sequence[float], rgb: np.ndarray) -> bool:
     crop = rgb[r0:r1, c0:c1].astype(np.int16)
     if crop.shape[0] < 3 or crop.shape[1] < 3:
         return False
-    ring = np.concatenate([crop[0], crop[-1], crop[1:-1, 0], crop[1:-1, -1]])
-    colours, counts = np.unique(ring, axis=0, return_counts=True)
-    ink = np.abs(crop[1:-1, 1:-1] - colours[int(np.argmax(counts))]).max(axis=-1) > DEFAULT_EDGE_THRESHOLD
+    ink = np.abs(crop[1:-1, 1:-1] - _around(crop)).max(axis=-1) > DEFAULT_EDGE_THRESHOLD
     return bool(len(ink)) and bool((ink[-4:].mean(axis=1) >= 0.9).any())
 
 
@@ -516,8 +524,8 @@ def shape_kinds(shape_xyxy_px: Sequence[float], image) -> frozenset[str]:
             if last is not None and (0.2 <= (last[2] - last[0]) / h <= 0.5 and 0.12 <= (last[3] - last[1]) / h <= 0.35
                                      and 0.15 <= (x1 - last[2]) / h <= 0.6 and last[0] - before >= 0.3 * h):
                 kinds.add("dropdown")
-            elif last is None or (min(b[0] for b in ink) - x0 <= 0.35 * h
-                                  and x1 - last[2] >= min(b[0] for b in ink) - x0 + 0.2 * h):
+            elif last is None or ((start := min(b[0] for b in ink) - x0) <= 0.35 * h
+                                  and x1 - last[2] >= start + 0.2 * h):
                 kinds.add("field")
     elif is_text_line(shape_xyxy_px, rgb) and _underlined(shape_xyxy_px, rgb):
         kinds.add("link")
@@ -580,12 +588,9 @@ def solid_outline(shape_xyxy_px: Sequence[float], image) -> tuple[tuple[float, f
     if c1 - c0 < 3 or r1 - r0 < 3:
         return None
     crop = rgb[r0:r1, c0:c1].astype(np.int16)
-    ring = np.concatenate([crop[0], crop[-1], crop[1:-1, 0], crop[1:-1, -1]])
-    colours, counts = np.unique(ring, axis=0, return_counts=True)
-    around = colours[int(np.argmax(counts))]
-    ink = (np.abs(crop - around).max(axis=-1) > DEFAULT_EDGE_THRESHOLD).astype(np.uint8)
+    ink = (np.abs(crop - _around(crop)).max(axis=-1) > DEFAULT_EDGE_THRESHOLD).astype(np.uint8)
     # the background is what the ring's background pixels reach; everything else (holes too) is the shape
-    n, labels = cv2.connectedComponents(1 - ink, connectivity=4)
+    _, labels = cv2.connectedComponents(1 - ink, connectivity=4)
     edge_labels = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     shape = ~np.isin(labels, edge_labels[edge_labels > 0])
     ys, xs = np.nonzero(shape)
