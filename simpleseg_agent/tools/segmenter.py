@@ -120,7 +120,8 @@ class SimpleSeg:
         kinds: when snapping, add the preset's ``snap_kind_weight`` nats (or
             :data:`~simpleseg_agent.tools.kinds.DEFAULT_KIND_WEIGHT`) to each candidate whose pixels show the
             kind of element the query names (a switch, a checkbox, a window's maximize control, a
-            dropdown, a field, a link; :mod:`~simpleseg_agent.tools.kinds`). ``None`` (default): on where the
+            dropdown, a field, a link, and toolbar icons by their glyphs where the screen shows none of the
+            query's words; :mod:`~simpleseg_agent.tools.kinds`). ``None`` (default): on where the
             preset has a kind weight and snapping is on; ``True`` without snapping is a :class:`ModelError`.
         **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...).
     """
@@ -410,17 +411,20 @@ class SimpleSeg:
         from .reading import text_match
 
         def bonus(cands):
-            out = [0.0] * len(cands)
+            read = [0.0] * len(cands)
             if job.reading is not None:
                 try:
                     words = job.reading.result()
                 except Exception as exc:  # noqa: BLE001 -- the words only help: whatever broke, the model chooses alone
                     warnings.warn(f"reading the screen failed, choosing without its words: {exc}", stacklevel=2)
                 else:
-                    out = [self.read_weight * m for m in text_match(job.query.rendered, cands, words)]
+                    read = text_match(job.query.rendered, cands, words)
+            out = [self.read_weight * m for m in read]
             if by_kind:
                 rgb = np.asarray(job.pil.convert("RGB"))
-                out = [b + self.kind_weight * m for b, m in zip(out, kind_match(job.query.rendered, cands, rgb))]
+                # an icon is named by words a button may show: where the screen shows the query's words, they decide
+                shown = kind_match(job.query.rendered, cands, rgb, glyphs=not any(m > 0 for m in read))
+                out = [b + self.kind_weight * m for b, m in zip(out, shown)]
             return out
 
         return bonus

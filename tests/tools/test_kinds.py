@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -188,3 +190,89 @@ def test_the_kind_weight_is_the_presets_unless_asked() -> None:
     for bad in (-1.0, float("nan"), True):
         with pytest.raises(ValueError, match="snap_kind_weight"):
             ModelPreset("p", "x", snap_kind_weight=bad)
+
+
+def _toolbar_with(words: str | None) -> tuple[Image.Image, dict[str, tuple[int, int, int, int]]]:
+    """A toolbar of four icon buttons (plus, gear, star, hamburger: this test's own drawings), and, when
+    ``words``, a text button showing them. Returns the screen and each button's box (end inclusive)."""
+    img = Image.new("RGB", (420, 70), (246, 246, 246))
+    d = ImageDraw.Draw(img)
+    ink, fill = (50, 55, 60), (222, 228, 238)
+    boxes = {}
+    for i, name in enumerate(("plus", "gear", "star", "menu")):
+        x0 = 12 + 52 * i
+        boxes[name] = (x0, 13, x0 + 43, 56)
+        d.rounded_rectangle(boxes[name], 8, fill=fill)
+        cx, cy = x0 + 21.5, 34.5
+        if name == "plus":
+            d.rectangle((cx - 10, cy - 2, cx + 10, cy + 2), fill=ink)
+            d.rectangle((cx - 2, cy - 10, cx + 2, cy + 10), fill=ink)
+        elif name == "gear":
+            d.polygon([(cx + (11 if k % 2 == 0 else 8) * np.cos(k * np.pi / 6), cy + (11 if k % 2 == 0 else 8) * np.sin(k * np.pi / 6))
+                       for k in range(12)], fill=ink)
+            d.ellipse((cx - 3.5, cy - 3.5, cx + 3.5, cy + 3.5), fill=fill)
+        elif name == "star":
+            d.polygon([(cx + (11 if k % 2 == 0 else 4.6) * np.cos(-np.pi / 2 + k * np.pi / 5),
+                        cy + (11 if k % 2 == 0 else 4.6) * np.sin(-np.pi / 2 + k * np.pi / 5)) for k in range(10)], fill=ink)
+        else:
+            for dy in (-8, 0, 8):
+                d.rectangle((cx - 10, cy + dy - 2, cx + 10, cy + dy + 2), fill=ink)
+    if words:
+        boxes["text"] = (240, 13, 400, 56)
+        d.rounded_rectangle(boxes["text"], 8, fill=fill)
+        d.text((320, 34), words, fill=ink, font=ImageFont.truetype(FONT, 20), anchor="mm")
+    return img, boxes
+
+
+def test_an_icon_query_names_its_glyph_unless_words_say_otherwise() -> None:
+    img, boxes = _toolbar_with(None)
+    rgb = np.asarray(img)
+    shapes = {name: _nearest(element_boxes(rgb), (x0 - 0.5, y0 - 0.5, x1 + 1.5, y1 + 1.5)) for name, (x0, y0, x1, y1) in boxes.items()}
+    cands = [SnapCandidate(shapes[n], 0.0, shapes[n], grow) for n in ("plus", "gear", "star", "menu") for grow in (0.0, 0.3)]
+    assert query_kinds("the add button") == {"plus"} and query_kinds("the hamburger icon") == {"menu"}
+    assert query_kinds("the settings button", glyphs=False) == frozenset()
+    assert kind_match("the add button", cands, rgb) == [1.0, 1.0] + [0.0] * 6  # an icon at any grow
+    assert kind_match("the settings button", cands, rgb) == [0.0, 0.0, 1.0, 1.0] + [0.0] * 4
+    assert kind_match("the favorite button", cands, rgb) == [0.0] * 4 + [1.0, 1.0, 0.0, 0.0]
+    assert kind_match("the menu button", cands, rgb) == [0.0] * 6 + [1.0, 1.0]
+    assert kind_match("the add button", cands, rgb, glyphs=False) == [0.0] * 8
+    assert kind_match("the trash icon", cands, rgb) == [0.0] * 8  # named, not shown
+
+
+def test_the_glyph_turns_an_icon_choice_but_not_where_the_screen_shows_the_words() -> None:
+    """A scorer that prefers the star button (a model that does not tell glyphs apart): asked for "the
+    settings button" on a toolbar of icons, the gear's glyph takes the click; with a "Settings" button on the
+    screen, its words decide (the read weight) and the glyph does not count: with it, the gear's 7 nats and
+    the scorer's preference would outweigh the words."""
+    img, boxes = _toolbar_with(None)
+    star = tuple(float(v) for v in boxes["star"])
+    seg = SimpleSeg(FakeScoringBackend([], scorer=_prefer(star, img.size), preset=KIND_CHOOSER), read_text=False)
+    plain = SimpleSeg(FakeScoringBackend([], scorer=_prefer(star, img.size), preset=KIND_CHOOSER), read_text=False, kinds=False)
+    for query, want in (("the settings button", "gear"), ("the plus icon", "plus"), ("the hamburger icon", "menu")):
+        r, p = seg.segment(img, query), plain.segment(img, query)
+        assert r.ok and p.ok
+        x0, y0, x1, y1 = boxes[want]
+        assert x0 <= r.click.xy_px[0] <= x1 and y0 <= r.click.xy_px[1] <= y1, (query, r.click.xy_px)
+        sx0, _, sx1, _ = boxes["star"]
+        assert sx0 <= p.click.xy_px[0] <= sx1, (query, p.click.xy_px)  # without kinds, the scorer's star
+
+
+@pytest.mark.timeout(120)
+def test_where_the_screen_shows_the_query_s_words_the_glyph_does_not_count() -> None:
+    from simpleseg_agent.tools import reading
+
+    if reading.tesseract_path() is None:
+        if os.environ.get("SIMPLESEG_REQUIRE_OCR"):
+            pytest.fail("SIMPLESEG_REQUIRE_OCR is set but tesseract is not installed (apt-get install tesseract-ocr)")
+        pytest.skip("tesseract is not installed (apt-get install tesseract-ocr)")
+    img, boxes = _toolbar_with("Settings")
+    gear = tuple(float(v) for v in boxes["gear"])
+    reader = ModelPreset("chooser", "x", CoordSpace.THOUSAND, snap=True, snap_reach=100.0, snap_overlap_weight=0.0,
+                         snap_kind_weight=7.0, snap_read_weight=7.0)
+    # the scorer prefers the gear by 1-2 nats over the text button: the gear would win with its glyph's 7 nats
+    seg = SimpleSeg(FakeScoringBackend([], scorer=_prefer(gear, img.size), preset=reader))
+    assert seg.read_text and seg.kind_weight == 7.0
+    r = seg.segment(img, "the Settings button")
+    assert r.ok
+    x0, y0, x1, y1 = boxes["text"]
+    assert x0 <= r.click.xy_px[0] <= x1 and y0 <= r.click.xy_px[1] <= y1, r.click.xy_px
