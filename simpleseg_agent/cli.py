@@ -313,8 +313,9 @@ _DECODING_SWITCHES: tuple[tuple[str, str], ...] = (
                        "element's own rounded corners, an icon's glyph grown by the preset's margin (default: where "
                        "the preset has one)"),
     ("--kinds", "when snapping, favour the elements whose pixels show the kind the query names (a switch's pill, a "
-                "checkbox's or a maximize control's square, a dropdown's chevron, a field, an underlined link; "
-                "default: where the preset has a kind weight)"),
+                "checkbox's or a maximize control's square, a dropdown's chevron, a field, an underlined link, and a "
+                "toolbar icon's glyph where the screen shows none of the query's words; default: where the preset has "
+                "a kind weight)"),
 )
 
 
