@@ -12,8 +12,8 @@ button) as a binary mask and names the icon it shows, when it shows one of :data
   height), the handle reaching the lower right;
 - ``"gear"``: filled, with one small hole at its centre (the axle), nearly convex once the hole is filled
   (:data:`GEAR_SOLIDITY`);
-- ``"trash"``: a narrow handle on top of a full-width lid, a body narrower than the lid below it, slits
-  (holes) in the body only;
+- ``"trash"``: a narrow handle (solid or hollow) on top of a full-width lid, a body narrower than the lid
+  below it, slits (holes) in the body;
 - ``"home"``: no hole; a roof (narrow at the top, full width at 0.3-0.65 of the height) over a body
   standing on two walls either side of a narrow door;
 - ``"star"``: no hole; a point at the top, its arms full width at 0.2-0.5 of the height, two feet far
@@ -165,7 +165,7 @@ def ink_glyphs(ink: np.ndarray | None) -> frozenset[str]:
     if holes and 0.6 <= w / h <= 1.25:
         lid = np.flatnonzero(rows[: max(1, int(0.4 * h))] >= 0.9)
         if (len(lid) and 0 < rows[0] <= 0.5 and (rows[h // 2 :] <= 0.85).all()
-                and all(cy > lid[-1] for _, _, cy in holes)):
+                and any(cy > lid[-1] for _, _, cy in holes)):
             kinds.add("trash")
     if not holes and squarish:
         widest = int(np.argmax(rows))
