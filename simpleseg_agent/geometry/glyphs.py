@@ -20,7 +20,8 @@ button) as a binary mask and names the icon it shows, when it shows one of :data
   apart.
 
 These are conventions of screens, checked on this project's generated screens (every such glyph of the
-default model's icon set recognised); a toolkit whose icons are drawn otherwise (an outlined star, a
+default model's icon set recognised, and of both of the generator's engines) and on icons drawn otherwise
+by the tests; a toolkit whose icons are drawn otherwise (an outlined star, a
 house without a door) is not recognised, and nothing then changes. The tools use them through
 :mod:`~simpleseg_agent.tools.kinds` when a query names an icon and the screen shows none of its words.
 
@@ -41,7 +42,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from .snap import _around, _commonest, _rgb_view, solid_outline
+from .snap import _around, _commonest, _rgb_view, _ringed_crop, solid_outline
 
 #: The icons :func:`glyph_kinds` tells apart.
 GLYPH_KINDS: tuple[str, ...] = ("plus", "menu", "search", "gear", "trash", "home", "star")
@@ -82,11 +83,7 @@ def glyph_ink(shape_xyxy_px: Sequence[float], image) -> np.ndarray | None:
             return None
         under = _commonest(crop)
     else:
-        x0, y0, x1, y1 = (float(v) for v in shape_xyxy_px)
-        h, w = rgb.shape[:2]
-        c0, r0 = max(int(np.floor(x0)), 0), max(int(np.floor(y0)), 0)
-        c1, r1 = min(int(np.ceil(x1)) + 1, w), min(int(np.ceil(y1)) + 1, h)
-        crop = rgb[r0:r1, c0:c1].astype(np.int16)
+        crop = _ringed_crop(shape_xyxy_px, rgb)
         if crop.shape[0] < 3 or crop.shape[1] < 3:
             return None
         under = _around(crop)

@@ -470,14 +470,20 @@ def _inner_ink(box: Sequence[float], rgb: np.ndarray) -> list[tuple[int, int, in
             for a, b, w, h, area in stats[1:] if area >= 3]
 
 
-def _underlined(shape_xyxy_px: Sequence[float], rgb: np.ndarray) -> bool:
-    """Whether a line of text has a rule under it: one of its four lowest rows is ink (off the commonest
-    colour around its box) for 90 % of its width. A row through letters is ink for half of it at most."""
+def _ringed_crop(shape_xyxy_px: Sequence[float], rgb: np.ndarray) -> np.ndarray:
+    """The pixels of a shape's box (``xyxy_px`` on pixel edges) and the ring of pixels just outside it, as
+    ``int16``; cut by the image's edges."""
     x0, y0, x1, y1 = (float(v) for v in shape_xyxy_px)
     h, w = rgb.shape[:2]
     c0, r0 = max(int(np.floor(x0)), 0), max(int(np.floor(y0)), 0)
     c1, r1 = min(int(np.ceil(x1)) + 1, w), min(int(np.ceil(y1)) + 1, h)
-    crop = rgb[r0:r1, c0:c1].astype(np.int16)
+    return rgb[r0:r1, c0:c1].astype(np.int16)
+
+
+def _underlined(shape_xyxy_px: Sequence[float], rgb: np.ndarray) -> bool:
+    """Whether a line of text has a rule under it: one of its four lowest rows is ink (off the commonest
+    colour around its box) for 90 % of its width. A row through letters is ink for half of it at most."""
+    crop = _ringed_crop(shape_xyxy_px, rgb)
     if crop.shape[0] < 3 or crop.shape[1] < 3:
         return False
     ink = np.abs(crop[1:-1, 1:-1] - _around(crop)).max(axis=-1) > DEFAULT_EDGE_THRESHOLD

@@ -19,7 +19,8 @@ the tools pass when reading matched a candidate).
 On the default model's validation screens (60 easy screens, seed 2029, 409 queries) the weight 7 was
 chosen: 4-7 nats gave the same clicks (388 -> 395 without the maximize square, 396 with it), 10 one fewer.
 The glyphs, at the same weight, took validation to 402 clicks and a set of 100 toolbar-icon queries from
-37 to 97 hits (``docs/default-model.md``).
+37 to 97 hits (``simpleseg eval``; 98 re-ranked with the rules as shipped), held-out 1,353 -> 1,408 of 1,429
+(``docs/default-model.md``).
 
 Example (a switch and its label; "the switch" matches the pill only):
     >>> import numpy as np
