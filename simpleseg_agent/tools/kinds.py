@@ -105,7 +105,7 @@ def kind_match(query: str, candidates: Sequence[SnapCandidate], image, *, glyphs
 
     def shows(shape: tuple[float, ...]) -> frozenset[str]:
         kinds = shape_kinds(shape, rgb) if by_shape else frozenset()
-        return kinds | glyph_kinds(shape, rgb) if by_glyph else kinds
+        return (kinds | glyph_kinds(shape, rgb)) if by_glyph else kinds
 
     seen: dict[tuple[float, ...], frozenset[str]] = {}
     out = []
