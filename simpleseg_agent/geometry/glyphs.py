@@ -42,7 +42,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from .snap import _around, _commonest, _rgb_view, _ringed_crop, solid_outline
+from .snap import _around, _commonest, _inner_crop, _rgb_view, _ringed_crop, solid_outline
 
 #: The icons :func:`glyph_kinds` tells apart.
 GLYPH_KINDS: tuple[str, ...] = ("plus", "menu", "search", "gear", "trash", "home", "star")
@@ -76,9 +76,7 @@ def glyph_ink(shape_xyxy_px: Sequence[float], image) -> np.ndarray | None:
     rgb = _rgb_view(image)
     solid = solid_outline(shape_xyxy_px, rgb)
     if solid is not None:
-        x0, y0, x1, y1 = (int(v) for v in solid[0])
-        m = max(2, int(round(0.12 * (y1 - y0))))  # the border, as in the inner ink of snap's kinds
-        crop = rgb[y0 + m : y1 - m, x0 + m : x1 - m].astype(np.int16)
+        crop, _, _ = _inner_crop(solid[0], rgb)  # its border left out, as for snap's kinds
         if crop.shape[0] < 1 or crop.shape[1] < 1:
             return None
         under = _commonest(crop)
@@ -98,17 +96,21 @@ def glyph_ink(shape_xyxy_px: Sequence[float], image) -> np.ndarray | None:
 def _holes(ink: np.ndarray) -> list[tuple[int, float, float]]:
     """The background areas ``ink`` encloses (4-connected, not reaching its box's edge), 2 px or more:
     ``(area, centre x, centre y)`` each, in the mask's pixels."""
-    background = np.pad((~ink).astype(np.uint8), 1, constant_values=1)
-    n, labels, stats, centres = cv2.connectedComponentsWithStats(background, connectivity=4)
+    n, labels, stats, centres = cv2.connectedComponentsWithStats(_padded_background(ink), connectivity=4)
     outside = labels[0, 0]
     return [(int(stats[i, cv2.CC_STAT_AREA]), float(centres[i][0]) - 1, float(centres[i][1]) - 1)
             for i in range(1, n) if i != outside and stats[i, cv2.CC_STAT_AREA] >= 2]
 
 
+def _padded_background(ink: np.ndarray) -> np.ndarray:
+    """``uint8`` 1 where ``ink`` is not, with a 1 px ring of background around it: what lies outside the ink
+    is then one component, the ring's."""
+    return np.pad((~ink).astype(np.uint8), 1, constant_values=1)
+
+
 def _solidity(ink: np.ndarray) -> float:
     """The share of its convex hull that ``ink`` covers with its holes filled (a disc: about 1; a "#": 0.6)."""
-    background = np.pad((~ink).astype(np.uint8), 1, constant_values=1)
-    _, labels = cv2.connectedComponents(background, connectivity=4)
+    _, labels = cv2.connectedComponents(_padded_background(ink), connectivity=4)
     filled = labels[1:-1, 1:-1] != labels[0, 0]
     ys, xs = np.nonzero(filled)
     corners = np.concatenate([np.stack([xs + dx, ys + dy], axis=1) for dx in (0, 1) for dy in (0, 1)]).astype(np.float32)

@@ -455,18 +455,23 @@ def text_line_extent(candidate: SnapCandidate, image, *, text_grow: float = DEFA
     return SnapCandidate(box, candidate.overlap, shape, float(text_grow))  # type: ignore[arg-type]
 
 
-def _inner_ink(box: Sequence[float], rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """The boxes (``xyxy_px``, end exclusive) of the ink inside a solid ``box``, its border (an eighth of
-    its height, at least 2 px) left out: pixels off its commonest colour (:data:`INNER_INK_THRESHOLD`),
-    grouped 1 px apart."""
+def _inner_crop(box: Sequence[float], rgb: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """The pixels inside a solid ``box`` (``xyxy_px``), its border (an eighth of its height, at least 2 px)
+    left out, as ``int16``, and the crop's top-left corner (x, y) on the screen."""
     x0, y0, x1, y1 = (int(v) for v in box)
     m = max(2, int(round(0.12 * (y1 - y0))))
-    crop = rgb[y0 + m : y1 - m, x0 + m : x1 - m].astype(np.int16)
+    return rgb[y0 + m : y1 - m, x0 + m : x1 - m].astype(np.int16), x0 + m, y0 + m
+
+
+def _inner_ink(box: Sequence[float], rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """The boxes (``xyxy_px``, end exclusive) of the ink inside a solid ``box``, its border left out
+    (:func:`_inner_crop`): pixels off its commonest colour (:data:`INNER_INK_THRESHOLD`), grouped 1 px apart."""
+    crop, left, top = _inner_crop(box, rgb)
     if crop.shape[0] < 1 or crop.shape[1] < 1:
         return []
     ink = (np.abs(crop - _commonest(crop)).max(axis=-1) > INNER_INK_THRESHOLD).astype(np.uint8)
     _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(ink, np.ones((3, 3), np.uint8)), connectivity=8)
-    return [(int(a) + x0 + m, int(b) + y0 + m, int(a + w) + x0 + m, int(b + h) + y0 + m)
+    return [(int(a) + left, int(b) + top, int(a + w) + left, int(b + h) + top)
             for a, b, w, h, area in stats[1:] if area >= 3]
 
 

@@ -72,6 +72,7 @@ KIND_WORDS: dict[str, str] = {
 #: chosen (:func:`~simpleseg_agent.geometry.snap.text_line_extent`), and a maximize control extends past its
 #: square glyph: the model chooses how far.
 BOXED_KINDS = frozenset({"switch", "checkbox", "dropdown", "field"})
+_GLYPHS = frozenset(GLYPH_KINDS)
 #: Nats per matching candidate where ``kinds=True`` is asked of a preset without a ``snap_kind_weight``.
 DEFAULT_KIND_WEIGHT = 7.0
 
@@ -87,7 +88,7 @@ def query_kinds(query: str, *, glyphs: bool = True) -> frozenset[str]:
         (['plus'], [])
     """
     kinds = frozenset(KIND_WORDS[w] for w in (_norm(t) for t in query.split()) if w in KIND_WORDS)
-    return kinds if glyphs else kinds - frozenset(GLYPH_KINDS)
+    return kinds if glyphs else kinds - _GLYPHS
 
 
 def kind_match(query: str, candidates: Sequence[SnapCandidate], image, *, glyphs: bool = True) -> list[float]:
@@ -101,7 +102,7 @@ def kind_match(query: str, candidates: Sequence[SnapCandidate], image, *, glyphs
     if not wanted:
         return [0.0] * len(candidates)
     rgb = np.asarray(image)
-    by_shape, by_glyph = bool(wanted - frozenset(GLYPH_KINDS)), bool(wanted & frozenset(GLYPH_KINDS))
+    by_shape, by_glyph = bool(wanted - _GLYPHS), bool(wanted & _GLYPHS)
 
     def shows(shape: tuple[float, ...]) -> frozenset[str]:
         kinds = shape_kinds(shape, rgb) if by_shape else frozenset()
