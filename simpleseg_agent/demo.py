@@ -6,13 +6,13 @@
     simpleseg demo --samples 8            # consensus decoding: 8 sampled answers besides the greedy one
     simpleseg demo --model ./checkpoint --preset simpleseg-gui-small --json
 
-The screen is the first generated ``easy`` screen, from ``--seed`` on, that holds one button
+The screen is the first generated ``easy`` screen, from ``--screen-seed`` on, that holds one button
 labelled ``--button`` (:func:`~simpleseg_agent.agent.tk_layout.find_button_screen`; the default
 model's training seed is skipped), so its true box is known. Every mode goes through the screen
 agent (:class:`~simpleseg_agent.agent.ScreenAgent`): the model's answer, the checks, the planned
 click pixel. Without ``--window``/``--click`` the agent plans on the generated image (dry run).
 ``--samples K`` asks with consensus decoding
-(:class:`~simpleseg_agent.tools.SimpleSeg` ``samples``): the report then gives the answers'
+(:class:`~simpleseg_agent.tools.Decoding` ``samples``; every decoding flag of ``simpleseg segment`` applies): the report then gives the answers'
 ``agreement`` (0-1). ``--window`` shows the screen as a real Tk window (:class:`~simpleseg_agent.agent.tk_layout.LayoutWindow`)
 on ``$DISPLAY`` and grabs it with mss; ``--click`` also clicks, and the window itself reports which
 element fired. Both start a private Xvfb of the screen's size when ``DISPLAY`` is unset, or always
@@ -58,6 +58,7 @@ from .agent.tk_layout import (
 )
 from .backends.presets import DEFAULT_MODEL, default_model_dir
 from .errors import ImageError, ModelError, SimpleSegError
+from .tools.decoding import Decoding, add_decoding_arguments, decoding_from_args
 
 Mode = Literal["image", "window", "click"]
 DEFAULT_QUERY = "the Submit button"
@@ -178,9 +179,7 @@ def check_default_model(model: Any) -> None:
         )
 
 
-def _load_tool(model: Any, preset: str | None, max_new_tokens: int | None, device: str | None,
-               samples: int = 0, temperature: float = 0.7, sample_seed: int | None = 0, constrained: bool | None = None,
-               snap: bool | None = None, choose_only: bool | None = None, read_text: bool | None = None):
+def _load_tool(model: Any, preset: str | None, decoding: Any, device: str | None):
     from .tools import SimpleSeg
 
     class RecordingSeg(SimpleSeg):
@@ -193,9 +192,7 @@ def _load_tool(model: Any, preset: str | None, max_new_tokens: int | None, devic
             return self.last
 
     kwargs = {"device": device} if device else {}
-    return RecordingSeg(model, preset=preset, max_new_tokens=max_new_tokens, samples=samples, temperature=temperature,
-                        seed=sample_seed, constrained=constrained, snap=snap, choose_only=choose_only,
-                        read_text=read_text, **kwargs)
+    return RecordingSeg(model, preset=preset, decoding=decoding, **kwargs)
 
 
 class _Display:
@@ -295,14 +292,7 @@ def run_demo(
     out: str | os.PathLike[str] | None = DEFAULT_OUT,
     pause_s: float = 0.1,
     device: str | None = None,
-    max_new_tokens: int | None = None,
-    samples: int = 0,
-    temperature: float = 0.7,
-    sample_seed: int | None = 0,
-    constrained: bool | None = None,
-    snap: bool | None = None,
-    choose_only: bool | None = None,
-    read_text: bool | None = None,
+    decoding: Decoding | None = None,
     progress: Callable[[str], None] | None = _stderr,
 ) -> DemoReport:
     """Run the demo (see the module docstring) and return its :class:`DemoReport`.
@@ -314,22 +304,15 @@ def run_demo(
             window) or ``click`` (and click it).
         xvfb: use a private Xvfb even when ``DISPLAY`` is set (``window`` and ``click``).
         out: the overlay PNG (``None``: none).
-        samples: consensus decoding: this many sampled answers besides the greedy one, at ``temperature``,
-            seeded by ``sample_seed`` (0: the greedy answer alone; see :class:`~simpleseg_agent.tools.SimpleSeg`).
-        constrained: constrained decoding (``None``: the preset's choice; see :class:`~simpleseg_agent.tools.SimpleSeg`).
-        snap: snap the outline to the screen's elements near it (``None``: the preset's choice; see
-            :class:`~simpleseg_agent.tools.SimpleSeg`).
-        choose_only: choose among the screen's elements without generating an answer (``None``: wherever
-            it applies; see :class:`~simpleseg_agent.tools.SimpleSeg`).
-        read_text: read the screen's words to choose among its elements (``None``: where the preset has a
-            read weight and ``tesseract`` is installed; see :class:`~simpleseg_agent.tools.SimpleSeg`).
+        decoding: how the model's answers are produced and refined (:class:`~simpleseg_agent.tools.Decoding`;
+            ``None``: the preset's choice), e.g. ``Decoding(samples=8)`` for consensus decoding.
         progress: called with each progress line (default: printed on stderr); ``None`` for silence.
 
     Raises:
         ModelError: the model cannot be loaded (the default one is not installed: pass ``model``).
         DisplayError: no display could be used (no Xvfb, no Tk, no mss/pyautogui).
         ImageError: ``out`` does not end in ``.png``.
-        ModelError: ``samples`` or ``temperature`` is out of range.
+        ModelError: a decoding switch asked where it cannot run.
         NotFoundError: no generated screen with that button.
     """
     from .agent import AgentActionError, ScreenAgent, StaticScreen
@@ -350,8 +333,7 @@ def run_demo(
     say(f"screen: easy seed {screen.seed} ({screen.layout.size_wh[0]}x{screen.layout.size_wh[1]}), "
         f"{el.text!r} button at {list(el.box)}")
     t0 = time.perf_counter()
-    tool = _load_tool(model, preset, max_new_tokens, device, samples, temperature, sample_seed, constrained, snap,
-                      choose_only, read_text)
+    tool = _load_tool(model, preset, decoding, device)
     load_s = time.perf_counter() - t0
     say(f"model {tool.preset.name} loaded in {load_s:.2f} s")
     report = DemoReport(
@@ -399,10 +381,10 @@ def run_demo(
     report.status, report.error = record.status, record.error
     report.answer = record.raw_answers[0] if record.raw_answers else (seg.raw_answer if seg else "")
     report.answer_tokens = seg.answer_tokens if seg else 0
-    report.samples = samples
+    report.samples = tool.decoding.samples
     report.agreement = None if seg is None or seg.agreement is None else round(float(seg.agreement), 4)
     report.snapped = getattr(seg, "snapped", None) if seg is not None else None
-    report.read_text = bool(getattr(tool, "read_text", False))
+    report.read_text = tool.decoding.read_text
     report.read_words = getattr(seg, "read_words", None) if seg is not None else None
     size = screen.layout.size_wh
     if seg is not None and seg.ok:
@@ -455,7 +437,7 @@ def add_demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", default=None, help="how to prompt / read the model (see 'simpleseg models')")
     p.add_argument("--query", default=DEFAULT_QUERY, help=f"what to find (default: {DEFAULT_QUERY!r})")
     p.add_argument("--button", default="Submit", help="the text of the button the generated screen must hold (default: Submit)")
-    p.add_argument("--seed", type=int, default=0, help="first seed of the screen search (default: 0)")
+    p.add_argument("--screen-seed", type=int, default=0, help="first seed of the screen search (default: 0)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--window", action="store_true", help="show the screen as a real Tk window and grab it with mss")
     g.add_argument("--click", action="store_true", help="show the window and click with the screen agent: did the button fire?")
@@ -463,34 +445,18 @@ def add_demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=DEFAULT_OUT, help=f"the overlay PNG (default: {DEFAULT_OUT})")
     p.add_argument("--pause-s", type=float, default=0.1, help="pause after each pointer call, seconds (pyautogui.PAUSE)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, auto (local models)")
-    p.add_argument("--max-new-tokens", type=int, default=None)
-    p.add_argument("--samples", type=int, default=0, metavar="K",
-                   help="consensus decoding: K sampled answers besides the greedy one, keep the one that agrees best "
-                        "with the others (default 0: greedy)")
-    p.add_argument("--temperature", type=float, default=0.7, help="sampling temperature of --samples (default 0.7)")
-    p.add_argument("--sample-seed", type=int, default=0,
-                   help="random seed of --samples (default 0; --seed picks the screen)")
-    p.add_argument("--constrained", action=argparse.BooleanOptionalAction, default=None,
-                   help="constrained decoding: only a well-formed outline (default: the preset's choice)")
-    p.add_argument("--snap", action=argparse.BooleanOptionalAction, default=None,
-                   help="snap the outline to the screen's elements near it, the model choosing (default: the preset's choice)")
-    p.add_argument("--choose-only", action=argparse.BooleanOptionalAction, default=None,
-                   help="choose among the screen's elements without generating an answer, where snapping ignores "
-                        "the answer (a choice-trained model; default: wherever it applies)")
-    p.add_argument("--read-text", action=argparse.BooleanOptionalAction, default=None,
-                   help="read the screen's words (Tesseract OCR) to choose among its elements (default: where the "
-                        "preset has a read weight and tesseract is installed)")
+    add_decoding_arguments(p)
+    p.add_argument("--sample-seed", dest="seed", type=int, default=argparse.SUPPRESS,
+                   help="deprecated: the same as --seed")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
 
 def demo_command(args: argparse.Namespace) -> int:
     """``simpleseg demo``: run, print the report, return the exit status (errors propagate to the CLI: 2)."""
     report = run_demo(
-        model=args.model, preset=args.preset, query=args.query, button=args.button, seed=args.seed,
+        model=args.model, preset=args.preset, query=args.query, button=args.button, seed=args.screen_seed,
         mode="click" if args.click else "window" if args.window else "image", xvfb=args.xvfb, out=args.out,
-        pause_s=args.pause_s, device=args.device, max_new_tokens=args.max_new_tokens,
-        samples=args.samples, temperature=args.temperature, sample_seed=args.sample_seed,
-        constrained=args.constrained, snap=args.snap, choose_only=args.choose_only, read_text=args.read_text,
+        pause_s=args.pause_s, device=args.device, decoding=decoding_from_args(args),
     )
     if args.json:
         print(json.dumps(report.to_json()))

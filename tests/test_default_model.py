@@ -18,6 +18,7 @@ import yaml
 
 from simpleseg_agent.backends.presets import DEFAULT_MODEL, PRESETS, default_model_dir
 from simpleseg_agent.cli import main
+from simpleseg_agent.tools import Decoding
 from simpleseg_agent.training.default_model import (
     CHOICE_MIXES,
     CHOICE_STAGES,
@@ -113,7 +114,7 @@ def test_provenance_names_the_recipes_the_data_and_the_commit() -> None:
     heldout = INFO["heldout"][INFO["stage"]]
     assert heldout["n"] >= 1000 and 0.0 <= heldout["ciou"] <= 1.0
     # the preset decodes with the answer grammar, and the provenance measured it that way too
-    assert PRESETS[DEFAULT_MODEL].constrained
+    assert Decoding.for_preset(DEFAULT_MODEL).constrained
     # GSPO stops where its checkpoints scored best on the validation screens (never the held-out ones)
     assert INFO["data"]["validation"] == VALIDATION_DATA and VALIDATION_DATA["seed"] != HELDOUT_DATA["seed"]
     # (the first cycle's length was chosen from its curve: it stops at the peak; the second cycle's schedule
@@ -178,7 +179,7 @@ def test_a_freshly_generated_held_out_sample_scores_as_the_provenance_says(tmp_p
 
 def test_snapping_is_the_presets_default_because_it_scores_higher() -> None:
     """The preset snaps by default; the provenance shows why, on all held-out queries (easy and starter)."""
-    assert PRESETS[DEFAULT_MODEL].snap is True
+    assert Decoding.for_preset(DEFAULT_MODEL).snap is True
     stage = INFO["stage"]
     snapped, plain = INFO["heldout_snapped"][stage], INFO["heldout_constrained"][stage]
     assert snapped["decoding"] == SNAPPED and snapped["n"] == plain["n"]
@@ -211,8 +212,8 @@ def test_a_choice_stage_is_shipped_because_it_chooses_better_and_the_preset_snap
     before = STAGES[STAGES.index(stage) - 1]
     assert snapped[stage]["giou"] > snapped[before]["giou"] and snapped[stage]["n"] == snapped[before]["n"]
     assert all(snapped[stage]["giou"] >= r["giou"] for r in snapped.values())  # the best stage, as the preset decodes
-    preset, run = PRESETS[DEFAULT_MODEL], INFO["runs"][stage]
-    assert INFO["snap"] == {"reach": preset.snap_reach, "overlap_weight": preset.snap_overlap_weight}
+    decoding, run = Decoding.for_preset(DEFAULT_MODEL), INFO["runs"][stage]
+    assert INFO["snap"] == {"reach": decoding.reach, "overlap_weight": decoding.overlap_weight}
     assert INFO["snap"] == {"reach": run["recipe"]["snap_reach"], "overlap_weight": run["recipe"]["snap_overlap_weight"]}
 
 

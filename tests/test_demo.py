@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 from PIL import Image
@@ -25,6 +26,7 @@ from simpleseg_agent import demo as demo_module
 from simpleseg_agent.agent.tk_layout import CLICKABLE_KINDS, find_button_screen
 from simpleseg_agent.cli import main
 from simpleseg_agent.grammar import CoordSpace
+from simpleseg_agent.tools import Decoding
 
 pytestmark = pytest.mark.timeout(300)
 QUERY = "the submit button"  # the memorized model learned this phrase (on another image)
@@ -134,15 +136,15 @@ def test_samples_keep_the_answer_the_sampled_ones_agree_on(tmp_path):
     greedy = demo_module.run_demo(model=fake, out=None, progress=None)
     assert not greedy.hit and greedy.exit_status == 1 and greedy.samples == 0 and greedy.agreement is None
     n = len(fake.requests)
-    report = demo_module.run_demo(model=fake, out=str(tmp_path / "d.png"), progress=None, samples=3,
-                                  temperature=0.5, sample_seed=11)
+    report = demo_module.run_demo(model=fake, out=str(tmp_path / "d.png"), progress=None,
+                                  decoding=Decoding(samples=3, temperature=0.5, seed=11))
     asked = fake.requests[n:]
     assert [r.temperature for r in asked] == [0.0, 0.5, 0.5, 0.5] and [r.seed for r in asked[1:]] == [11, 12, 13]
     assert report.hit and report.exit_status == 0 and report.samples == 3
     assert report.agreement == pytest.approx(2 / 3, abs=0.02)  # the kept box: the same as 2 of the 3 others
     assert report.lines()[2] == "samples  consensus of the greedy answer and 3 sampled ones: agreement 0.67"
     with pytest.raises(demo_module.ModelError, match="samples"):
-        demo_module.run_demo(model=fake, out=None, progress=None, samples=-1)
+        demo_module.run_demo(model=fake, out=None, progress=None, decoding=Decoding(samples=-1))
 
 
 def test_a_choice_trained_preset_chooses_without_an_answer_and_the_report_says_so() -> None:
@@ -162,28 +164,28 @@ def test_a_choice_trained_preset_chooses_without_an_answer_and_the_report_says_s
             return abs(x0 - bx0) + abs(y0 - by0) + abs(x1 - bx1) + abs(y1 - by1)
         return [-gap(c) for c in request.continuations]
 
-    chooser = ModelPreset("chooser", "x", CoordSpace.NORM, constrained=False, snap=True, snap_reach=100.0,
-                          snap_overlap_weight=0.0)
+    chooser = ModelPreset("chooser", "x", CoordSpace.NORM)
+    chooser_decoding = Decoding(constrained=False, snap=True, reach=100.0, overlap_weight=0.0)
     fake = FakeScoringBackend([], scorer=nearest_submit, preset=chooser)
-    report = demo_module.run_demo(model=fake, out=None, progress=None)
+    report = demo_module.run_demo(model=fake, out=None, progress=None, decoding=chooser_decoding)
     assert fake.requests == [] and len(fake.score_requests) == 1
     assert report.hit and report.exit_status == 0 and report.snapped == "model" and report.answer_tokens == 0
     assert "without an answer of its own" in "\n".join(report.lines())
     assert not report.read_text and "words read" not in "\n".join(report.lines())  # the preset has no read weight
     if shutil.which("tesseract"):  # reading the screen's words (CI has tesseract: tests/tools/test_reading.py)
         read = demo_module.run_demo(model=FakeScoringBackend([], scorer=nearest_submit, preset=chooser), out=None,
-                                    progress=None, read_text=True)
+                                    progress=None, decoding=replace(chooser_decoding, read_text=True))
         assert read.hit and read.read_text and "with the words read on the screen" in "\n".join(read.lines())
         assert read.read_words == "Submit" and "it reads 'Submit'" in "\n".join(read.lines())
     off = demo_module.run_demo(model=FakeScoringBackend(["[[[0.9, 0.9], [0.95, 0.9], [0.95, 0.95]]]"], scorer=nearest_submit, preset=chooser),
-                               out=None, progress=None, choose_only=False)
+                               out=None, progress=None, decoding=replace(chooser_decoding, choose_only=False))
     assert off.answer_tokens > 0 and "without an answer" not in "\n".join(off.lines())
 
 
 def test_samples_on_the_command_line_with_a_real_checkpoint(memorized_model_path, tmp_path, capsys):
     out = tmp_path / "demo.png"
     status = main(["demo", "--model", str(memorized_model_path), "--query", QUERY, "--out", str(out), "--json",
-                   "--samples", "2", "--temperature", "0.9", "--sample-seed", "5"])
+                   "--samples", "2", "--temperature", "0.9", "--seed", "5"])
     report = json.loads(capsys.readouterr().out)
     assert report["samples"] == 2 and status == report["exit_status"]
     assert report["agreement"] is None or 0.0 <= report["agreement"] <= 1.0

@@ -32,6 +32,7 @@ import os
 import statistics
 import sys
 import time
+from simpleseg_agent.tools import Decoding
 
 
 def _time_each(tool, jobs: list) -> list[float]:
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> dict:
     for i in range(args.screens):
         image, records = gen.screen(i, seed=HELDOUT_DATA["seed"])
         jobs += [(image, r.expressions[0]) for r in records]
-    tool = SimpleSeg(args.model or DEFAULT_MODEL, constrained=False, snap=False)
+    tool = SimpleSeg(args.model or DEFAULT_MODEL, decoding=Decoding(constrained=False, snap=False))
     tool.segment(jobs[0][0], jobs[0][1])  # warm-up
 
     single, model_only, tokens = [], [], []
@@ -83,15 +84,15 @@ def main(argv: list[str] | None = None) -> dict:
         tool.run_batch([im for im, _ in chunk], [q for _, q in chunk], "mask")
     batched = (time.perf_counter() - t0) / len(jobs)
 
-    cmed = statistics.median(_time_each(SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=False), jobs))
-    generating = _time_each(SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=True, choose_only=False), jobs)
+    cmed = statistics.median(_time_each(SimpleSeg(args.model or DEFAULT_MODEL, decoding=Decoding(constrained=True, snap=False)), jobs))
+    generating = _time_each(SimpleSeg(args.model or DEFAULT_MODEL, decoding=Decoding(constrained=True, snap=True, choose_only=False)), jobs)
     gmed, gp90 = statistics.median(generating), sorted(generating)[int(0.9 * (len(generating) - 1))]
-    unread = _time_each(SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=True, read_text=False), jobs)
+    unread = _time_each(SimpleSeg(args.model or DEFAULT_MODEL, decoding=Decoding(constrained=True, snap=True, read_text=False)), jobs)
     umed, up90 = statistics.median(unread), sorted(unread)[int(0.9 * (len(unread) - 1))]
     from simpleseg_agent.tools.reading import ScreenReader
 
-    before = SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=True, shape_extent=False, kinds=False)
-    snap_tool = SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=True)  # choose-only, reading where they apply
+    before = SimpleSeg(args.model or DEFAULT_MODEL, decoding=Decoding(constrained=True, snap=True, shape_extent=False, kinds=False))
+    snap_tool = SimpleSeg(args.model or DEFAULT_MODEL, decoding=Decoding(constrained=True, snap=True))  # choose-only, reading where they apply
     for t in (before, snap_tool):
         if t.read_text:
             t._reader = ScreenReader(cache_size=0)  # every query reads its screen afresh
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> dict:
     pmed, pp90 = statistics.median(previous), sorted(previous)[int(0.9 * (len(previous) - 1))]
     snapped = _time_each(snap_tool, jobs)
     smed, sp90 = statistics.median(snapped), sorted(snapped)[int(0.9 * (len(snapped) - 1))]
-    voted = _time_each(SimpleSeg(args.model or DEFAULT_MODEL, samples=args.samples, snap=False), jobs) if args.samples else []
+    voted = _time_each(SimpleSeg(args.model or DEFAULT_MODEL, decoding=Decoding(samples=args.samples, snap=False)), jobs) if args.samples else []
 
     med = statistics.median(single)
     p90 = sorted(single)[int(0.9 * (len(single) - 1))]
@@ -111,13 +112,13 @@ def main(argv: list[str] | None = None) -> dict:
         "median_answer_tokens": statistics.median(tokens), "budget_s": 1.0, "within_budget": med <= 1.0,
         "constrained_median_s": round(cmed, 4), "constrained_vs_plain": round(cmed / med, 2),
         "snapped_median_s": round(smed, 4), "snapped_p90_s": round(sp90, 4), "snapped_vs_constrained": round(smed / cmed, 2),
-        "snapped_within_budget": smed <= 1.0, "snapped_choose_only": snap_tool.choose_only,
+        "snapped_within_budget": smed <= 1.0, "snapped_choose_only": snap_tool.decoding.choose_only,
         "snapped_generating_median_s": round(gmed, 4), "snapped_generating_p90_s": round(gp90, 4),
-        "snapped_vs_generating": round(smed / gmed, 2), "snapped_read_text": snap_tool.read_text,
+        "snapped_vs_generating": round(smed / gmed, 2), "snapped_read_text": snap_tool.decoding.read_text,
         "snapped_unread_median_s": round(umed, 4), "snapped_unread_p90_s": round(up90, 4),
         "snapped_vs_unread": round(smed / umed, 2), "snapped_p90_within_budget": sp90 <= 1.0,
         "snapped_boxes_median_s": round(pmed, 4), "snapped_boxes_p90_s": round(pp90, 4),
-        "snapped_vs_boxes": round(smed / pmed, 2), "snapped_kinds": snap_tool.kind_weight > 0,
+        "snapped_vs_boxes": round(smed / pmed, 2), "snapped_kinds": snap_tool.decoding.kinds,
     }
     if voted:
         vmed, vp90 = statistics.median(voted), sorted(voted)[int(0.9 * (len(voted) - 1))]
@@ -132,8 +133,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"snapped, choosing without reading the screen (read_text=False): median {umed * 1000:.0f} ms, p90 {up90 * 1000:.0f} ms")
     print(f"snapped, reading, without settling shapes or kinds (shape_extent=False, kinds=False): "
           f"median {pmed * 1000:.0f} ms, p90 {pp90 * 1000:.0f} ms")
-    how = "choosing without an answer" if snap_tool.choose_only else "generating the answer (choose-only does not apply)"
-    how += ", reading every screen afresh" if snap_tool.read_text else ", without reading (no tesseract)"
+    how = "choosing without an answer" if snap_tool.decoding.choose_only else "generating the answer (choose-only does not apply)"
+    how += ", reading every screen afresh" if snap_tool.decoding.read_text else ", without reading (no tesseract)"
     print(f"snapped as the preset does ({how}): median {smed * 1000:.0f} ms, p90 {sp90 * 1000:.0f} ms "
           f"-> {result['snapped_vs_constrained']:.2f}x constrained decoding without snapping, "
           f"{result['snapped_vs_generating']:.2f}x snapping that generates the answer first, "

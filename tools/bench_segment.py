@@ -21,6 +21,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
+from simpleseg_agent.tools import Decoding
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> dict:
     ex = screen_example()  # 1920x1080, memorized by the tiny model: its answer is a real polygon
     screen_pil = ex.image
     screen = np.asarray(screen_pil).copy()  # what a screenshot library hands over: an RGB array
-    tool = SimpleSeg(memorized_model_dir(), max_new_tokens=200)
+    tool = SimpleSeg(memorized_model_dir(), decoding=Decoding(max_new_tokens=200))
     request = GenerationRequest(screen_pil, ex.prompt)  # the exact prompt segment() sends for this query
 
     tool.segment(screen, ex.query)  # warm-up (first call allocates)

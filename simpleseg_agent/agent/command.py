@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..tools.decoding import add_decoding_arguments, decoding_from_args
 from .config import add_config_arguments
 
 ACTIONS = ("click", "double_click", "right_click", "hover", "locate")
 
 
 def add_click_arguments(p: argparse.ArgumentParser) -> None:
-    """The ``click`` subcommand's options: model options, then one per :class:`AgentConfig` field."""
+    """The ``click`` subcommand's options: model options, the decoding's, then one per :class:`AgentConfig` field."""
     p.add_argument("query", help="what to click, e.g. 'the submit button'")
     from ..backends.presets import DEFAULT_MODEL
 
@@ -25,10 +26,7 @@ def add_click_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"preset name, checkpoint folder, hub id or server URL (default: {DEFAULT_MODEL}, the shipped model)")
     p.add_argument("--preset", default=None, help="how to prompt / read the model (see 'simpleseg models')")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, auto (local models)")
-    p.add_argument("--max-new-tokens", type=int, default=None)
-    from ..cli import add_consensus_arguments
-
-    add_consensus_arguments(p)
+    add_decoding_arguments(p)
     p.add_argument("--action", choices=ACTIONS, default="click", help="what to do at the target (locate: plan only)")
     p.add_argument("--overlay", default=None, metavar="PNG", help="write the screenshot with the planned action drawn on it")
     p.add_argument("--confirm", action="store_true", help="show the plan and ask on the terminal before acting")
@@ -53,10 +51,7 @@ def run_click(args: argparse.Namespace) -> int:
         raise ImageError(f"--overlay: expected a file name ending in .png, got {args.overlay!r}")  # before anything acts
     config = config_from_args(args)
     backend_kwargs = {"device": args.device} if args.device else {}
-    tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, samples=args.samples,
-                     temperature=args.temperature, seed=args.seed, constrained=args.constrained, snap=args.snap,
-                     choose_only=args.choose_only, read_text=args.read_text, text_extent=args.text_extent,
-                     shape_extent=args.shape_extent, kinds=args.kinds, **backend_kwargs)
+    tool = SimpleSeg(args.model, preset=args.preset, decoding=decoding_from_args(args), **backend_kwargs)
     agent = ScreenAgent(tool, config, confirm=_ask if args.confirm else None)
     try:
         record = getattr(agent, args.action)(args.query, overlay=bool(args.overlay))

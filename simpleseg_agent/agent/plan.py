@@ -6,7 +6,7 @@ The target is the click point of the shape (deep inside it, not its centroid: se
 * an answer the tools could not use (unparseable, no coordinates, degenerate, a model error);
 * coordinates outside the screenshot, clamped by the parser (usually an answer in another
   coordinate space than the preset says, e.g. 0-1000 read as pixels), unless ``allow_clamped``;
-* with ``min_agreement`` above 0, an answer whose consensus agreement (``SimpleSeg(samples=K)``) is lower,
+* with ``min_agreement`` above 0, an answer whose consensus agreement (``Decoding(samples=K)``) is lower,
   or that was not decoded by consensus at all;
 * a shape covering more than ``max_area_fraction`` of the monitor, or smaller than ``min_area_px``;
 * a target closer than ``min_clearance_px`` to the shape's border (too thin to hit);
@@ -56,7 +56,7 @@ def plan_target(seg: Segmentation, frame: ScreenFrame, config: AgentConfig, *, s
         if seg.agreement is None:
             raise ActionError(
                 f"min_agreement is {config.min_agreement:g} but the answer was not decoded by consensus: "
-                "ask with SimpleSeg(model, samples=K) (--samples K)")
+                "ask with SimpleSeg(model, decoding=Decoding(samples=K)) (--samples K)")
         if seg.agreement < config.min_agreement:
             raise ActionError(
                 f"the model's {seg.samples + 1} answers agreed only {seg.agreement:.2f} (min_agreement is "

@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import abc
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -37,31 +36,6 @@ class ModelPreset:
         trust_remote_code: the checkpoint ships custom code (SimpleSeg-Kimi-VL does).
         max_new_tokens: default answer budget.
         description: one line for ``simpleseg models``.
-        constrained: decode with the answer grammar by default (:class:`~simpleseg_agent.tools.SimpleSeg`
-            ``constrained``).
-        snap: snap outlines and boxes to the screen's elements by default (:class:`~simpleseg_agent.tools.SimpleSeg`
-            ``snap``; for models of screens only).
-        snap_reach: when snapping, the element boxes within this many times the answer's long side of
-            its box are candidates (0.5: near the answer; 100: the whole screen, for a model trained to
-            choose among boxes, ``simpleseg train choose``).
-        snap_overlap_weight: nats of log-likelihood one unit of a candidate's overlap (mask IoU) with the
-            answer adds to its score (0: the model's choice alone).
-        snap_read_weight: nats of log-likelihood one unit of a candidate's match with the words a text
-            query names adds to its score, the words read off the screen
-            (:mod:`~simpleseg_agent.tools.reading`; :class:`~simpleseg_agent.tools.SimpleSeg` ``read_text``;
-            0: no reading by default).
-        snap_text_grow: when the model chooses a line of text while snapping, return its ink box grown by
-            this fraction of its height, whichever of its grown boxes the model chose
-            (:func:`~simpleseg_agent.geometry.snap.text_line_extent`; :class:`~simpleseg_agent.tools.SimpleSeg`
-            ``text_extent``); ``None``: the model's choice stands.
-        snap_icon_grow: when the model chooses another shape while snapping, settle its outline from the
-            pixels (:func:`~simpleseg_agent.geometry.snap.shape_extent`; :class:`~simpleseg_agent.tools.SimpleSeg`
-            ``shape_extent``): a filled or bordered element's own box and rounded corners, an icon's glyph
-            grown by this fraction of its short side; ``None``: the model's choice stands.
-        snap_icon_round: ... and that icon's corners rounded by this fraction of its short side.
-        snap_kind_weight: nats added to a candidate whose pixels show the kind of element the query names
-            (a switch, a checkbox, a dropdown, a field, a link: :mod:`~simpleseg_agent.tools.kinds`;
-            :class:`~simpleseg_agent.tools.SimpleSeg` ``kinds``; 0: none by default).
     """
 
     name: str
@@ -71,31 +45,6 @@ class ModelPreset:
     trust_remote_code: bool = False
     max_new_tokens: int = 1024
     description: str = ""
-    constrained: bool = False
-    snap: bool = False
-    snap_reach: float = 0.5
-    snap_overlap_weight: float = 100.0
-    snap_read_weight: float = 0.0
-    snap_text_grow: float | None = None
-    snap_icon_grow: float | None = None
-    snap_icon_round: float = 0.0
-    snap_kind_weight: float = 0.0
-
-    def __post_init__(self) -> None:
-        for name in ("snap_reach", "snap_overlap_weight", "snap_read_weight", "snap_kind_weight"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-                raise ValueError(f"ModelPreset {self.name!r}: {name} must be a finite number >= 0, got {value!r}")
-        grow = self.snap_text_grow
-        if grow is not None and (isinstance(grow, bool) or not isinstance(grow, (int, float)) or not math.isfinite(grow)
-                                 or not 0 <= grow <= 1):
-            raise ValueError(f"ModelPreset {self.name!r}: snap_text_grow must be None or a fraction in [0, 1], got {grow!r}")
-        grow, rnd = self.snap_icon_grow, self.snap_icon_round
-        if grow is not None and (isinstance(grow, bool) or not isinstance(grow, (int, float)) or not math.isfinite(grow)
-                                 or not 0 <= grow <= 1):
-            raise ValueError(f"ModelPreset {self.name!r}: snap_icon_grow must be None or a fraction in [0, 1], got {grow!r}")
-        if isinstance(rnd, bool) or not isinstance(rnd, (int, float)) or not math.isfinite(rnd) or not 0 <= rnd <= 0.5:
-            raise ValueError(f"ModelPreset {self.name!r}: snap_icon_round must be a fraction in [0, 0.5], got {rnd!r}")
 
 
 @dataclass(frozen=True)

@@ -36,26 +36,7 @@ PRESETS: dict[str, ModelPreset] = {
         ModelPreset(
             DEFAULT_MODEL, str(default_model_dir()), CoordSpace.THOUSAND, "simpleseg", max_new_tokens=160,
             description="the shipped default: 4.9 M-parameter Qwen2.5-VL for generated-style GUI screens (CPU)",
-            constrained=True,  # its few broken lists (about 1 % of answers) become well-formed ones
-            snap=True,  # a model of screens: its outlines snap to the screen's elements (docs/default-model.md)
-            # trained to choose among the screen's element boxes (`simpleseg train choose`): it picks from the
-            # whole screen by its own likelihood, as its model card declares
-            snap_reach=100.0, snap_overlap_weight=0.0,
-            # it cannot read its labels: the screen's words, read by Tesseract where it is installed, pick
-            # between elements of the asked kind (7 nats, the start of the plateau 7-9 on the validation
-            # screens with the extent model; 5 with the contrast model, which it was first chosen for)
-            snap_read_weight=7.0,
-            # it places a word's box a few pixels too tight or too loose (a tenth of an image patch): a chosen
-            # line of text takes its ink grown by 15 % of its height, the generator's label margin
-            snap_text_grow=0.15,
-            # ... and the other shapes it chooses take their outline from the pixels: a filled or bordered
-            # element its own box and rounded corners, an icon's glyph grows by a quarter of its short side
-            # with corners rounded by a quarter (the best of 0.15-0.35 and 0-0.5 on the validation screens)
-            snap_icon_grow=0.25, snap_icon_round=0.25,
-            # its sense of kinds is weak: a candidate whose pixels show the kind the query names (a switch's
-            # pill, a checkbox's or a maximize control's square, a dropdown's chevron, a field's left-aligned
-            # text, a link's rule) gains 7 nats (4-7 the plateau on the validation screens)
-            snap_kind_weight=7.0,
+            # how it decodes (constrained, snapping to the screen's elements): tools.decoding.PRESET_DECODINGS
         ),
         ModelPreset(
             "simpleseg-qwen2.5-vl", "sthui/SimpleSeg-Qwen2.5-VL", CoordSpace.NORM, "simpleseg",

@@ -78,11 +78,16 @@ def resolve_preset(preset: str | ModelPreset | None, spec: str) -> ModelPreset:
         return PRESETS[preset]
     if spec in PRESETS:
         return PRESETS[spec]
-    return replace(DEFAULT_PRESET, model_id=spec, coord_space=_folder_coord_space(spec), **_folder_snap(spec))
+    return replace(DEFAULT_PRESET, model_id=spec, coord_space=_folder_coord_space(spec))
 
 
-def _folder_card(spec: str) -> dict:
-    """A checkpoint folder's ``simpleseg_model.json`` (empty when it has none or it is unreadable)."""
+def read_model_card(spec: str) -> dict:
+    """A checkpoint folder's ``simpleseg_model.json`` (empty when it has none or it is unreadable).
+
+    Example:
+        >>> read_model_card("/no/such/folder")
+        {}
+    """
     info = Path(spec) / "simpleseg_model.json"
     try:
         card = json.loads(info.read_text()) if info.is_file() else {}
@@ -91,30 +96,11 @@ def _folder_card(spec: str) -> dict:
     return card if isinstance(card, dict) else {}
 
 
-def _folder_snap(spec: str) -> dict:
-    """How a checkpoint folder says its answers snap (``"snap": {"reach": R, "overlap_weight": W}``,
-    written by choice training, ``simpleseg train choose``), as preset fields; ``{}`` when it says
-    nothing. Snapping itself stays off unless asked for (``--snap``)."""
-    declared = _folder_card(spec).get("snap")
-    if not isinstance(declared, dict):
-        return {}
-    out = {}
-    for key, field in (("reach", "snap_reach"), ("overlap_weight", "snap_overlap_weight")):
-        value = declared.get(key)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
-            raise ModelError(f"{Path(spec) / 'simpleseg_model.json'} declares snap {key} {value!r}; "
-                             "expected a finite number >= 0")
-        out[field] = float(value)
-    return out
-
-
 def _folder_coord_space(spec: str) -> CoordSpace:
     """The answer space a checkpoint folder declares in ``simpleseg_model.json`` (our training runs
     write ``"coord_space"``); SimpleSeg's normalized space when it declares none."""
     info = Path(spec) / "simpleseg_model.json"
-    declared = _folder_card(spec).get("coord_space")
+    declared = read_model_card(spec).get("coord_space")
     if declared is None:
         return DEFAULT_PRESET.coord_space
     try:

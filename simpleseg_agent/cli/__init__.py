@@ -7,7 +7,6 @@ Example:
 """
 
 from .common import read_mask_png, write_mask_png
-from .decoding import add_consensus_arguments
 from .main import build_parser, main
 
-__all__ = ["add_consensus_arguments", "build_parser", "main", "read_mask_png", "write_mask_png"]
+__all__ = ["build_parser", "main", "read_mask_png", "write_mask_png"]

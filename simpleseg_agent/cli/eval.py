@@ -7,7 +7,7 @@ import json
 
 from ..backends.presets import DEFAULT_MODEL
 from ..errors import SimpleSegError
-from .decoding import add_consensus_arguments
+from ..tools.decoding import add_decoding_arguments, decoding_from_args
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -16,11 +16,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     kwargs = {"device": args.device} if args.device else {}
     try:
         report = evaluate(args.model, args.data, split=args.split, out_dir=args.out, batch_size=args.batch_size,
-                          max_samples=args.max_samples, max_new_tokens=args.max_new_tokens, preset=args.preset,
-                          samples=args.samples, temperature=args.temperature, seed=args.seed,
-                          constrained=args.constrained, snap=args.snap, choose_only=args.choose_only,
-                          read_text=args.read_text, text_extent=args.text_extent, shape_extent=args.shape_extent,
-                          kinds=args.kinds, **kwargs)
+                          max_samples=args.max_samples, preset=args.preset, decoding=decoding_from_args(args), **kwargs)
     except FileNotFoundError as exc:
         raise SimpleSegError(str(exc)) from None
     print(json.dumps(report.to_json(with_samples=False)) if args.json else report.table())
@@ -37,8 +33,7 @@ def add_eval_commands(sub) -> None:
     p.add_argument("--out", default=None, help="folder for <split>.json and <split>.png")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--max-samples", type=int, default=None, help="evaluate the first N queries only")
-    p.add_argument("--max-new-tokens", type=int, default=None)
-    add_consensus_arguments(p)
+    add_decoding_arguments(p)
     p.add_argument("--device", default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_eval)

@@ -8,7 +8,7 @@ import sys
 from ..backends.presets import DEFAULT_MODEL
 from ..errors import SimpleSegError
 from .common import floats
-from .decoding import add_consensus_arguments
+from ..tools.decoding import add_decoding_arguments, decoding_from_args
 
 
 def _cmd_segment(args: argparse.Namespace) -> int:
@@ -27,10 +27,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     backend_kwargs = {}
     if args.device:
         backend_kwargs["device"] = args.device
-    tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, samples=args.samples,
-                     temperature=args.temperature, seed=args.seed, constrained=args.constrained, snap=args.snap,
-                     choose_only=args.choose_only, read_text=args.read_text, text_extent=args.text_extent,
-                     shape_extent=args.shape_extent, kinds=args.kinds, **backend_kwargs)
+    tool = SimpleSeg(args.model, preset=args.preset, decoding=decoding_from_args(args), **backend_kwargs)
     try:
         method = {"mask": tool.segment, "box": tool.locate_box, "point": tool.locate_point}[args.answer]
         result = method(image, query)
@@ -92,8 +89,7 @@ def add_model_commands(sub) -> None:
     p.add_argument("--point", type=floats(2), default=None, metavar="X,Y", help="a point query (normalized)")
     p.add_argument("--box", type=floats(4), default=None, metavar="X1,Y1,X2,Y2", help="a box query (normalized)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, auto (local models)")
-    p.add_argument("--max-new-tokens", type=int, default=None)
-    add_consensus_arguments(p)
+    add_decoding_arguments(p)
     p.add_argument("--out", default=None, help="write an overlay PNG here")
     p.add_argument("--json", action="store_true", help="print the typed result as JSON")
     p.set_defaults(func=_cmd_segment)

@@ -6,7 +6,8 @@ Example:
     ['agreement', 'answer_tokens', 'area_norm']
 """
 
+from .decoding import Decoding
 from .results import BoxResult, ClickPoint, Latency, PointResult, Segmentation, ToolError
 from .segmenter import SimpleSeg, consensus
 
-__all__ = ["BoxResult", "ClickPoint", "Latency", "PointResult", "Segmentation", "SimpleSeg", "ToolError", "consensus"]
+__all__ = ["BoxResult", "ClickPoint", "Decoding", "Latency", "PointResult", "Segmentation", "SimpleSeg", "ToolError", "consensus"]

@@ -16,7 +16,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,6 +32,15 @@ _READ = ("the words read on the chosen element, in reading order, when the scree
 _SNAPPED = ("snapped to a screen element (near the answer, or anywhere for a choice-trained model): 'model' the "
             "model chose it among the shapes the pixels show, 'overlap' it overlaps the answer most; None: the "
             "model's own outline")
+
+Stage = Literal["answer", "consensus", "choice", "snap"]
+_DECODING = ("the resolved decoding that produced this result (simpleseg_agent.tools.decoding.Decoding, as a dict); "
+             "None where no tool produced it")
+_STAGE = ("what decided the answer: 'answer' the model's generated answer, 'consensus' the answer that agreed best "
+          "with the samples, 'choice' the model's choice among the screen's elements without an answer, 'snap' the "
+          "screen element the answer snapped to")
+_FALLBACK = ("a step of the decoding that did not run as configured, why, and what ran instead (e.g. the choice "
+             "among the screen's elements failed and the answer was generated); None when every step ran")
 
 #: The library exception of each failure kind (``raise_for_error``); grasp results extend it.
 TOOL_EXCEPTIONS = _EXCEPTIONS = {
@@ -82,6 +91,9 @@ class _Result(BaseModel):
     latency: Latency = Field(default_factory=Latency)
     samples: int = Field(0, description="sampled answers besides the greedy one (consensus decoding); 0: greedy only")
     agreement: Optional[float] = Field(None, description="with samples: how much the answers agreed, 0-1")
+    decoding: Optional[dict[str, Any]] = Field(None, description=_DECODING)
+    stage: Optional[Stage] = Field(None, description=_STAGE)
+    fallback: Optional[str] = Field(None, description=_FALLBACK)
     error: Optional[ToolError] = None
 
     _tool: str = "tool"

@@ -15,11 +15,12 @@ Example (with a named fake backend that answers a fixed text; real use passes a 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Union
 
@@ -31,13 +32,13 @@ from ..geometry import Region, click_target
 from ..grammar import CoordSpace, parse_answer
 from ..images import ImageInput, load_image
 from ..prompts import Query, build_prompt
+from .decoding import Decoding, resolve
 from .results import BoxResult, ClickPoint, Latency, PointResult, Segmentation, ToolError
 
 AnswerKind = Literal["mask", "box", "point"]
 QueryInput = Union[str, Query]
 _RESULT_TYPES = {"mask": Segmentation, "box": BoxResult, "point": PointResult}
 _PARSE_KIND = {"mask": "polygons", "box": "box", "point": "point"}
-_WARNED_NO_TESSERACT = False
 
 
 @dataclass
@@ -51,6 +52,7 @@ class _Job:
     pil: Any = None
     chosen: Any = None  # the result choice decoding gave, without a generated answer
     reading: Any = None  # the future of the screen's words (read_text)
+    fallbacks: list[str] = field(default_factory=list)  # steps that did not run as configured, and why
 
 
 def _as_query(query: QueryInput) -> Query:
@@ -67,211 +69,55 @@ class SimpleSeg:
     Args:
         model: a :class:`~simpleseg_agent.backends.base.Backend`, a preset name
             (``simpleseg-qwen2.5-vl``, ``qwen3-vl-8b``, ...), a local checkpoint folder, a hub id, or the
-            URL of an OpenAI-compatible server (vLLM, SGLang, TGI, ``simpleseg serve``).
+            URL of an OpenAI-compatible server (vLLM, SGLang, TGI, ``simpleseg serve``); ``None`` (default):
+            the shipped model, :data:`~simpleseg_agent.backends.presets.DEFAULT_MODEL`.
+        decoding: how answers are produced and refined (:class:`~simpleseg_agent.tools.decoding.Decoding`:
+            consensus samples, constrained decoding, snapping to the screen's elements and what helps it
+            choose); its ``None`` fields are the preset's choice. It is resolved once for this model
+            (:func:`~simpleseg_agent.tools.decoding.resolve`; a switch asked where it cannot run is a
+            :class:`~simpleseg_agent.errors.ModelError`), kept as ``self.decoding``, and recorded in every
+            result (``result.decoding``).
         preset: how to prompt the model and read its coordinates (default: from ``model``).
-        out_of_range: ``"clamp"`` answers outside the image to its border, or ``"reject"`` them.
-        max_new_tokens: answer budget per query (default: the preset's).
-        samples: consensus decoding: besides the greedy answer, ask for this many sampled answers
-            (at ``temperature``, seeded by ``seed``) and return the one that agrees best with the others
-            (mean mask IoU for outlines, box IoU for boxes, closeness for points), with
-            ``result.agreement`` (0-1) saying how much the answers agreed. ``0`` (default): greedy only.
-            Costs ``samples + 1`` answers per query; see ``docs/default-model.md`` for the trade-off.
-        temperature: the sampling temperature of those answers.
-        seed: the samples' random seed (sample ``k`` gets ``seed + k``; ``None``: unseeded).
-        constrained: constrained decoding: the model may only write a coordinate list of the asked kind
-            (polygons, box, point) in its space, so every answer that ends by itself parses
-            (:mod:`~simpleseg_agent.grammar.constrain`). Local transformers models only: ``True`` with a
-            backend that cannot mask tokens (a server) is a :class:`ModelError`; ``None`` (default): the
-            preset's choice (``constrained``) where the backend can, else off.
-        snap: snap outlines and boxes to the screen's elements, the model choosing among them
-            (:mod:`~simpleseg_agent.tools.snapping`); ``None`` (default): the preset's choice (``snap``).
-        choose_only: when snapping takes every element of the screen as a candidate and ignores the
-            answer's overlap with them (a choice-trained model's preset: ``snap_reach`` >= 100,
-            ``snap_overlap_weight`` 0), the model's own answer cannot change the choice, so it is not
-            generated: the model only scores the candidates
-            (:func:`~simpleseg_agent.tools.snapping.choose_on_screen`). The result's ``raw_answer`` is
-            then the chosen candidate's text and ``answer_tokens`` is 0. A screen with more candidates than
-            snapping scores (192) still gets an answer, to keep those nearest to it. ``None`` (default): on
-            wherever it applies (with ``samples`` 0); ``True`` where it does not is a :class:`ModelError`.
-        read_text: when snapping, read the screen's words (the Tesseract OCR program,
-            :mod:`~simpleseg_agent.tools.reading`) and add the preset's ``snap_read_weight`` nats (or
-            :data:`~simpleseg_agent.tools.reading.DEFAULT_READ_WEIGHT` where the preset has none) per unit of
-            match between a candidate's words and a text query's to the model's score of it: the model
-            chooses the kind of element, the words which one ("the Save button", not "Cancel"). The words
-            are read while the model scores, and a screen asked about again is not read again. ``None``
-            (default): on where the preset has a read weight, snapping is on and ``tesseract`` is
-            installed (a warning says so once where it is not); ``True`` without snapping is a
-            :class:`ModelError`, without ``tesseract`` a :class:`~simpleseg_agent.errors.MissingDependencyError`.
-        text_extent: when snapping and the model chose a line of text (a wide shape of ink, not a
-            bordered box), return its ink box, with the words beside it on its line, grown by the preset's
-            ``snap_text_grow`` (or :data:`~simpleseg_agent.geometry.snap.DEFAULT_TEXT_GROW` where the preset
-            has none) of its height, whichever of its grown boxes the model chose: the model decides which
-            element, the pixels how far a label's box extends
-            (:func:`~simpleseg_agent.geometry.snap.text_line_extent`). The click target stays on that line.
-            ``None`` (default): on where the preset has a ``snap_text_grow`` and snapping is on; ``True``
-            without snapping is a :class:`ModelError`.
-        shape_extent: when snapping and the model chose another shape, settle its outline from the
-            pixels (:func:`~simpleseg_agent.geometry.snap.shape_extent`): a filled or bordered element
-            (a button, a field, a checkbox) chosen as drawn gets its own box and rounded corners; an icon's
-            glyph, whichever grown box was chosen, is grown by the preset's ``snap_icon_grow`` (or
-            :data:`~simpleseg_agent.geometry.snap.DEFAULT_ICON_GROW`) of its short side with corners rounded
-            by its ``snap_icon_round``. ``None`` (default): on where the preset has a ``snap_icon_grow`` and
-            snapping is on; ``True`` without snapping is a :class:`ModelError`.
-        kinds: when snapping, add the preset's ``snap_kind_weight`` nats (or
-            :data:`~simpleseg_agent.tools.kinds.DEFAULT_KIND_WEIGHT`) to each candidate whose pixels show the
-            kind of element the query names (a switch, a checkbox, a window's maximize control, a
-            dropdown, a field, a link, and toolbar icons by their glyphs where the screen shows none of the
-            query's words; :mod:`~simpleseg_agent.tools.kinds`). ``None`` (default): on where the
-            preset has a kind weight and snapping is on; ``True`` without snapping is a :class:`ModelError`.
         **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...).
+
+    With ``decoding.samples`` K > 0 (consensus decoding), besides the greedy answer K sampled answers are
+    asked for and the one that agrees best with the others is returned (mean mask IoU for outlines, box IoU for
+    boxes, closeness for points), with ``result.agreement`` (0-1) saying how much they agreed; it costs K + 1
+    answers per query. With ``choose_only`` the model only scores the screen's elements and the result's
+    ``raw_answer`` is the chosen candidate's text (``answer_tokens`` 0); a screen with more candidates than
+    snapping scores (192) still gets an answer. Where a choice or a snap fails (the model could not score),
+    the result says so in ``fallback`` and a warning is issued; ``stage`` names what decided the answer.
     """
 
     def __init__(
         self,
-        model: str | Path | Backend,
+        model: str | Path | Backend | None = None,
         *,
+        decoding: Decoding | None = None,
         preset: str | ModelPreset | None = None,
-        out_of_range: Literal["clamp", "reject"] = "clamp",
-        max_new_tokens: int | None = None,
-        samples: int = 0,
-        temperature: float = 0.7,
-        seed: int | None = 0,
-        constrained: bool | None = None,
-        snap: bool | None = None,
-        choose_only: bool | None = None,
-        read_text: bool | None = None,
-        text_extent: bool | None = None,
-        shape_extent: bool | None = None,
-        kinds: bool | None = None,
         **backend_kwargs: Any,
     ) -> None:
+        from ..backends.presets import DEFAULT_MODEL
         from ..backends.registry import load_backend
 
-        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 0:
-            raise ModelError(f"samples must be an int >= 0, got {samples!r}")
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature < float("inf"):
-            raise ModelError(f"temperature must be a finite number > 0, got {temperature!r}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ModelError(f"seed must be an int or None, got {seed!r}")
-        if constrained is not None and not isinstance(constrained, bool):
-            raise ModelError(f"constrained must be True, False or None, got {constrained!r}")
-        if snap is not None and not isinstance(snap, bool):
-            raise ModelError(f"snap must be True, False or None, got {snap!r}")
-        if choose_only is not None and not isinstance(choose_only, bool):
-            raise ModelError(f"choose_only must be True, False or None, got {choose_only!r}")
-        if read_text is not None and not isinstance(read_text, bool):
-            raise ModelError(f"read_text must be True, False or None, got {read_text!r}")
-        if text_extent is not None and not isinstance(text_extent, bool):
-            raise ModelError(f"text_extent must be True, False or None, got {text_extent!r}")
-        if shape_extent is not None and not isinstance(shape_extent, bool):
-            raise ModelError(f"shape_extent must be True, False or None, got {shape_extent!r}")
-        if kinds is not None and not isinstance(kinds, bool):
-            raise ModelError(f"kinds must be True, False or None, got {kinds!r}")
+        if decoding is not None and not isinstance(decoding, Decoding):
+            raise ModelError(f"decoding must be a Decoding (simpleseg_agent.tools.Decoding), got {type(decoding).__name__}")
+        stray = sorted(k for k in backend_kwargs if k in {f.name for f in dataclasses.fields(Decoding)})
+        if stray:
+            raise ModelError(f"{', '.join(stray)}: a decoding setting, not a backend option: pass "
+                             f"decoding=Decoding({stray[0]}=...)")
+        model = DEFAULT_MODEL if model is None else model
         self.backend = load_backend(model, preset=preset, **backend_kwargs)
         self.preset: ModelPreset = getattr(self.backend, "preset", None) or ModelPreset("custom", str(model))
-        self.out_of_range = out_of_range
-        self.max_new_tokens = max_new_tokens
-        self.samples = samples
-        self.temperature = float(temperature)
-        self.seed = seed
-        can = bool(getattr(self.backend, "supports_grammar", False))
-        if constrained and not can:
-            self.backend.close()
-            raise ModelError(f"constrained decoding needs a model this process decodes (a local checkpoint); "
-                             f"{type(self.backend).__name__} cannot mask its tokens: use constrained=False")
-        self.constrained = can and bool(self.preset.constrained if constrained is None else constrained)
-        self.snap = bool(self.preset.snap if snap is None else snap)
-        why_not = self._why_not_choose_only()
-        if choose_only and why_not:
-            self.backend.close()
-            raise ModelError(f"choose_only: {why_not}")
-        self.choose_only = not why_not and choose_only is not False
         try:
-            self.read_text, self.read_weight = self._reading(read_text)
-            self.text_grow = self._text_grow(text_extent)
-            self.shapes = self._shapes(shape_extent)
-            self.kind_weight = self._kind_weight(kinds)
+            self.decoding: Decoding = resolve(decoding, self.preset, self.backend)
         except SimpleSegError:
             self.backend.close()
             raise
+        d = self.decoding
+        self._shapes = (d.icon_grow, d.icon_round) if d.shape_extent else None
+        self._decoding_dict = d.to_dict()
         self._reader = None
-
-    def _reading(self, read_text: bool | None) -> tuple[bool, float]:
-        """Whether to read the screen's words when snapping, and their weight (see ``read_text``)."""
-        from . import reading
-
-        weight = self.preset.snap_read_weight
-        if read_text is False or (read_text is None and (weight <= 0 or not self.snap)):
-            return False, 0.0
-        if not self.snap:
-            raise ModelError("read_text: the words pick among the screen's elements, so it needs snap=True")
-        if reading.tesseract_path() is None:
-            if read_text:
-                from ..errors import MissingProgramError
-
-                raise MissingProgramError(reading.TESSERACT, reading.INSTALL_TESSERACT, "read_text (reading the screen's words)")
-            global _WARNED_NO_TESSERACT
-            if not _WARNED_NO_TESSERACT:
-                _WARNED_NO_TESSERACT = True
-                warnings.warn(f"{self.preset.name} snaps better when it reads the screen's words: install the Tesseract "
-                              f"OCR program ({reading.INSTALL_TESSERACT}) or pass read_text=False to silence this",
-                              stacklevel=3)
-            return False, 0.0
-        return True, weight if weight > 0 else reading.DEFAULT_READ_WEIGHT
-
-    def _text_grow(self, text_extent: bool | None) -> float | None:
-        """How far a chosen line of text is grown when snapping (see ``text_extent``); ``None``: not settled."""
-        from ..geometry.snap import DEFAULT_TEXT_GROW
-
-        grow = self.preset.snap_text_grow
-        if text_extent is False or (text_extent is None and (grow is None or not self.snap)):
-            return None
-        if not self.snap:
-            raise ModelError("text_extent: it settles the extent of a snapped line of text, so it needs snap=True")
-        return float(DEFAULT_TEXT_GROW if grow is None else grow)
-
-    def _shapes(self, shape_extent: bool | None) -> tuple[float, float] | None:
-        """How a chosen shape's outline is settled when snapping (see ``shape_extent``): ``(icon_grow,
-        icon_round)``, or ``None``: as chosen."""
-        from ..geometry.snap import DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND
-
-        p = self.preset
-        if shape_extent is False or (shape_extent is None and (p.snap_icon_grow is None or not self.snap)):
-            return None
-        if not self.snap:
-            raise ModelError("shape_extent: it settles the outline of a snapped element, so it needs snap=True")
-        if p.snap_icon_grow is None:
-            return DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND
-        return float(p.snap_icon_grow), float(p.snap_icon_round)
-
-    def _kind_weight(self, kinds: bool | None) -> float:
-        """Nats per candidate that shows the kind of element a query names (see ``kinds``); 0: off."""
-        from .kinds import DEFAULT_KIND_WEIGHT
-
-        weight = self.preset.snap_kind_weight
-        if kinds is False or (kinds is None and (weight <= 0 or not self.snap)):
-            return 0.0
-        if not self.snap:
-            raise ModelError("kinds: the kinds pick among the screen's elements, so it needs snap=True")
-        return float(weight if weight > 0 else DEFAULT_KIND_WEIGHT)
-
-    def _why_not_choose_only(self) -> str:
-        """Why choice decoding (``choose_only``) does not apply here; empty when it does."""
-        from .snapping import chooses_whole_screen
-
-        p = self.preset
-        if not self.snap:
-            return "it chooses among the screen's elements, so it needs snap=True"
-        if not chooses_whole_screen(p.snap_reach, p.snap_overlap_weight):
-            return (f"{p.name} snaps near its answer (snap_reach {p.snap_reach}, snap_overlap_weight "
-                    f"{p.snap_overlap_weight}), so the answer decides; a choice-trained model's preset has 100 and 0")
-        if p.prompt_style != "simpleseg" or p.coord_space is CoordSpace.PIXELS:
-            return f"{p.name}'s answers are not written in this project's 0-1 or 0-1000 coordinate lists"
-        if not getattr(self.backend, "supports_scoring", False):
-            return f"{type(self.backend).__name__} cannot score answers (a local checkpoint can)"
-        if self.samples:
-            return "consensus decoding (samples > 0) compares generated answers"
-        return ""
 
     # public tools ---------------------------------------------------------------------------
     def segment(self, image: ImageInput, query: QueryInput, *, raise_on_error: bool = False) -> Segmentation:
@@ -332,23 +178,23 @@ class SimpleSeg:
             except ModelError as exc:
                 job.error = ToolError(kind="model", message=str(exc))
                 continue
-            if self.read_text and job.answer in ("mask", "box") and job.query.kind == "text":
+            if self.decoding.read_text and job.answer in ("mask", "box") and job.query.kind == "text":
                 if self._reader is None:
                     from .reading import ScreenReader
 
                     self._reader = ScreenReader()
                 job.reading = self._reader.submit(pil)  # read while the model scores
-            if self.choose_only and job.answer in ("mask", "box"):
+            if self.decoding.choose_only and job.answer in ("mask", "box"):
                 job.chosen = self._choose(job)
                 if job.chosen is not None:
                     continue
-            grammar = job.answer if self.constrained and self.preset.prompt_style == "simpleseg" else None
-            requests.append(GenerationRequest(pil, job.prompt, self.max_new_tokens, grammar=grammar))
+            grammar = job.answer if self.decoding.constrained and self.preset.prompt_style == "simpleseg" else None
+            requests.append(GenerationRequest(pil, job.prompt, self.decoding.max_new_tokens, grammar=grammar))
             # each sample its own seed: a backend that answers one request at a time (a server, batch size
             # 1) would otherwise repeat one sample K times
-            requests.extend(GenerationRequest(pil, job.prompt, self.max_new_tokens, temperature=self.temperature,
-                                              seed=None if self.seed is None else self.seed + k, grammar=grammar)
-                            for k in range(self.samples))
+            requests.extend(GenerationRequest(pil, job.prompt, self.decoding.max_new_tokens, temperature=self.decoding.temperature,
+                                              seed=None if self.decoding.seed is None else self.decoding.seed + k, grammar=grammar)
+                            for k in range(self.decoding.samples))
             live.append(job)
         answers: list[GenerationResult | None] = [None] * len(requests)
         if requests:
@@ -360,52 +206,66 @@ class SimpleSeg:
                 for job in live:
                     job.error = ToolError(kind="model", message=str(exc))
                 answers = [None] * len(requests)
-        per = self.samples + 1  # each live job's answers: the greedy one, then its samples
+        per = self.decoding.samples + 1  # each live job's answers: the greedy one, then its samples
         by_job = {id(j): answers[k * per : (k + 1) * per] for k, j in enumerate(live)}
         results = [job.chosen if job.chosen is not None else self._pick(job, by_job.get(id(job), [None])) for job in jobs]
-        if self.snap:
+        if self.decoding.snap:
             results = [r if job.chosen is not None else self._snap(job, r) for job, r in zip(jobs, results)]
         t1 = time.perf_counter()
         # a batch's own time is shared evenly between its queries
         share = (t1 - t0) / max(len(jobs), 1)
         out = []
-        for r in results:
+        for job, r in zip(jobs, results):
             model_s = r.latency.model_s
-            out.append(r.model_copy(update={"latency": Latency(model_s=model_s, overhead_s=max(share - model_s, 0.0), total_s=share)}))
+            latency = Latency(model_s=model_s, overhead_s=max(share - model_s, 0.0), total_s=share)
+            out.append(r.model_copy(update={"latency": latency, "decoding": self._decoding_dict, "stage": _stage(job, r),
+                                            "fallback": "; ".join(job.fallbacks) or None}))
         return out
 
     def _pick(self, job: _Job, gens: list[GenerationResult | None]):
         """The greedy answer's result, or with samples the consensus of all answers (see ``samples``)."""
         results = [self._result(job, g) for g in gens]
-        if self.samples == 0:
+        if self.decoding.samples == 0:
             return results[0]
         best, agreement = consensus(results, job.answer)
         model_s = sum(r.latency.model_s for r in results)  # every answer cost model time
-        return results[best].model_copy(update={"samples": self.samples, "agreement": agreement,
+        return results[best].model_copy(update={"samples": self.decoding.samples, "agreement": agreement,
                                                 "latency": Latency(model_s=model_s)})
 
     def _choose(self, job: _Job):
         """The result of choice decoding (``choose_only``), or ``None`` when the answer must be generated
         (no element, too many candidates, or scoring failed: the generated answer then snaps as before)."""
-        from .snapping import choose_on_screen
+        from .snapping import DEFAULT_MAX_CANDIDATES, choose_on_screen
 
         try:
             chosen = choose_on_screen(self.backend, job.pil, job.prompt, job.answer, self.preset.coord_space,
-                                      bonus=self._bonus(job), text_grow=self.text_grow, shapes=self.shapes)
-        except SimpleSegError:
-            return None
+                                      bonus=self._bonus(job), text_grow=self.decoding.text_grow, shapes=self._shapes)
+        except SimpleSegError as exc:
+            return self._fell_back(job, f"choose_only: scoring the screen's elements failed ({exc}); the answer was generated")
         if chosen is None:
+            job.fallbacks.append(f"choose_only: the screen shows no element or more than {DEFAULT_MAX_CANDIDATES} "
+                                 "candidates; the answer was generated")
             return None
         cand, text, spent = chosen
         result = self._result(job, GenerationResult(text=text, n_tokens=0, model_s=spent))
-        return self._place(job, result, cand, "model", 0.0) if result.ok else None
+        if not result.ok:
+            return self._fell_back(job, f"choose_only: the chosen element's text did not read back "
+                                        f"({result.error.message}); the answer was generated")
+        return self._place(job, result, cand, "model", 0.0)
+
+    @staticmethod
+    def _fell_back(job: _Job, why: str) -> None:
+        """Record on ``job`` (and warn) that a step failed and another ran instead."""
+        job.fallbacks.append(why)
+        warnings.warn(why, stacklevel=4)
+        return None
 
     def _bonus(self, job: _Job):
         """The bonus of ``job``'s candidates: the screen's words (``read_text``) and the kinds their pixels show
         (``kinds``); ``None`` when neither applies."""
         from .kinds import kind_match, query_kinds
 
-        by_kind = self.kind_weight > 0 and job.pil is not None and bool(query_kinds(job.query.rendered))
+        by_kind = self.decoding.kinds and job.pil is not None and bool(query_kinds(job.query.rendered))
         if job.reading is None and not by_kind:
             return None
         from .reading import text_match
@@ -416,15 +276,18 @@ class SimpleSeg:
                 try:
                     words = job.reading.result()
                 except Exception as exc:  # noqa: BLE001 -- the words only help: whatever broke, the model chooses alone
-                    warnings.warn(f"reading the screen failed, choosing without its words: {exc}", stacklevel=2)
+                    why = f"read_text: reading the screen failed ({exc}); the elements were chosen without its words"
+                    if why not in job.fallbacks:
+                        job.fallbacks.append(why)
+                    warnings.warn(why, stacklevel=2)
                 else:
                     read = text_match(job.query.rendered, cands, words)
-            out = [self.read_weight * m for m in read]
+            out = [self.decoding.read_weight * m for m in read]
             if by_kind:
                 rgb = np.asarray(job.pil.convert("RGB"))
                 # an icon is named by words a button may show: where the screen shows the query's words, they decide
                 shown = kind_match(job.query.rendered, cands, rgb, glyphs=not any(m > 0 for m in read))
-                out = [b + self.kind_weight * m for b, m in zip(out, shown)]
+                out = [b + self.decoding.kind_weight * m for b, m in zip(out, shown)]
             return out
 
         return bonus
@@ -443,8 +306,9 @@ class SimpleSeg:
         # a grounding model answers in its own JSON style, which the candidates are not written in
         scorer = self.backend if self.preset.prompt_style == "simpleseg" else None
         cand, how, spent = snap_answer(scorer, job.pil, job.prompt, result, job.answer, self.preset.coord_space, region,
-                                       reach=self.preset.snap_reach, overlap_weight=self.preset.snap_overlap_weight,
-                                       bonus=self._bonus(job), text_grow=self.text_grow, shapes=self.shapes)
+                                       reach=self.decoding.reach, overlap_weight=self.decoding.overlap_weight,
+                                       bonus=self._bonus(job), text_grow=self.decoding.text_grow, shapes=self._shapes,
+                                       fallbacks=job.fallbacks)
         if cand is None:
             return result
         return self._place(job, result, cand, how, spent)
@@ -499,7 +363,7 @@ class SimpleSeg:
         if "[" not in gen.text:
             raise NotFoundError(f"the model answered without coordinates: {gen.text[:120]!r}")
         resolution = (gen.model_input_wh or job.image_wh) if space is CoordSpace.PIXELS else None
-        parsed = parse_answer(gen.text, kind=kind, space=space, resolution_wh=resolution, out_of_range=self.out_of_range)
+        parsed = parse_answer(gen.text, kind=kind, space=space, resolution_wh=resolution, out_of_range=self.decoding.out_of_range)
         common.update(truncated=parsed.truncated, clamped=parsed.clamped)
         w, h = job.image_wh
         scale = np.array([w, h], dtype=np.float64)
@@ -537,6 +401,17 @@ class SimpleSeg:
             click=ClickPoint(xy_px=target.xy_px, xy_norm=target.xy_norm, clearance_px=target.clearance_px),
             **common,
         )
+
+
+def _stage(job: _Job, result) -> str | None:
+    """What decided ``result`` (see the results' ``stage``); ``None`` for a failed one."""
+    if not result.ok:
+        return None
+    if job.chosen is not None:
+        return "choice"
+    if getattr(result, "snapped", None):
+        return "snap"
+    return "consensus" if result.samples else "answer"
 
 
 #: The fields of a :class:`Segmentation` that come from its outline (what snapping replaces).
@@ -597,7 +472,7 @@ def consensus(results: Sequence[Segmentation | BoxResult | PointResult], answer:
     with all the other answers, failed ones counting as 0; the best score wins, the earliest answer on
     a tie. When every answer failed, the first one is returned with agreement 0.
 
-    Example (a named fake backend's answers; real use: ``SimpleSeg(model, samples=8)``):
+    Example (a named fake backend's answers; real use: ``SimpleSeg(model, decoding=Decoding(samples=8))``):
         >>> from PIL import Image
         >>> from simpleseg_agent.testing.fakes import FakeAnswerBackend
         >>> sq = "[[[0.1, 0.1], [0.5, 0.1], [0.5, 0.5], [0.1, 0.5]]]"

@@ -15,7 +15,7 @@ With a choice-trained model's settings (the whole screen, overlap weight 0) the 
 choice, so :class:`~simpleseg_agent.tools.SimpleSeg` does not generate it (``choose_only``):
 :func:`choose_on_screen` scores every element of the screen, and ``raw_answer`` is the chosen one's text.
 
-A model that cannot read its labels gets help from the screen's words (``SimpleSeg(read_text=...)``,
+A model that cannot read its labels gets help from the screen's words (``Decoding(read_text=...)``,
 :mod:`~simpleseg_agent.tools.reading`): each candidate's match with the words a text query names, times
 the preset's ``snap_read_weight``, is added to its score (``bonus``). Where the model chose a line of
 text, the preset's ``snap_text_grow`` settles how far it extends (``text_grow``,
@@ -32,7 +32,8 @@ Example (a named fake backend that answers a fixed outline and cannot score; a r
     >>> from simpleseg_agent.testing.fakes import FakeAnswerBackend
     >>> from simpleseg_agent.tools import SimpleSeg
     >>> img = np.full((100, 200, 3), 250, np.uint8); img[40:70, 50:150] = 200
-    >>> seg = SimpleSeg(FakeAnswerBackend(["[[[0.24, 0.38], [0.76, 0.38], [0.76, 0.72], [0.24, 0.72]]]"]), snap=True)
+    >>> from simpleseg_agent.tools import Decoding
+    >>> seg = SimpleSeg(FakeAnswerBackend(["[[[0.24, 0.38], [0.76, 0.38], [0.76, 0.72], [0.24, 0.72]]]"]), decoding=Decoding(snap=True))
     >>> r = seg.segment(img, "the button")
     >>> r.snapped, [round(v) for v in r.xyxy_px]
     ('overlap', [50, 40, 150, 70])
@@ -41,6 +42,7 @@ Example (a named fake backend that answers a fixed outline and cannot score; a r
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -92,7 +94,7 @@ def candidate_answer(raw_answer: str, candidate: SnapCandidate, resolution_wh: t
     return raw_answer[:start] + listed + raw_answer[end + 1 :]
 
 
-#: Extra nats per candidate, given the candidates (a reading of the screen's words: ``SimpleSeg(read_text=...)``).
+#: Extra nats per candidate, given the candidates (a reading of the screen's words: ``Decoding(read_text=...)``).
 Bonus = Callable[[list[SnapCandidate]], Sequence[float]]
 
 
@@ -211,7 +213,7 @@ def choose_on_screen(backend: Any, image: Image.Image, prompt: str, kind: str, s
 def snap_answer(backend: Any, image: Image.Image, prompt: str, result: Any, kind: str, space: CoordSpace,
                 region: Region, *, reach: float = DEFAULT_REACH, overlap_weight: float = OVERLAP_WEIGHT,
                 bonus: Bonus | None = None, text_grow: float | None = None,
-                shapes: Shapes = None) -> tuple[SnapCandidate | None, str | None, float]:
+                shapes: Shapes = None, fallbacks: list[str] | None = None) -> tuple[SnapCandidate | None, str | None, float]:
     """The candidate ``result`` (a successful ``kind`` = ``"mask"``/``"box"`` answer whose outline is
     ``region``) snaps to, how it was chosen (``"model"``, ``"overlap"``) and the seconds the model spent
     scoring; ``(None, None, 0.0)`` when nothing is near the answer. ``backend`` scores the candidates when
@@ -219,7 +221,8 @@ def snap_answer(backend: Any, image: Image.Image, prompt: str, result: Any, kind
     not written in this project's coordinate lists). ``reach`` and ``overlap_weight``: see
     :class:`~simpleseg_agent.backends.base.ModelPreset` (``snap_reach``, ``snap_overlap_weight``);
     ``bonus`` adds nats to the model's score of each candidate, and ``text_grow`` and ``shapes`` settle the
-    outline the model chose (as in :func:`choose_on_screen`)."""
+    outline the model chose (as in :func:`choose_on_screen`). Where the model fails to score, the answer snaps
+    by overlap alone, and ``fallbacks`` (a list) gets a line saying so, with a warning."""
     rgb = np.asarray(image.convert("RGB"))
     cands = snap_candidates(region, rgb, reach=reach)
     if not cands:
@@ -234,8 +237,12 @@ def snap_answer(backend: Any, image: Image.Image, prompt: str, result: Any, kind
         t0 = time.perf_counter()
         try:
             scores = backend.score(ScoreRequest(image, prompt, texts)) if len(cands) > 1 else [0.0]
-        except SimpleSegError:
+        except SimpleSegError as exc:
             scores = None  # the answer still snaps, by overlap alone
+            why = f"snap: scoring the candidates failed ({exc}); the answer snapped by overlap alone"
+            if fallbacks is not None:
+                fallbacks.append(why)
+            warnings.warn(why, stacklevel=2)
         spent = time.perf_counter() - t0
         if scores is not None:
             extra = bonus(cands) if bonus is not None and len(cands) > 1 else None

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ModelError
 from ..geometry import HitRate, IoUAccumulator, Region, box_iou, point_in_region, region_overlap_batch
 from .records import Record, read_records, resolve_image
 
@@ -180,21 +181,25 @@ def _decoding(segmenter) -> str:
     when the screen's words help it choose (``read_text``), ``, text lines`` when a chosen line of text's extent is
     settled from the pixels (``text_extent``), ``, shapes`` when another chosen shape's outline is (``shape_extent``),
     ``, kinds`` when the kinds of element the pixels show help it choose (``kinds``)."""
-    k = getattr(segmenter, "samples", 0)
-    how = "greedy" if not k else f"consensus of greedy + {k} samples (T {segmenter.temperature:g}, seed {segmenter.seed})"
-    return (how + (", constrained" if getattr(segmenter, "constrained", False) else "")
-            + (", snapped" if getattr(segmenter, "snap", False) else "")
-            + (", choose-only" if getattr(segmenter, "choose_only", False) else "")
-            + (", read text" if getattr(segmenter, "read_text", False) else "")
-            + (", text lines" if getattr(segmenter, "text_grow", None) is not None else "")
-            + (", shapes" if getattr(segmenter, "shapes", None) is not None else "")
-            + (", kinds" if getattr(segmenter, "kind_weight", 0) > 0 else ""))
+    d = getattr(segmenter, "decoding", None)
+    if d is None:  # a segmenter without a decoding (a fake): greedy
+        return "greedy"
+    k = d.samples
+    how = "greedy" if not k else f"consensus of greedy + {k} samples (T {d.temperature:g}, seed {d.seed})"
+    return (how + (", constrained" if d.constrained else "") + (", snapped" if d.snap else "")
+            + (", choose-only" if d.choose_only else "") + (", read text" if d.read_text else "")
+            + (", text lines" if d.text_extent else "") + (", shapes" if d.shape_extent else "")
+            + (", kinds" if d.kinds else ""))
 
 
 def evaluate(model, data: str | Path, *, split: str | None = None, out_dir: str | Path | None = None,
-             batch_size: int = 8, max_samples: int | None = None, max_new_tokens: int | None = None,
+             batch_size: int = 8, max_samples: int | None = None, decoding: Any = None,
              progress: bool = True, **backend_kwargs: Any) -> EvalReport:
-    """Evaluate a model on a ``records.jsonl`` and write ``<split>.json`` and ``<split>.png`` to ``out_dir``."""
+    """Evaluate a model on a ``records.jsonl`` and write ``<split>.json`` and ``<split>.png`` to ``out_dir``.
+
+    ``model``: a :class:`~simpleseg_agent.tools.SimpleSeg` (``decoding`` must then be ``None``) or what
+    ``SimpleSeg`` loads, decoded with ``decoding`` (a :class:`~simpleseg_agent.tools.Decoding`; ``None``: the
+    preset's)."""
     from ..tools import SimpleSeg
 
     records_file = Path(data)
@@ -203,7 +208,10 @@ def evaluate(model, data: str | Path, *, split: str | None = None, out_dir: str 
     records = list(read_records(records_file))
     if max_samples:
         records = records[:max_samples]
-    segmenter = model if isinstance(model, SimpleSeg) else SimpleSeg(model, max_new_tokens=max_new_tokens, **backend_kwargs)
+    if isinstance(model, SimpleSeg) and (decoding is not None or backend_kwargs):
+        raise ModelError("evaluate: a SimpleSeg already has its decoding and backend; pass decoding and backend "
+                         "options only with a model to load")
+    segmenter = model if isinstance(model, SimpleSeg) else SimpleSeg(model, decoding=decoding, **backend_kwargs)
     report = evaluate_records(segmenter, records, records_file, split=split or records_file.stem,
                               batch_size=batch_size, progress=progress)
     if out_dir is not None:

@@ -163,7 +163,7 @@ def test_min_agreement_refuses_answers_the_model_is_unsure_of():
     farther = "[[[0.8, 0.8], [0.9, 0.8], [0.9, 0.86], [0.8, 0.86]]]"
 
     def agent_with(answers, **options):
-        seg = SimpleSeg(FakeAnswerBackend(answers), samples=2)
+        seg = SimpleSeg(FakeAnswerBackend(answers), decoding=Decoding(samples=2))
         pointer = RecordingPointer()
         return ScreenAgent(seg, screen=StaticScreen(SHOT), pointer=pointer, pause_s=0.0, **options), pointer
 
@@ -228,6 +228,7 @@ def test_a_dead_display_is_a_clear_error():
     code = """
 from simpleseg_agent.agent import MssScreen, PyAutoGUIPointer
 from simpleseg_agent.agent.screen import DisplayError
+from simpleseg_agent.tools import Decoding
 for make in (lambda: MssScreen().grab(1), lambda: PyAutoGUIPointer().position()):
     try:
         make()

@@ -73,6 +73,6 @@ def test_the_default_model_clicks_through_the_agent_on_a_real_window(screen, def
     under = clickable_at(screen.layout, (x, y))
     assert fired == ([] if under is None else [under]), (record.raw_answers, (x, y), fired)
     if os.environ.get("SIMPLESEG_REQUIRE_OCR"):
-        assert default_tool.read_text, "SIMPLESEG_REQUIRE_OCR is set but the default tool does not read the screen"
-    if default_tool.read_text:  # the words tell Submit from the other buttons: the right one fired
+        assert default_tool.decoding.read_text, "SIMPLESEG_REQUIRE_OCR is set but the default tool does not read the screen"
+    if default_tool.decoding.read_text:  # the words tell Submit from the other buttons: the right one fired
         assert fired == [screen.element_index], (record.raw_answers, (x, y), fired, screen.element_index)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from simpleseg_agent.agent import AgentActionError, ScreenAgent
-from simpleseg_agent.tools import SimpleSeg
+from simpleseg_agent.tools import Decoding, SimpleSeg
 
 from .conftest import LEFT, PARK_XY
 
@@ -32,7 +32,7 @@ def screen_like_example() -> dict:
 
 def test_the_random_tiny_model_is_handled(tiny_model_path, dual_monitors, open_window, xpointer):
     window = open_window(screen_like_example())
-    agent = ScreenAgent(SimpleSeg(str(tiny_model_path), max_new_tokens=48), monitor=1, pause_s=0.0)
+    agent = ScreenAgent(SimpleSeg(str(tiny_model_path), decoding=Decoding(max_new_tokens=48)), monitor=1, pause_s=0.0)
     try:
         record = agent.click("the submit button")
     except AgentActionError as exc:

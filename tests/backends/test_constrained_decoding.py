@@ -20,7 +20,8 @@ from simpleseg_agent.grammar import parse_answer
 from simpleseg_agent.grammar.constrain import AnswerGrammar
 from simpleseg_agent.testing.fakes import FakeAnswerBackend
 from simpleseg_agent.testing.fixtures import memorized_model_path, tiny_model_path  # noqa: F401
-from simpleseg_agent.tools import SimpleSeg
+from simpleseg_agent.tools import Decoding, SimpleSeg
+from simpleseg_agent.tools.decoding import PRESET_DECODINGS
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -72,38 +73,41 @@ def test_bad_grammar_is_a_model_error(tiny_model_path):  # noqa: F811
         backend.generate([GenerationRequest(_image(), "x", grammar="polygon")])
 
 
-def test_the_tool_asks_for_the_grammar_of_each_answer_kind():
+def test_the_tool_asks_for_the_grammar_of_each_answer_kind(monkeypatch):
     """A named fake backend records the requests: the grammar follows the answer kind, and only when asked."""
     answer = "[[[0.1, 0.1], [0.5, 0.1], [0.5, 0.5]]]"
     fake = FakeAnswerBackend([answer])
-    SimpleSeg(fake, constrained=True).run_batch([_image()] * 3, ["a", "b", "c"])
-    seg = SimpleSeg(fake, constrained=True)
+    SimpleSeg(fake, decoding=Decoding(constrained=True)).run_batch([_image()] * 3, ["a", "b", "c"])
+    seg = SimpleSeg(fake, decoding=Decoding(constrained=True))
     seg.locate_box(_image(), "the box")
     seg.locate_point(_image(), "the point")
-    SimpleSeg(fake, constrained=True, samples=2).segment(_image(), "a")
+    SimpleSeg(fake, decoding=Decoding(constrained=True, samples=2)).segment(_image(), "a")
     SimpleSeg(fake).segment(_image(), "a")
     assert [r.grammar for r in fake.requests] == ["mask"] * 3 + ["box", "point"] + ["mask"] * 3 + [None]
     grounding = FakeAnswerBackend(['{"bbox_2d": [1, 2, 30, 40]}'], preset=ModelPreset("g", "g", prompt_style="grounding"))
-    SimpleSeg(grounding, constrained=True).locate_box(_image(), "the box")
+    SimpleSeg(grounding, decoding=Decoding(constrained=True)).locate_box(_image(), "the box")
     assert grounding.requests[0].grammar is None  # JSON answers of base models have another grammar
-    preset_on = FakeAnswerBackend([answer], preset=ModelPreset("on", "on", constrained=True))
-    assert SimpleSeg(preset_on).constrained and not SimpleSeg(preset_on, constrained=False).constrained
+    preset_on = FakeAnswerBackend([answer], preset=ModelPreset("on", "on"))
+    monkeypatch.setitem(PRESET_DECODINGS, "on", Decoding(constrained=True))
+    assert SimpleSeg(preset_on).decoding.constrained
+    assert not SimpleSeg(preset_on, decoding=Decoding(constrained=False)).decoding.constrained
     with pytest.raises(ModelError, match="constrained must be"):
-        SimpleSeg(fake, constrained="yes")  # type: ignore[arg-type]
+        SimpleSeg(fake, decoding=Decoding(constrained="yes"))  # type: ignore[arg-type]
 
 
-def test_a_backend_that_cannot_mask_tokens_is_never_called_constrained():
+def test_a_backend_that_cannot_mask_tokens_is_never_called_constrained(monkeypatch):
     from simpleseg_agent.backends.openai_http import OpenAIHTTPBackend
 
     assert OpenAIHTTPBackend.supports_grammar is False and TransformersBackend.supports_grammar is True
     answer = "[[[0.1, 0.1], [0.5, 0.1], [0.5, 0.5]]]"
-    server = FakeAnswerBackend([answer], preset=ModelPreset("on", "on", constrained=True))
+    server = FakeAnswerBackend([answer], preset=ModelPreset("on", "on"))
+    monkeypatch.setitem(PRESET_DECODINGS, "on", Decoding(constrained=True))
     server.supports_grammar = False  # a named fake standing in for a remote server
     with pytest.raises(ModelError, match="cannot mask its tokens"):
-        SimpleSeg(server, constrained=True)
+        SimpleSeg(server, decoding=Decoding(constrained=True))
     seg = SimpleSeg(server)  # the preset asks for the grammar, the backend cannot: off, and said so
     seg.segment(_image(), "a")
-    assert not seg.constrained and server.requests[-1].grammar is None
+    assert not seg.decoding.constrained and server.requests[-1].grammar is None
 
 
 def test_eval_and_segment_take_constrained(tiny_model_path, tmp_path, capsys):  # noqa: F811

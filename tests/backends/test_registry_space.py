@@ -11,6 +11,7 @@ from simpleseg_agent.backends.presets import DEFAULT_MODEL, PRESETS, default_mod
 from simpleseg_agent.backends.registry import resolve_preset
 from simpleseg_agent.errors import ModelError
 from simpleseg_agent.grammar import CoordSpace
+from simpleseg_agent.tools import Decoding
 
 
 def test_a_folder_declaring_the_compact_space_is_read_on_the_0_999_grid(tmp_path: Path) -> None:
@@ -33,16 +34,19 @@ def test_the_default_model_preset_points_into_the_package() -> None:
 
 
 def test_a_folder_says_how_its_answers_snap_but_does_not_turn_snapping_on(tmp_path: Path) -> None:
-    plain = resolve_preset(None, str(tmp_path))
-    assert (plain.snap, plain.snap_reach, plain.snap_overlap_weight) == (False, 0.5, 100.0)  # declares nothing
+    def declared() -> Decoding:
+        return Decoding.for_preset(resolve_preset(None, str(tmp_path)))
+
+    plain = declared()
+    assert (plain.snap, plain.reach, plain.overlap_weight) == (False, 0.5, 100.0)  # declares nothing
     (tmp_path / "simpleseg_model.json").write_text(json.dumps({"coord_space": "1000", "snap": {"reach": 100, "overlap_weight": 0}}))
-    chooser = resolve_preset(None, str(tmp_path))
-    assert (chooser.snap, chooser.snap_reach, chooser.snap_overlap_weight) == (False, 100.0, 0.0)
+    chooser = declared()
+    assert (chooser.snap, chooser.reach, chooser.overlap_weight) == (False, 100.0, 0.0)
     (tmp_path / "simpleseg_model.json").write_text(json.dumps({"snap": {"reach": 2.0}}))
-    assert resolve_preset(None, str(tmp_path)).snap_reach == 2.0 and resolve_preset(None, str(tmp_path)).snap_overlap_weight == 100.0
+    assert declared().reach == 2.0 and declared().overlap_weight == 100.0
     for bad in (-1, "far", True):
         (tmp_path / "simpleseg_model.json").write_text(json.dumps({"snap": {"reach": bad}}))
         with pytest.raises(ModelError, match="snap reach"):
-            resolve_preset(None, str(tmp_path))
+            declared()
     (tmp_path / "simpleseg_model.json").write_text("{not json")  # unreadable: the defaults, as before
-    assert resolve_preset(None, str(tmp_path)).snap_reach == 0.5
+    assert declared().reach == 0.5

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from simpleseg_agent.backends.base import GenerationRequest
-from simpleseg_agent.tools import SimpleSeg
+from simpleseg_agent.tools import Decoding, SimpleSeg
 
 
 def free_port() -> int:
@@ -35,7 +35,7 @@ def test_serve_command_answers_segment_over_http(memorized_model_path):
             assert line or proc.poll() is None, "the server exited before serving"
         assert "Serving" in line and f":{port}/v1" in line
         ex = tool_examples(1)[0]
-        tool = SimpleSeg(f"http://127.0.0.1:{port}/v1", max_new_tokens=200, timeout_s=60)
+        tool = SimpleSeg(f"http://127.0.0.1:{port}/v1", decoding=Decoding(max_new_tokens=200), timeout_s=60)
         r = tool.segment(ex.image, ex.query)
         assert r.ok and r.raw_answer == ex.answer, (r.raw_answer, r.error)
         direct = tool.backend.generate([GenerationRequest(Image.new("RGB", (64, 48)), "hello", 4)])

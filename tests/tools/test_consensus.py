@@ -13,7 +13,7 @@ from PIL import Image
 from simpleseg_agent.errors import ModelError
 from simpleseg_agent.geometry import Region, region_iou
 from simpleseg_agent.testing.fakes import FakeAnswerBackend
-from simpleseg_agent.tools import SimpleSeg, consensus
+from simpleseg_agent.tools import Decoding, SimpleSeg, consensus
 
 IMAGE = Image.new("RGB", (200, 100))
 LEFT = "[[[0.10, 0.10], [0.40, 0.10], [0.40, 0.60], [0.10, 0.60]]]"
@@ -33,7 +33,7 @@ def scripted(greedy: str, samples: list[str]) -> FakeAnswerBackend:
 
 def test_the_majority_outline_beats_an_outlying_greedy_answer() -> None:
     fake = scripted(RIGHT, [LEFT, LEFT_WIDER, LEFT, "no idea"])
-    seg = SimpleSeg(fake, samples=4, temperature=0.9, seed=7)
+    seg = SimpleSeg(fake, decoding=Decoding(samples=4, temperature=0.9, seed=7))
     r = seg.segment(IMAGE, "the panel")
     assert r.ok and r.raw_answer == LEFT and r.samples == 4
     # LEFT's agreement: the other LEFT 1.0, LEFT_WIDER 30/35, RIGHT 0, the failed sample 0 -> mean over 4
@@ -47,7 +47,7 @@ def test_the_majority_outline_beats_an_outlying_greedy_answer() -> None:
 @pytest.mark.timeout(300)
 def test_samples_differ_when_the_backend_answers_one_request_at_a_time(tiny_model_path) -> None:
     image = Image.fromarray(np.random.default_rng(2).integers(0, 255, (120, 160, 3), dtype=np.uint8))
-    seg = SimpleSeg(tiny_model_path, max_new_tokens=12, samples=4, temperature=5.0, seed=0, batch_size=1)
+    seg = SimpleSeg(tiny_model_path, decoding=Decoding(max_new_tokens=12, samples=4, temperature=5.0, seed=0), batch_size=1)
     asked = []
     generate = seg.backend.generate
 
@@ -66,22 +66,22 @@ def test_greedy_only_by_default_and_ties_keep_the_greedy_answer() -> None:
     fake = scripted(LEFT, [])
     r = SimpleSeg(fake).segment(IMAGE, "the panel")
     assert len(fake.requests) == 1 and r.samples == 0 and r.agreement is None and r.raw_answer == LEFT
-    r = SimpleSeg(scripted(LEFT, [RIGHT, LEFT, RIGHT]), samples=3).segment(IMAGE, "the panel")
+    r = SimpleSeg(scripted(LEFT, [RIGHT, LEFT, RIGHT]), decoding=Decoding(samples=3)).segment(IMAGE, "the panel")
     assert r.raw_answer == LEFT and r.agreement == pytest.approx(1 / 3, abs=0.01)  # 2 LEFTs, 2 RIGHTs: the first wins
 
 
 def test_when_every_answer_fails_the_greedy_failure_is_reported() -> None:
-    r = SimpleSeg(scripted("I cannot see it", ["nope", "[[[0.1, 0.1]"]), samples=2).segment(IMAGE, "the panel")
+    r = SimpleSeg(scripted("I cannot see it", ["nope", "[[[0.1, 0.1]"]), decoding=Decoding(samples=2)).segment(IMAGE, "the panel")
     assert not r.ok and r.error.kind == "not_found" and r.raw_answer == "I cannot see it" and r.agreement == 0.0
 
 
 def test_boxes_and_points_vote_too() -> None:
     boxes = scripted("[0.6, 0.3, 0.9, 0.9]", ["[0.1, 0.1, 0.4, 0.6]", "[0.1, 0.1, 0.4, 0.6]"])
-    b = SimpleSeg(boxes, samples=2).locate_box(IMAGE, "the panel")
+    b = SimpleSeg(boxes, decoding=Decoding(samples=2)).locate_box(IMAGE, "the panel")
     assert b.xyxy_norm == pytest.approx((0.1, 0.1, 0.4, 0.6)) and b.agreement == pytest.approx(0.5)
     # points: one diagonal of 200x100 is ~224 px, 5 % of it ~11 px; 2 px apart agree by ~0.82
     points = scripted("[0.90, 0.90]", ["[0.30, 0.50]", "[0.31, 0.50]"])
-    p = SimpleSeg(points, samples=2).locate_point(IMAGE, "the dot")
+    p = SimpleSeg(points, decoding=Decoding(samples=2)).locate_point(IMAGE, "the dot")
     assert p.xy_px == pytest.approx((60.0, 50.0)) and p.agreement == pytest.approx((1 - 2 / (0.05 * np.hypot(200, 100))) / 2)
 
 
@@ -89,13 +89,13 @@ def test_a_batch_keeps_each_querys_answers_apart() -> None:
     def answer(request):  # the cat is left, the dog right, whatever the temperature
         return LEFT if "cat" in request.prompt else RIGHT
 
-    seg = SimpleSeg(FakeAnswerBackend(answer), samples=3)
+    seg = SimpleSeg(FakeAnswerBackend(answer), decoding=Decoding(samples=3))
     cat, dog = seg.run_batch([IMAGE, IMAGE], ["the cat", "the dog"])
     assert (cat.raw_answer, dog.raw_answer) == (LEFT, RIGHT) and cat.agreement == dog.agreement == 1.0
 
 
 def test_the_latency_counts_every_answer() -> None:
-    r = SimpleSeg(FakeAnswerBackend([LEFT], model_s=0.25), samples=3).segment(IMAGE, "the panel")
+    r = SimpleSeg(FakeAnswerBackend([LEFT], model_s=0.25), decoding=Decoding(samples=3)).segment(IMAGE, "the panel")
     assert r.latency.model_s == pytest.approx(1.0)
 
 
@@ -104,7 +104,7 @@ def test_the_latency_counts_every_answer() -> None:
                                              ({"temperature": float("nan")}, "temperature"), ({"seed": "x"}, "seed")])
 def test_bad_decoding_settings_are_refused(kwargs, message) -> None:
     with pytest.raises(ModelError, match=message):
-        SimpleSeg(FakeAnswerBackend([LEFT]), **kwargs)
+        SimpleSeg(FakeAnswerBackend([LEFT]), decoding=Decoding(**kwargs))
 
 
 def test_consensus_needs_answers() -> None:
@@ -116,7 +116,7 @@ def test_consensus_needs_answers() -> None:
 def test_the_real_model_samples_reproducibly_and_leaves_the_random_state_alone(tiny_model_path) -> None:
     torch = pytest.importorskip("torch")
     image = Image.fromarray(np.random.default_rng(0).integers(0, 255, (120, 160, 3), dtype=np.uint8))
-    seg = SimpleSeg(tiny_model_path, max_new_tokens=16, samples=3, temperature=5.0, seed=11, batch_size=4)
+    seg = SimpleSeg(tiny_model_path, decoding=Decoding(max_new_tokens=16, samples=3, temperature=5.0, seed=11), batch_size=4)
     torch.manual_seed(123)
     before = torch.random.get_rng_state()
     backend = seg.backend
@@ -157,7 +157,7 @@ def test_an_evaluation_report_says_how_it_decoded(tmp_path) -> None:
     IMAGE.save(tmp_path / "a.png")
     rec = Record("a.png", (200, 100), ["the panel"], Region.from_polygons([[[0.1, 0.1], [0.4, 0.1], [0.4, 0.6], [0.1, 0.6]]]))
     greedy = evaluate_records(SimpleSeg(scripted(RIGHT, [])), [rec], tmp_path / "records.jsonl", progress=False)
-    voted = evaluate_records(SimpleSeg(scripted(RIGHT, [LEFT, LEFT]), samples=2, temperature=0.5, seed=3), [rec],
+    voted = evaluate_records(SimpleSeg(scripted(RIGHT, [LEFT, LEFT]), decoding=Decoding(samples=2, temperature=0.5, seed=3)), [rec],
                              tmp_path / "records.jsonl", progress=False)
     assert (greedy.giou, voted.giou) == (0.0, 1.0)
     assert greedy.decoding == "greedy" and voted.decoding == "consensus of greedy + 2 samples (T 0.5, seed 3)"

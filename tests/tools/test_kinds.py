@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from simpleseg_agent.errors import ModelError
 from simpleseg_agent.geometry.snap import SnapCandidate, element_boxes, shape_kinds
 from simpleseg_agent.grammar import CoordSpace, parse_answer
 from simpleseg_agent.testing.fakes import FakeScoringBackend
-from simpleseg_agent.tools import SimpleSeg
+from simpleseg_agent.tools import Decoding, SimpleSeg
 from simpleseg_agent.tools.kinds import DEFAULT_KIND_WEIGHT, kind_match, query_kinds
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -156,8 +157,8 @@ def _prefer(want_px, wh):
     return scorer
 
 
-KIND_CHOOSER = ModelPreset("chooser", "x", CoordSpace.THOUSAND, snap=True, snap_reach=100.0, snap_overlap_weight=0.0,
-                           snap_kind_weight=7.0)
+KIND_CHOOSER = ModelPreset("chooser", "x", CoordSpace.THOUSAND)
+KIND_CHOOSER_DECODING = Decoding(snap=True, reach=100.0, overlap_weight=0.0, kind_weight=7.0)
 
 
 def test_the_query_s_kind_turns_a_choice_from_the_label_to_the_switch() -> None:
@@ -165,9 +166,9 @@ def test_the_query_s_kind_turns_a_choice_from_the_label_to_the_switch() -> None:
     switch", the kind's 7 nats take the pill; without kinds, or asked for "the label", the label stays."""
     img, boxes = _form()
     label = tuple(float(v) for v in boxes["label"])
-    seg = SimpleSeg(FakeScoringBackend([], scorer=_prefer(label, img.size), preset=KIND_CHOOSER))
-    plain = SimpleSeg(FakeScoringBackend([], scorer=_prefer(label, img.size), preset=KIND_CHOOSER), kinds=False)
-    assert seg.kind_weight == 7.0 and plain.kind_weight == 0.0
+    seg = SimpleSeg(FakeScoringBackend([], scorer=_prefer(label, img.size), preset=KIND_CHOOSER), decoding=KIND_CHOOSER_DECODING)
+    plain = SimpleSeg(FakeScoringBackend([], scorer=_prefer(label, img.size), preset=KIND_CHOOSER), decoding=replace(KIND_CHOOSER_DECODING, kinds=False))
+    assert seg.decoding.kind_weight == 7.0 and plain.decoding.kind_weight == 0.0
     r, p, q = seg.segment(img, "the switch"), plain.segment(img, "the switch"), seg.segment(img, "the label")
     assert r.ok and p.ok and q.ok
     sx0, sy0, sx1, sy1 = boxes["switch"]
@@ -179,17 +180,18 @@ def test_the_query_s_kind_turns_a_choice_from_the_label_to_the_switch() -> None:
 def test_the_kind_weight_is_the_presets_unless_asked() -> None:
     img, boxes = _form()
     scorer = _prefer((0, 0, 10, 10), img.size)
-    plain = ModelPreset("chooser", "x", CoordSpace.THOUSAND, snap=True, snap_reach=100.0, snap_overlap_weight=0.0)
-    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=plain)).kind_weight == 0.0
-    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=plain), kinds=True).kind_weight == DEFAULT_KIND_WEIGHT
-    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=KIND_CHOOSER), snap=False).kind_weight == 0.0
+    plain = ModelPreset("chooser", "x", CoordSpace.THOUSAND)
+    plain_decoding = Decoding(snap=True, reach=100.0, overlap_weight=0.0)
+    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=plain), decoding=plain_decoding).decoding.kind_weight == 0.0
+    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=plain), decoding=replace(plain_decoding, kinds=True)).decoding.kind_weight == DEFAULT_KIND_WEIGHT
+    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=KIND_CHOOSER), decoding=replace(KIND_CHOOSER_DECODING, snap=False)).decoding.kind_weight == 0.0
     with pytest.raises(ModelError, match="snap=True"):
-        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=KIND_CHOOSER), snap=False, kinds=True)
+        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=KIND_CHOOSER), decoding=replace(KIND_CHOOSER_DECODING, snap=False, kinds=True))
     with pytest.raises(ModelError, match="kinds must be"):
-        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=KIND_CHOOSER), kinds="on")
+        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=KIND_CHOOSER), decoding=replace(KIND_CHOOSER_DECODING, kinds="on"))
     for bad in (-1.0, float("nan"), True):
-        with pytest.raises(ValueError, match="snap_kind_weight"):
-            ModelPreset("p", "x", snap_kind_weight=bad)
+        with pytest.raises(ModelError, match="kind_weight"):
+            Decoding(kind_weight=bad)
 
 
 def _toolbar_with(words: str | None) -> tuple[Image.Image, dict[str, tuple[int, int, int, int]]]:
@@ -246,8 +248,8 @@ def test_the_glyph_turns_an_icon_choice_but_not_where_the_screen_shows_the_words
     the scorer's preference would outweigh the words."""
     img, boxes = _toolbar_with(None)
     star = tuple(float(v) for v in boxes["star"])
-    seg = SimpleSeg(FakeScoringBackend([], scorer=_prefer(star, img.size), preset=KIND_CHOOSER), read_text=False)
-    plain = SimpleSeg(FakeScoringBackend([], scorer=_prefer(star, img.size), preset=KIND_CHOOSER), read_text=False, kinds=False)
+    seg = SimpleSeg(FakeScoringBackend([], scorer=_prefer(star, img.size), preset=KIND_CHOOSER), decoding=replace(KIND_CHOOSER_DECODING, read_text=False))
+    plain = SimpleSeg(FakeScoringBackend([], scorer=_prefer(star, img.size), preset=KIND_CHOOSER), decoding=replace(KIND_CHOOSER_DECODING, read_text=False, kinds=False))
     for query, want in (("the settings button", "gear"), ("the plus icon", "plus"), ("the hamburger icon", "menu")):
         r, p = seg.segment(img, query), plain.segment(img, query)
         assert r.ok and p.ok
@@ -267,11 +269,11 @@ def test_where_the_screen_shows_the_query_s_words_the_glyph_does_not_count() -> 
         pytest.skip("tesseract is not installed (apt-get install tesseract-ocr)")
     img, boxes = _toolbar_with("Settings")
     gear = tuple(float(v) for v in boxes["gear"])
-    reader = ModelPreset("chooser", "x", CoordSpace.THOUSAND, snap=True, snap_reach=100.0, snap_overlap_weight=0.0,
-                         snap_kind_weight=7.0, snap_read_weight=7.0)
+    reader = ModelPreset("chooser", "x", CoordSpace.THOUSAND)
+    reader_decoding = Decoding(snap=True, reach=100.0, overlap_weight=0.0, kind_weight=7.0, read_weight=7.0)
     # the scorer prefers the gear by 1-2 nats over the text button: the gear would win with its glyph's 7 nats
-    seg = SimpleSeg(FakeScoringBackend([], scorer=_prefer(gear, img.size), preset=reader))
-    assert seg.read_text and seg.kind_weight == 7.0
+    seg = SimpleSeg(FakeScoringBackend([], scorer=_prefer(gear, img.size), preset=reader), decoding=reader_decoding)
+    assert seg.decoding.read_text and seg.decoding.kind_weight == 7.0
     r = seg.segment(img, "the Settings button")
     assert r.ok
     x0, y0, x1, y1 = boxes["text"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from simpleseg_agent.errors import MissingDependencyError, ModelError
 from simpleseg_agent.geometry.snap import SnapCandidate
 from simpleseg_agent.grammar import CoordSpace
 from simpleseg_agent.testing.fakes import FakeScoringBackend
-from simpleseg_agent.tools import SimpleSeg, reading
+from simpleseg_agent.tools import Decoding, SimpleSeg, reading
 from simpleseg_agent.tools.reading import ScreenReader, ScreenWord, ocr_image, parse_tsv, read_screen, text_match
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -193,8 +194,8 @@ def test_the_reader_reads_a_screen_once(ocr, monkeypatch) -> None:
         reader.close()
 
 
-CHOOSER = ModelPreset("chooser", "x", CoordSpace.THOUSAND, snap=True, snap_reach=100.0, snap_overlap_weight=0.0,
-                      snap_read_weight=5.0)
+CHOOSER = ModelPreset("chooser", "x", CoordSpace.THOUSAND)
+CHOOSER_DECODING = Decoding(snap=True, reach=100.0, overlap_weight=0.0, read_weight=5.0)
 
 
 def _prefer(box, by: float):
@@ -217,8 +218,8 @@ def test_the_words_pick_the_button_the_model_cannot_read(ocr) -> None:
     lands on Cancel; with it on Save, and a query whose words are on no button leaves the model's choice."""
     img = _screen()
     fake = FakeScoringBackend([], scorer=_prefer(BUTTONS[1][1], 2.0), preset=CHOOSER)
-    seg = SimpleSeg(fake)
-    assert seg.choose_only and seg.read_text and seg.read_weight == 5.0
+    seg = SimpleSeg(fake, decoding=CHOOSER_DECODING)
+    assert seg.decoding.choose_only and seg.decoding.read_text and seg.decoding.read_weight == 5.0
     save = seg.segment(img, "the Save button")
     assert _inside(ScreenWord(save.xyxy_px, ""), BUTTONS[0][1])
     assert save.read_words == "Save" and "it reads 'Save'" in save.summary()  # what the agent clicks, in words
@@ -227,45 +228,46 @@ def test_the_words_pick_the_button_the_model_cannot_read(ocr) -> None:
     box = seg.locate_box(img, "the Save button")
     assert box.ok and _inside(ScreenWord(box.xyxy_px, ""), BUTTONS[0][1]) and box.read_words == "Save"
     seg.close()
-    blind = SimpleSeg(FakeScoringBackend([], scorer=_prefer(BUTTONS[1][1], 2.0), preset=CHOOSER), read_text=False)
-    assert not blind.read_text
+    blind = SimpleSeg(FakeScoringBackend([], scorer=_prefer(BUTTONS[1][1], 2.0), preset=CHOOSER), decoding=replace(CHOOSER_DECODING, read_text=False))
+    assert not blind.decoding.read_text
     unread = blind.segment(img, "the Save button")
     assert _inside(ScreenWord(unread.xyxy_px, ""), BUTTONS[1][1]) and unread.read_words is None
     # a model sure enough of itself (20 nats) outweighs the words (5 nats)
-    sure = SimpleSeg(FakeScoringBackend([], scorer=_prefer(BUTTONS[1][1], 20.0), preset=CHOOSER))
+    sure = SimpleSeg(FakeScoringBackend([], scorer=_prefer(BUTTONS[1][1], 20.0), preset=CHOOSER), decoding=CHOOSER_DECODING)
     assert _inside(ScreenWord(sure.segment(img, "the Save button").xyxy_px, ""), BUTTONS[1][1])
 
 
 @pytest.mark.timeout(120)
 def test_reading_is_asked_for_only_where_it_can_work(ocr, monkeypatch) -> None:
-    plain = ModelPreset("chooser", "x", CoordSpace.THOUSAND, snap=True, snap_reach=100.0, snap_overlap_weight=0.0)
+    plain = ModelPreset("chooser", "x", CoordSpace.THOUSAND)
+    plain_decoding = Decoding(snap=True, reach=100.0, overlap_weight=0.0)
     scorer = _prefer(BUTTONS[1][1], 2.0)
-    assert not SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=plain)).read_text  # the preset has no weight
-    asked = SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=plain), read_text=True)
-    assert asked.read_text and asked.read_weight == reading.DEFAULT_READ_WEIGHT
+    assert not SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=plain), decoding=plain_decoding).decoding.read_text  # the preset has no weight
+    asked = SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=plain), decoding=replace(plain_decoding, read_text=True))
+    assert asked.decoding.read_text and asked.decoding.read_weight == reading.DEFAULT_READ_WEIGHT
     assert _inside(ScreenWord(asked.segment(_screen(), "the Save button").xyxy_px, ""), BUTTONS[0][1])
     with pytest.raises(ModelError, match="snap=True"):
-        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=CHOOSER), snap=False, read_text=True)
-    assert not SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=CHOOSER), snap=False).read_text
+        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=CHOOSER), decoding=replace(CHOOSER_DECODING, snap=False, read_text=True))
+    assert not SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=CHOOSER), decoding=replace(CHOOSER_DECODING, snap=False)).decoding.read_text
     with pytest.raises(ModelError, match="read_text must be"):
-        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=CHOOSER), read_text="yes")
+        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=CHOOSER), decoding=replace(CHOOSER_DECODING, read_text="yes"))
     # without the engine: asked for, a clear error; by default, a warning and the model's choice alone
     monkeypatch.setattr(reading, "TESSERACT", "no-such-tesseract")
     with pytest.raises(MissingDependencyError, match="tesseract-ocr"):
-        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=CHOOSER), read_text=True)
-    from simpleseg_agent.tools import segmenter
+        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=CHOOSER), decoding=replace(CHOOSER_DECODING, read_text=True))
+    from simpleseg_agent.tools import decoding
 
-    monkeypatch.setattr(segmenter, "_WARNED_NO_TESSERACT", False)
+    monkeypatch.setattr(decoding, "_WARNED_NO_TESSERACT", False)
     with pytest.warns(UserWarning, match="tesseract-ocr"):
-        seg = SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=CHOOSER))
-    assert not seg.read_text
+        seg = SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=CHOOSER), decoding=CHOOSER_DECODING)
+    assert not seg.decoding.read_text
     assert _inside(ScreenWord(seg.segment(_screen(), "the Save button").xyxy_px, ""), BUTTONS[1][1])
 
 
 @pytest.mark.timeout(120)
 def test_a_failed_reading_leaves_the_choice_to_the_model(ocr, monkeypatch) -> None:
     fake = FakeScoringBackend([], scorer=_prefer(BUTTONS[1][1], 2.0), preset=CHOOSER)
-    seg = SimpleSeg(fake)
+    seg = SimpleSeg(fake, decoding=CHOOSER_DECODING)
 
     def broken(image, **kw):
         raise ModelError("tesseract failed (exit 1)")

@@ -15,6 +15,7 @@ from simpleseg_agent.grammar import CoordSpace
 from simpleseg_agent.prompts import Query, build_prompt
 from simpleseg_agent.testing.fakes import FakeAnswerBackend
 from simpleseg_agent.tools import BoxResult, PointResult, Segmentation, SimpleSeg
+from simpleseg_agent.tools import Decoding
 
 IMG = Image.new("RGB", (200, 100), (30, 30, 30))
 SQUARE = "[[[0.25, 0.25], [0.75, 0.25], [0.75, 0.75], [0.25, 0.75]]]"
@@ -91,7 +92,7 @@ def test_out_of_range_clamp_and_reject():
     answer = "[[[0.5, 0.5], [1.7, 0.5], [1.7, 0.9]]]"
     r = seg_with(answer).segment(IMG, "x")
     assert r.ok and r.clamped and r.xyxy_norm[2] == 1.0
-    tool = SimpleSeg(FakeAnswerBackend([answer]), out_of_range="reject")
+    tool = SimpleSeg(FakeAnswerBackend([answer]), decoding=Decoding(out_of_range="reject"))
     r = tool.segment(IMG, "x")
     assert not r.ok and r.error.kind == "parse"
 

@@ -6,6 +6,7 @@ Qwen2.5-VL, checked against a plain forward pass over the whole answer.
 
 from __future__ import annotations
 
+from dataclasses import replace
 import numpy as np
 import pytest
 from PIL import Image
@@ -16,7 +17,7 @@ from simpleseg_agent.geometry.snap import SnapCandidate
 from simpleseg_agent.grammar import CoordSpace
 from simpleseg_agent.testing.fakes import FakeAnswerBackend, FakeScoringBackend
 from simpleseg_agent.prompts import Query, build_prompt
-from simpleseg_agent.tools import SimpleSeg
+from simpleseg_agent.tools import Decoding, SimpleSeg
 from simpleseg_agent.tools.snapping import OVERLAP_WEIGHT, candidate_answer, choose
 
 BUTTONS = ((50, 40, 150, 70), (160, 40, 190, 70))  # xyxy px on a 200 x 100 screen
@@ -33,7 +34,7 @@ OVER_FIRST = "It is at [[[0.24, 0.38], [0.76, 0.38], [0.76, 0.72], [0.24, 0.72]]
 
 
 def test_without_scores_the_answer_snaps_to_what_it_overlaps_most() -> None:
-    r = SimpleSeg(FakeAnswerBackend([OVER_FIRST]), snap=True).segment(_screen(), "the button")
+    r = SimpleSeg(FakeAnswerBackend([OVER_FIRST]), decoding=Decoding(snap=True)).segment(_screen(), "the button")
     assert r.ok and r.snapped == "overlap"
     assert [round(v) for v in r.xyxy_px] == [50, 40, 150, 70]
     assert r.raw_answer == OVER_FIRST  # the model's own answer is kept
@@ -47,7 +48,7 @@ def test_the_model_scores_choose_among_the_candidates() -> None:
         return [0.0 if float(c.split("[[[")[1].split(",")[0]) > 0.7 else -1000.0 for c in req.continuations]
 
     fake = FakeScoringBackend([OVER_FIRST], scorer=prefer_second)
-    r = SimpleSeg(fake, snap=True).segment(_screen(), "the small button")
+    r = SimpleSeg(fake, decoding=Decoding(snap=True)).segment(_screen(), "the small button")
     assert r.snapped == "model"
     assert 155 < r.click.xy_px[0] < 190
     (req,) = fake.score_requests
@@ -58,7 +59,7 @@ def test_the_model_scores_choose_among_the_candidates() -> None:
 
 def test_a_scorer_that_fails_falls_back_to_the_overlap() -> None:
     fake = FakeScoringBackend([OVER_FIRST], scorer=ModelError("scoring broke"))
-    r = SimpleSeg(fake, snap=True).segment(_screen(), "the button")
+    r = SimpleSeg(fake, decoding=Decoding(snap=True)).segment(_screen(), "the button")
     assert r.ok and r.snapped == "overlap" and [round(v) for v in r.xyxy_px] == [50, 40, 150, 70]
 
 
@@ -68,7 +69,7 @@ def test_a_grounding_model_is_not_asked_to_score_our_answer_style() -> None:
     grounding = ModelPreset("base", "x", CoordSpace.NORM, "grounding")
     fake = FakeScoringBackend(['{"bbox_2d": [0.24, 0.38, 0.76, 0.72]}'], scorer=lambda req: [0.0] * len(req.continuations),
                               preset=grounding)
-    r = SimpleSeg(fake, snap=True).segment(_screen(), "the button")
+    r = SimpleSeg(fake, decoding=Decoding(snap=True)).segment(_screen(), "the button")
     assert r.ok and r.snapped == "overlap" and fake.score_requests == []
     assert [round(v) for v in r.xyxy_px] == [50, 40, 150, 70]
 
@@ -77,23 +78,23 @@ def test_nothing_near_the_answer_leaves_it_alone() -> None:
     img = np.full((100, 200, 3), 250, np.uint8)
     img[2:8, 2:8] = 0
     answer = "[[[0.6, 0.6], [0.9, 0.6], [0.9, 0.9], [0.6, 0.9]]]"
-    r = SimpleSeg(FakeAnswerBackend([answer]), snap=True).segment(img, "x")
+    r = SimpleSeg(FakeAnswerBackend([answer]), decoding=Decoding(snap=True)).segment(img, "x")
     assert r.ok and r.snapped is None and [round(v, 3) for v in r.xyxy_norm] == [0.6, 0.6, 0.9, 0.9]
 
 
 def test_boxes_snap_and_points_do_not() -> None:
-    seg = SimpleSeg(FakeAnswerBackend(["[0.24, 0.38, 0.76, 0.72]"]), snap=True)
+    seg = SimpleSeg(FakeAnswerBackend(["[0.24, 0.38, 0.76, 0.72]"]), decoding=Decoding(snap=True))
     b = seg.locate_box(_screen(), "the button")
     assert b.snapped == "overlap" and [round(v) for v in b.xyxy_px] == [50, 40, 150, 70]
     assert b.click.xy_px == pytest.approx((100.0, 55.0)) and b.click.clearance_px == pytest.approx(15.5)
-    p = SimpleSeg(FakeAnswerBackend(["[0.3, 0.5]"]), snap=True).locate_point(_screen(), "the button")
+    p = SimpleSeg(FakeAnswerBackend(["[0.3, 0.5]"]), decoding=Decoding(snap=True)).locate_point(_screen(), "the button")
     assert p.ok and p.xy_norm == (0.3, 0.5)
 
 
 def test_failed_answers_and_snap_off_are_untouched() -> None:
-    bad = SimpleSeg(FakeAnswerBackend(["no idea"]), snap=True).segment(_screen(), "the button")
+    bad = SimpleSeg(FakeAnswerBackend(["no idea"]), decoding=Decoding(snap=True)).segment(_screen(), "the button")
     assert not bad.ok and bad.snapped is None
-    off = SimpleSeg(FakeAnswerBackend([OVER_FIRST]), snap=False).segment(_screen(), "the button")
+    off = SimpleSeg(FakeAnswerBackend([OVER_FIRST]), decoding=Decoding(snap=False)).segment(_screen(), "the button")
     assert off.snapped is None and [round(v, 2) for v in off.xyxy_norm] == [0.24, 0.38, 0.76, 0.72]
 
 
@@ -106,29 +107,31 @@ def test_the_presets_reach_and_overlap_weight_set_the_choice() -> None:
     def prefer_far(req: ScoreRequest) -> list[float]:
         return [0.0 if float(c.split("[[[")[1].split(",")[0]) < 0.05 else -5.0 for c in req.continuations]
 
-    near = SimpleSeg(FakeScoringBackend([OVER_FIRST], scorer=prefer_far), snap=True).segment(img, "the box")
+    near = SimpleSeg(FakeScoringBackend([OVER_FIRST], scorer=prefer_far), decoding=Decoding(snap=True)).segment(img, "the box")
     assert near.snapped == "model" and [round(v) for v in near.xyxy_px] == [50, 40, 150, 70]
-    wide = ModelPreset("chooser", "x", snap=True, snap_reach=100.0, snap_overlap_weight=0.0)
-    far = SimpleSeg(FakeScoringBackend([OVER_FIRST], scorer=prefer_far, preset=wide)).segment(img, "the box")
+    wide = ModelPreset("chooser", "x")
+    wide_decoding = Decoding(snap=True, reach=100.0, overlap_weight=0.0)
+    far = SimpleSeg(FakeScoringBackend([OVER_FIRST], scorer=prefer_far, preset=wide), decoding=wide_decoding).segment(img, "the box")
     assert far.snapped == "model" and far.xyxy_px[0] < 8 and far.xyxy_px[1] > 80
     for bad in (-1.0, float("nan"), float("inf"), True):
-        with pytest.raises(ValueError, match="snap_"):
-            ModelPreset("x", "x", snap_reach=bad)
-        with pytest.raises(ValueError, match="snap_"):
-            ModelPreset("x", "x", snap_overlap_weight=bad)
+        with pytest.raises(ModelError, match="reach|overlap_weight"):
+            Decoding(reach=bad)
+        with pytest.raises(ModelError, match="reach|overlap_weight"):
+            Decoding(overlap_weight=bad)
 
 
 def test_the_preset_decides_when_snap_is_not_given() -> None:
-    on = ModelPreset("screens", "x", snap=True)
-    assert SimpleSeg(FakeAnswerBackend([OVER_FIRST], preset=on)).snap is True
-    assert SimpleSeg(FakeAnswerBackend([OVER_FIRST], preset=on), snap=False).snap is False
-    assert SimpleSeg(FakeAnswerBackend([OVER_FIRST])).snap is False
+    on = ModelPreset("screens", "x")
+    on_decoding = Decoding(snap=True)
+    assert SimpleSeg(FakeAnswerBackend([OVER_FIRST], preset=on), decoding=on_decoding).decoding.snap is True
+    assert SimpleSeg(FakeAnswerBackend([OVER_FIRST], preset=on), decoding=replace(on_decoding, snap=False)).decoding.snap is False
+    assert SimpleSeg(FakeAnswerBackend([OVER_FIRST])).decoding.snap is False
 
 
 @pytest.mark.parametrize("bad", ["yes", 1, 0.5])
 def test_snap_must_be_a_bool(bad) -> None:
     with pytest.raises(ModelError, match="snap"):
-        SimpleSeg(FakeAnswerBackend([OVER_FIRST]), snap=bad)
+        SimpleSeg(FakeAnswerBackend([OVER_FIRST]), decoding=Decoding(snap=bad))
 
 
 def test_candidates_are_written_in_the_models_style() -> None:
@@ -201,7 +204,7 @@ def test_snapping_keeps_the_memorized_screen_answer_right(memorized_model_path) 
     from simpleseg_agent.testing.memorize import screen_example
 
     ex = screen_example()
-    tool = SimpleSeg(memorized_model_path, max_new_tokens=200, snap=True)
+    tool = SimpleSeg(memorized_model_path, decoding=Decoding(max_new_tokens=200, snap=True))
     try:
         r = tool.segment(ex.image, ex.query)
     finally:
@@ -212,7 +215,8 @@ def test_snapping_keeps_the_memorized_screen_answer_right(memorized_model_path) 
 
 
 # choice decoding: a choice-trained model's preset chooses without generating an answer ----------------
-WIDE = ModelPreset("chooser", "x", snap=True, snap_reach=100.0, snap_overlap_weight=0.0)
+WIDE = ModelPreset("chooser", "x")
+WIDE_DECODING = Decoding(snap=True, reach=100.0, overlap_weight=0.0)
 
 
 def _x0(text: str) -> float:
@@ -224,10 +228,9 @@ def test_a_choice_trained_preset_chooses_without_generating_an_answer() -> None:
     """Snapping that takes the whole screen and ignores overlap cannot use the answer: the model only
     scores every element of the screen, written in the bare answer phrase, and the chosen one is the result."""
     fake = FakeScoringBackend([OVER_FIRST], scorer=lambda req: [0.0 if _x0(c) > 0.7 else -50.0 for c in req.continuations],
-                              preset=ModelPreset("chooser", "x", CoordSpace.NORM, snap=True, snap_reach=100.0,
-                                                 snap_overlap_weight=0.0))
-    seg = SimpleSeg(fake)
-    assert seg.snap and seg.choose_only
+                              preset=ModelPreset("chooser", "x", CoordSpace.NORM))
+    seg = SimpleSeg(fake, decoding=WIDE_DECODING)
+    assert seg.decoding.snap and seg.decoding.choose_only
     r = seg.segment(_screen(), "the small button")
     assert fake.requests == []  # nothing was generated
     (req,) = fake.score_requests
@@ -260,7 +263,7 @@ def test_choosing_without_an_answer_picks_what_snapping_the_answer_picks() -> No
         picked = []
         for choose_only in (True, False):
             fake = FakeScoringBackend([OVER_FIRST], scorer=scorer(seed), preset=WIDE)
-            r = SimpleSeg(fake, choose_only=choose_only).segment(img, "the box")
+            r = SimpleSeg(fake, decoding=replace(WIDE_DECODING, choose_only=choose_only)).segment(img, "the box")
             assert r.ok and r.snapped == "model" and len(fake.requests) == (0 if choose_only else 1)
             picked.append(r.xyxy_px)
         assert picked[0] == picked[1], seed
@@ -271,24 +274,24 @@ def test_the_answer_is_generated_when_choosing_alone_cannot_do() -> None:
     fails and ``choose_only=False``: the model answers, and its answer snaps as before."""
     blank = np.full((100, 200, 3), 250, np.uint8)
     fake = FakeScoringBackend([OVER_FIRST], scorer=lambda req: [0.0] * len(req.continuations), preset=WIDE)
-    r = SimpleSeg(fake).segment(blank, "the button")
+    r = SimpleSeg(fake, decoding=WIDE_DECODING).segment(blank, "the button")
     assert len(fake.requests) == 1 and r.ok and r.snapped is None and r.raw_answer == OVER_FIRST
     grid = np.full((400, 600, 3), 250, np.uint8)
     for i in range(7):
         for j in range(11):
             grid[10 + 55 * i : 40 + 55 * i, 10 + 53 * j : 50 + 53 * j] = 120  # 77 boxes, 3 sizes each
     fake = FakeScoringBackend([OVER_FIRST], scorer=lambda req: [0.0] * len(req.continuations), preset=WIDE)
-    r = SimpleSeg(fake).segment(grid, "the button")
+    r = SimpleSeg(fake, decoding=WIDE_DECODING).segment(grid, "the button")
     assert len(fake.requests) == 1 and r.ok and r.snapped == "model"
     assert len(fake.score_requests[-1].continuations) == 192  # the ones nearest the answer
     assert fake.score_requests[-1].continuations[0].startswith("It is at")  # in the answer's words
     broken = FakeScoringBackend([OVER_FIRST], scorer=ModelError("scoring broke"), preset=WIDE)
-    r = SimpleSeg(broken).segment(_screen(), "the button")
+    r = SimpleSeg(broken, decoding=WIDE_DECODING).segment(_screen(), "the button")
     assert len(broken.requests) == 1 and r.ok and r.snapped == "overlap"
     assert [round(v) for v in r.xyxy_px] == [50, 40, 150, 70]
     fake = FakeScoringBackend([OVER_FIRST], scorer=lambda req: [0.0] * len(req.continuations), preset=WIDE)
-    seg = SimpleSeg(fake, choose_only=False)
-    assert not seg.choose_only and seg.segment(_screen(), "the button").raw_answer == OVER_FIRST
+    seg = SimpleSeg(fake, decoding=replace(WIDE_DECODING, choose_only=False))
+    assert not seg.decoding.choose_only and seg.segment(_screen(), "the button").raw_answer == OVER_FIRST
     assert len(fake.requests) == 1
 
 
@@ -296,7 +299,7 @@ def test_a_batch_mixes_chosen_and_generated_answers_in_order() -> None:
     blank = np.full((100, 200, 3), 250, np.uint8)
     fake = FakeScoringBackend([OVER_FIRST], scorer=lambda req: [0.0 if _x0(c) > 0.7 else -50.0 for c in req.continuations],
                               preset=WIDE)
-    out = SimpleSeg(fake).run_batch([_screen(), blank, "/no/such/image.png", _screen()], ["a", "b", "c", "d"])
+    out = SimpleSeg(fake, decoding=WIDE_DECODING).run_batch([_screen(), blank, "/no/such/image.png", _screen()], ["a", "b", "c", "d"])
     assert [r.query for r in out] == ["a", "b", "c", "d"]
     assert [r.snapped for r in out] == ["model", None, None, "model"]
     assert out[1].raw_answer == OVER_FIRST and not out[2].ok and out[2].error.kind == "image"
@@ -304,23 +307,23 @@ def test_a_batch_mixes_chosen_and_generated_answers_in_order() -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "preset", "message"), [
-    ({"choose_only": True}, ModelPreset("near", "x", snap=True), "snaps near its answer"),
-    ({"choose_only": True, "snap": False}, WIDE, "needs snap=True"),
-    ({"choose_only": True, "samples": 2}, WIDE, "consensus"),
-    ({"choose_only": True}, ModelPreset("g", "x", CoordSpace.NORM, "grounding", snap=True, snap_reach=100.0,
-                                        snap_overlap_weight=0.0), "coordinate lists"),
+    ({"choose_only": True, "snap": True}, ModelPreset("near", "x"), "snaps near its answer"),
+    ({"choose_only": True, "snap": False, "reach": 100.0, "overlap_weight": 0.0}, WIDE, "needs snap=True"),
+    ({"choose_only": True, "snap": True, "reach": 100.0, "overlap_weight": 0.0, "samples": 2}, WIDE, "consensus"),
+    ({"choose_only": True, "snap": True, "reach": 100.0, "overlap_weight": 0.0},
+     ModelPreset("g", "x", CoordSpace.NORM, "grounding"), "coordinate lists"),
     ({"choose_only": "yes"}, WIDE, "choose_only must be"),
 ])
 def test_choose_only_where_it_cannot_apply_is_refused(kwargs, preset, message) -> None:
     fake = FakeScoringBackend([OVER_FIRST], scorer=lambda req: [0.0] * len(req.continuations), preset=preset)
     with pytest.raises(ModelError, match=message):
-        SimpleSeg(fake, **kwargs)
+        SimpleSeg(fake, decoding=Decoding(**kwargs))
 
 
 def test_choose_only_needs_a_backend_that_scores() -> None:
     with pytest.raises(ModelError, match="cannot score"):
-        SimpleSeg(FakeAnswerBackend([OVER_FIRST], preset=WIDE), choose_only=True)
-    assert SimpleSeg(FakeAnswerBackend([OVER_FIRST], preset=WIDE)).choose_only is False  # the default falls back
+        SimpleSeg(FakeAnswerBackend([OVER_FIRST], preset=WIDE), decoding=replace(WIDE_DECODING, choose_only=True))
+    assert SimpleSeg(FakeAnswerBackend([OVER_FIRST], preset=WIDE), decoding=WIDE_DECODING).decoding.choose_only is False  # the default falls back
 
 
 # a chosen line of text: its extent from the pixels (the preset's snap_text_grow) -----------------
@@ -349,8 +352,8 @@ def _prefer_box(want_px: tuple[float, float, float, float], wh: tuple[int, int])
     return scorer
 
 
-TEXT_CHOOSER = ModelPreset("chooser", "x", CoordSpace.THOUSAND, snap=True, snap_reach=100.0, snap_overlap_weight=0.0,
-                           snap_text_grow=0.15)
+TEXT_CHOOSER = ModelPreset("chooser", "x", CoordSpace.THOUSAND)
+TEXT_CHOOSER_DECODING = Decoding(snap=True, reach=100.0, overlap_weight=0.0, text_grow=0.15)
 
 
 @pytest.mark.parametrize("answer", ["mask", "box"])
@@ -362,10 +365,9 @@ def test_a_chosen_line_of_text_takes_its_margin_from_the_preset(answer: str) -> 
 
     img, ink = _label_screen()
     shape = min(element_boxes(np.asarray(img)).tolist(), key=lambda b: sum(abs(u - v) for u, v in zip(b, ink)))
-    seg = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(tuple(shape), img.size), preset=TEXT_CHOOSER))
-    tight = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(tuple(shape), img.size), preset=TEXT_CHOOSER),
-                      text_extent=False)
-    assert seg.text_grow == 0.15 and tight.text_grow is None
+    seg = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(tuple(shape), img.size), preset=TEXT_CHOOSER), decoding=TEXT_CHOOSER_DECODING)
+    tight = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(tuple(shape), img.size), preset=TEXT_CHOOSER), decoding=replace(TEXT_CHOOSER_DECODING, text_extent=False))
+    assert seg.decoding.text_grow == 0.15 and tight.decoding.text_grow is None
     ask = seg.segment if answer == "mask" else seg.locate_box
     r = ask(img, "the label \"Email address\"")
     t = (tight.segment if answer == "mask" else tight.locate_box)(img, "the label \"Email address\"")
@@ -379,30 +381,31 @@ def test_a_chosen_line_of_text_takes_its_margin_from_the_preset(answer: str) -> 
 def test_a_chosen_button_keeps_the_box_the_model_chose() -> None:
     img, _ = _label_screen()
     button = (199.5, 59.5, 299.5, 99.5)
-    r = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(button, img.size), preset=TEXT_CHOOSER)).segment(img, "the button")
+    r = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(button, img.size), preset=TEXT_CHOOSER), decoding=TEXT_CHOOSER_DECODING).segment(img, "the button")
     assert r.ok and list(r.xyxy_px) == pytest.approx(button, abs=1.0)
 
 
 def test_the_text_extent_is_the_presets_unless_asked() -> None:
     img, ink = _label_screen()
-    plain = ModelPreset("chooser", "x", CoordSpace.THOUSAND, snap=True, snap_reach=100.0, snap_overlap_weight=0.0)
+    plain = ModelPreset("chooser", "x", CoordSpace.THOUSAND)
+    plain_decoding = Decoding(snap=True, reach=100.0, overlap_weight=0.0)
     scorer = _prefer_box(ink, img.size)
-    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=plain)).text_grow is None
+    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=plain), decoding=plain_decoding).decoding.text_grow is None
     from simpleseg_agent.geometry.snap import DEFAULT_TEXT_GROW
 
-    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=plain), text_extent=True).text_grow == DEFAULT_TEXT_GROW
-    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=TEXT_CHOOSER), snap=False).text_grow is None
+    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=plain), decoding=replace(plain_decoding, text_extent=True)).decoding.text_grow == DEFAULT_TEXT_GROW
+    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=TEXT_CHOOSER), decoding=replace(TEXT_CHOOSER_DECODING, snap=False)).decoding.text_grow is None
     with pytest.raises(ModelError, match="snap=True"):
-        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=TEXT_CHOOSER), snap=False, text_extent=True)
+        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=TEXT_CHOOSER), decoding=replace(TEXT_CHOOSER_DECODING, snap=False, text_extent=True))
     with pytest.raises(ModelError, match="text_extent must be"):
-        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=TEXT_CHOOSER), text_extent="yes")
+        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=TEXT_CHOOSER), decoding=replace(TEXT_CHOOSER_DECODING, text_extent="yes"))
     for bad in (-0.1, 1.5, float("nan"), True):
-        with pytest.raises(ValueError, match="snap_text_grow"):
-            ModelPreset("p", "x", snap_text_grow=bad)
+        with pytest.raises(ModelError, match="text_grow"):
+            Decoding(text_grow=bad)
 
 
-SHAPE_CHOOSER = ModelPreset("chooser", "x", CoordSpace.THOUSAND, snap=True, snap_reach=100.0, snap_overlap_weight=0.0,
-                            snap_text_grow=0.15, snap_icon_grow=0.25, snap_icon_round=0.25)
+SHAPE_CHOOSER = ModelPreset("chooser", "x", CoordSpace.THOUSAND)
+SHAPE_CHOOSER_DECODING = Decoding(snap=True, reach=100.0, overlap_weight=0.0, text_grow=0.15, icon_grow=0.25, icon_round=0.25)
 
 
 @pytest.mark.parametrize("answer", ["mask", "box"])
@@ -416,10 +419,9 @@ def test_a_chosen_button_takes_its_own_rounded_outline_from_the_preset(answer: s
 
     img, _ = _label_screen()
     chosen = (199.5, 59.5, 300.5, 100.5)  # the element box: through the pixels just outside the button
-    seg = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(chosen, img.size), preset=SHAPE_CHOOSER))
-    boxy = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(chosen, img.size), preset=SHAPE_CHOOSER),
-                     shape_extent=False)
-    assert seg.shapes == (0.25, 0.25) and boxy.shapes is None
+    seg = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(chosen, img.size), preset=SHAPE_CHOOSER), decoding=SHAPE_CHOOSER_DECODING)
+    boxy = SimpleSeg(FakeScoringBackend([], scorer=_prefer_box(chosen, img.size), preset=SHAPE_CHOOSER), decoding=replace(SHAPE_CHOOSER_DECODING, shape_extent=False))
+    assert (seg.decoding.icon_grow, seg.decoding.icon_round) == (0.25, 0.25) and boxy.decoding.shape_extent is False
     r = (seg.segment if answer == "mask" else seg.locate_box)(img, "the button")
     b = (boxy.segment if answer == "mask" else boxy.locate_box)(img, "the button")
     assert r.ok and b.ok and r.snapped == b.snapped == "model"
@@ -444,20 +446,21 @@ def test_the_shape_extent_is_the_presets_unless_asked() -> None:
 
     img, ink = _label_screen()
     scorer = _prefer_box(ink, img.size)
-    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=TEXT_CHOOSER)).shapes is None
-    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=TEXT_CHOOSER), shape_extent=True).shapes == (
-        DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND)
-    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=SHAPE_CHOOSER), snap=False).shapes is None
+    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=TEXT_CHOOSER), decoding=TEXT_CHOOSER_DECODING).decoding.shape_extent is False
+    asked = SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=TEXT_CHOOSER),
+                      decoding=replace(TEXT_CHOOSER_DECODING, shape_extent=True)).decoding
+    assert (asked.icon_grow, asked.icon_round) == (DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND)
+    assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=SHAPE_CHOOSER), decoding=replace(SHAPE_CHOOSER_DECODING, snap=False)).decoding.shape_extent is False
     with pytest.raises(ModelError, match="snap=True"):
-        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=SHAPE_CHOOSER), snap=False, shape_extent=True)
+        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=SHAPE_CHOOSER), decoding=replace(SHAPE_CHOOSER_DECODING, snap=False, shape_extent=True))
     with pytest.raises(ModelError, match="shape_extent must be"):
-        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=SHAPE_CHOOSER), shape_extent=1)
+        SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=SHAPE_CHOOSER), decoding=replace(SHAPE_CHOOSER_DECODING, shape_extent=1))
     for bad in (-0.1, 1.5, float("nan"), True):
-        with pytest.raises(ValueError, match="snap_icon_grow"):
-            ModelPreset("p", "x", snap_icon_grow=bad)
+        with pytest.raises(ModelError, match="icon_grow"):
+            Decoding(icon_grow=bad)
     for bad in (-0.1, 0.6, float("inf"), False):
-        with pytest.raises(ValueError, match="snap_icon_round"):
-            ModelPreset("p", "x", snap_icon_grow=0.25, snap_icon_round=bad)
+        with pytest.raises(ModelError, match="icon_round"):
+            Decoding(icon_grow=0.25, icon_round=bad)
 
 
 def test_a_chosen_word_is_settled_with_the_rest_of_its_line_among_the_candidates() -> None:
@@ -494,8 +497,9 @@ def test_snapping_near_the_answer_settles_a_line_of_text_too() -> None:
     w, h = img.size
     x0, y0, x1, y1 = shape[0] / w, shape[1] / h, shape[2] / w, shape[3] / h
     answer = f"[[[{x0:.3f}, {y0:.3f}], [{x1:.3f}, {y0:.3f}], [{x1:.3f}, {y1:.3f}], [{x0:.3f}, {y1:.3f}]]]"
-    near = ModelPreset("near", "x", CoordSpace.NORM, snap=True, snap_text_grow=DEFAULT_TEXT_GROW)
+    near = ModelPreset("near", "x", CoordSpace.NORM)
+    near_decoding = Decoding(snap=True, text_grow=DEFAULT_TEXT_GROW)
     fake = FakeScoringBackend([answer], scorer=lambda req: [0.0] * len(req.continuations), preset=near)
-    r = SimpleSeg(fake).segment(img, "the label")
+    r = SimpleSeg(fake, decoding=near_decoding).segment(img, "the label")
     assert r.ok and r.snapped == "model"
     assert list(r.xyxy_px) == pytest.approx(grown_box(shape, DEFAULT_TEXT_GROW, img.size), abs=1.0)

@@ -13,11 +13,11 @@ import pytest
 from simpleseg_agent.cli import main
 from simpleseg_agent.geometry import Region, point_in_region, region_iou
 from simpleseg_agent.testing.memorize import screen_example, synthetic_examples
-from simpleseg_agent.tools import SimpleSeg
+from simpleseg_agent.tools import Decoding, SimpleSeg
 
 @pytest.fixture(scope="module")
 def memorized_tool(memorized_model_path):
-    tool = SimpleSeg(memorized_model_path, max_new_tokens=200)
+    tool = SimpleSeg(memorized_model_path, decoding=Decoding(max_new_tokens=200))
     yield tool
     tool.close()
 
@@ -47,7 +47,7 @@ def test_locate_point_lands_inside(memorized_tool):
 @pytest.mark.timeout(300)
 def test_random_model_answers_are_handled(tiny_model_path):
     """A random model says anything; every result is a readable result, never a crash."""
-    tool = SimpleSeg(tiny_model_path, max_new_tokens=24)
+    tool = SimpleSeg(tiny_model_path, decoding=Decoding(max_new_tokens=24))
     image = np.random.default_rng(0).integers(0, 255, (1080, 1920, 3), dtype=np.uint8)
     results = [tool.segment(image, "the submit button"), tool.locate_point(image, "the OK button"),
                tool.locate_box(image, "the search field")]

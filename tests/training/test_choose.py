@@ -19,6 +19,7 @@ from simpleseg_agent.backends.registry import resolve_preset  # noqa: E402
 from simpleseg_agent.backends.transformers_backend import TransformersBackend  # noqa: E402
 from simpleseg_agent.geometry import Region  # noqa: E402
 from simpleseg_agent.grammar import CoordSpace, parse_answer  # noqa: E402
+from simpleseg_agent.tools import Decoding
 from simpleseg_agent.training.choose import (  # noqa: E402
     EXTENT_MARGIN,
     POSITIVE_IOU,
@@ -246,8 +247,8 @@ def test_choice_training_teaches_the_tiny_model_to_pick_the_right_box(tiny_model
     assert info["kind"] == "choose" and info["global_step"] == 40 and logged
     # the card says how the model is meant to snap: the whole screen, its own choice (`--snap` reads it)
     assert info["snap"] == {"reach": 100.0, "overlap_weight": 0.0}
-    preset = resolve_preset(None, str(final))
-    assert (preset.snap_reach, preset.snap_overlap_weight, preset.snap) == (100.0, 0.0, False)
+    declared = Decoding.for_preset(resolve_preset(None, str(final)))
+    assert (declared.reach, declared.overlap_weight, declared.snap) == (100.0, 0.0, False)
     assert logged[-1]["choice_accuracy"] == 1.0 and logged[0]["loss"] > logged[-1]["loss"]
     card = json.loads((final.parent / "checkpoint-20" / "simpleseg_model.json").read_text())
     assert card["kind"] == "choose" and card["coord_space"] == info["coord_space"]
