@@ -21,7 +21,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
-from simpleseg_agent.tools import Decoding
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -35,7 +34,7 @@ def main(argv: list[str] | None = None) -> dict:
     from simpleseg_agent.backends.base import GenerationRequest
     from simpleseg_agent.testing import memorized_model_dir
     from simpleseg_agent.testing.memorize import screen_example
-    from simpleseg_agent.tools import SimpleSeg
+    from simpleseg_agent.tools import Decoding, SimpleSeg
 
     ex = screen_example()  # 1920x1080, memorized by the tiny model: its answer is a real polygon
     screen_pil = ex.image

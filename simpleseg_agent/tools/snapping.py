@@ -1,11 +1,11 @@
 """Snapping a tool's answer to a screen element, with the model choosing the element.
 
 The pixels propose (:func:`~simpleseg_agent.geometry.snap.snap_candidates`: the boxes of the shapes
-near the answer, as drawn and grown; "near" is the preset's ``snap_reach`` times the answer's size, the
+near the answer, as drawn and grown; "near" is the decoding's ``reach`` times the answer's size, the
 whole screen for a model trained to choose, ``simpleseg train choose``), the model chooses: each
 candidate is written as the model's own answer would be (its phrase, its coordinate style) and scored by
 the model's log-likelihood of it as the answer to the question
-(:meth:`~simpleseg_agent.backends.base.Backend.score`), plus the preset's ``snap_overlap_weight``
+(:meth:`~simpleseg_agent.backends.base.Backend.score`), plus the decoding's ``overlap_weight``
 (:data:`OVERLAP_WEIGHT` by default; 0 for a choice-trained model) nats per unit of overlap with the
 answer it gave. The best one replaces the
 answer; the result says ``snapped="model"``. A backend that cannot score (a server) gets the candidate
@@ -17,10 +17,10 @@ choice, so :class:`~simpleseg_agent.tools.SimpleSeg` does not generate it (``cho
 
 A model that cannot read its labels gets help from the screen's words (``Decoding(read_text=...)``,
 :mod:`~simpleseg_agent.tools.reading`): each candidate's match with the words a text query names, times
-the preset's ``snap_read_weight``, is added to its score (``bonus``). Where the model chose a line of
-text, the preset's ``snap_text_grow`` settles how far it extends (``text_grow``,
+the decoding's ``read_weight``, is added to its score (``bonus``). Where the model chose a line of
+text, the decoding's ``text_grow`` settles how far it extends (``text_grow``,
 :func:`~simpleseg_agent.geometry.snap.text_line_extent`): its ink grown by that fraction of its height.
-Where it chose another shape, the preset's ``snap_icon_grow`` and ``snap_icon_round`` settle its outline
+Where it chose another shape, the decoding's ``icon_grow`` and ``icon_round`` settle its outline
 (``shapes``, :func:`~simpleseg_agent.geometry.snap.shape_extent`): a filled or bordered element's own
 rounded corners, an icon's glyph grown by that margin.
 
@@ -60,7 +60,7 @@ from ..grammar.format import ANSWER_TEMPLATES, format_box, format_polygons
 #: Nats of log-likelihood one unit of overlap (mask IoU with the model's own answer) is worth.
 OVERLAP_WEIGHT = 100.0
 
-#: A ``snap_reach`` this large makes every element of the screen a candidate, wherever the answer is
+#: A ``reach`` this large makes every element of the screen a candidate, wherever the answer is
 #: (the reach of a choice-trained model, ``simpleseg train choose``).
 WHOLE_SCREEN_REACH = 100.0
 
@@ -219,7 +219,7 @@ def snap_answer(backend: Any, image: Image.Image, prompt: str, result: Any, kind
     scoring; ``(None, None, 0.0)`` when nothing is near the answer. ``backend`` scores the candidates when
     it can (``supports_scoring``); pass ``None`` to choose by overlap alone (a model whose answers are
     not written in this project's coordinate lists). ``reach`` and ``overlap_weight``: see
-    :class:`~simpleseg_agent.backends.base.ModelPreset` (``snap_reach``, ``snap_overlap_weight``);
+    :class:`~simpleseg_agent.tools.decoding.Decoding` (``reach``, ``overlap_weight``);
     ``bonus`` adds nats to the model's score of each candidate, and ``text_grow`` and ``shapes`` settle the
     outline the model chose (as in :func:`choose_on_screen`). Where the model fails to score, the answer snaps
     by overlap alone, and ``fallbacks`` (a list) gets a line saying so, with a warning."""

@@ -16,6 +16,7 @@ from simpleseg_agent.backends.base import ModelPreset
 from simpleseg_agent.errors import ActionError
 from simpleseg_agent.grammar import CoordSpace
 from simpleseg_agent.testing.fakes import FakeAnswerBackend
+from simpleseg_agent.tools import Decoding
 
 BUTTON = "It is at [[[0.45, 0.6], [0.55, 0.6], [0.55, 0.66], [0.45, 0.66]]]."
 SHOT = Image.new("RGB", (1280, 800), (236, 239, 244))
@@ -228,7 +229,6 @@ def test_a_dead_display_is_a_clear_error():
     code = """
 from simpleseg_agent.agent import MssScreen, PyAutoGUIPointer
 from simpleseg_agent.agent.screen import DisplayError
-from simpleseg_agent.tools import Decoding
 for make in (lambda: MssScreen().grab(1), lambda: PyAutoGUIPointer().position()):
     try:
         make()

@@ -14,8 +14,7 @@ from simpleseg_agent.errors import GeometryError, ImageError, ModelError, NotFou
 from simpleseg_agent.grammar import CoordSpace
 from simpleseg_agent.prompts import Query, build_prompt
 from simpleseg_agent.testing.fakes import FakeAnswerBackend
-from simpleseg_agent.tools import BoxResult, PointResult, Segmentation, SimpleSeg
-from simpleseg_agent.tools import Decoding
+from simpleseg_agent.tools import BoxResult, Decoding, PointResult, Segmentation, SimpleSeg
 
 IMG = Image.new("RGB", (200, 100), (30, 30, 30))
 SQUARE = "[[[0.25, 0.25], [0.75, 0.25], [0.75, 0.75], [0.25, 0.75]]]"
