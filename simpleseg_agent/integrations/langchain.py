@@ -22,24 +22,60 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
 from .._optional import require
 
 require("langchain_core", extra="langchain", feature="the LangChain tools")
 
-from langchain_core.tools import BaseTool, BaseToolkit  # noqa: E402
-from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
+from langchain_core.tools import BaseTool, BaseToolkit, ToolException  # noqa: E402
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError  # noqa: E402
 
-from ..errors import ImageError  # noqa: E402
+from ..errors import ImageError, SimpleSegError  # noqa: E402
 from ..tools import SimpleSeg  # noqa: E402
 from ..tools.results import ToolError  # noqa: E402
+
+#: A query as the LLM writes it: surrounding whitespace dropped, at least one character left.
+QueryText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def input_error_message(exc: ValidationError) -> str:
+    """What the LLM reads when its arguments fail the tool's schema: each field, what was expected, what came.
+
+    Example:
+        >>> try:
+        ...     QueryArgs(query="   ")
+        ... except ValidationError as exc:
+        ...     print(input_error_message(exc))
+        invalid tool input: query: expected a short description of what to find, got an empty string ('   ')
+    """
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err.get("loc", ())) or "input"
+        got = err.get("input")
+        if err.get("type") == "string_too_short":
+            parts.append(f"{field}: expected a short description of what to find, got an empty string ({got!r})")
+        else:
+            parts.append(f"{field}: {err.get('msg', 'invalid')}, got {got!r}"[:300])
+    return "invalid tool input: " + "; ".join(parts)
+
+
+def tool_error(exc: SimpleSegError) -> ToolException:
+    """The project's error as a LangChain tool error: the agent run goes on and the LLM reads the message."""
+    return ToolException(f"{type(exc).__name__}: {exc}")
+
+
+#: How every tool of the project reports bad input: as a tool message with ``status="error"``, never by raising
+#: out of the agent run (a LangGraph or ``create_agent`` run would end there).
+ERROR_HANDLING: dict[str, Union[bool, Callable[[ValidationError], str]]] = {
+    "handle_tool_error": True, "handle_validation_error": input_error_message,
+}
 
 
 class QueryArgs(BaseModel):
     """Arguments the LLM fills in."""
 
-    query: str = Field(description="what to find, in a few words, e.g. 'the submit button' or 'the red mug'")
+    query: QueryText = Field(description="what to find, in a few words, e.g. 'the submit button' or 'the red mug'")
 
 
 ImageProvider = Callable[[], Any]  # returns an ImageInput (path, bytes, PIL image, RGB array)
@@ -52,9 +88,17 @@ class _SimpleSegTool(BaseTool):
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     segmenter: SimpleSeg
     image_provider: ImageProvider
+    handle_tool_error: Any = ERROR_HANDLING["handle_tool_error"]
+    handle_validation_error: Any = ERROR_HANDLING["handle_validation_error"]
     _method: str = ""
 
     def _run(self, query: str, run_manager: Any = None) -> tuple[str, Any]:
+        try:
+            return self._answer(query)
+        except SimpleSegError as exc:  # bad input the schema let through: the LLM reads why
+            raise tool_error(exc) from exc
+
+    def _answer(self, query: str) -> tuple[str, Any]:
         method = getattr(self.segmenter, self._method)
         try:
             image = self.image_provider()
