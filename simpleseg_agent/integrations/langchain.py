@@ -32,6 +32,7 @@ from langchain_core.tools import BaseTool, BaseToolkit, ToolException  # noqa: E
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError  # noqa: E402
 
 from ..errors import ImageError, SimpleSegError  # noqa: E402
+from ..images import load_image  # noqa: E402
 from ..tools import SimpleSeg  # noqa: E402
 from ..tools.results import ToolError  # noqa: E402
 
@@ -90,6 +91,7 @@ class _SimpleSegTool(BaseTool):
     image_provider: ImageProvider
     handle_tool_error: Any = ERROR_HANDLING["handle_tool_error"]
     handle_validation_error: Any = ERROR_HANDLING["handle_validation_error"]
+    allow_remote_images: bool = False
     _method: str = ""
 
     def _run(self, query: str, run_manager: Any = None) -> tuple[str, Any]:
@@ -100,13 +102,17 @@ class _SimpleSegTool(BaseTool):
 
     def _answer(self, query: str) -> tuple[str, Any]:
         method = getattr(self.segmenter, self._method)
+        error = None
         try:
             image = self.image_provider()
         except Exception as exc:  # a screenshot provider can fail in many ways; report, do not crash the agent
             image = None
             error = ToolError(kind="image", message=f"the image provider failed: {exc}")
-        else:
-            error = None
+        if isinstance(image, str):  # a path, a data URI, base64 or a URL: read here, where remote fetches are allowed
+            try:
+                image = load_image(image, allow_remote=self.allow_remote_images)
+            except ImageError as exc:
+                image, error = None, ToolError(kind="image", message=str(exc))
         if image is None:
             from ..tools.results import BoxResult, PointResult, Segmentation
 
@@ -146,8 +152,10 @@ class SimpleSegToolkit(BaseToolkit):
 
     Args:
         segmenter: a :class:`~simpleseg_agent.tools.SimpleSeg`.
-        image: a fixed image (path, bytes, PIL, RGB array), or
+        image: a fixed image (path, data URI, base64, http(s) URL, bytes, PIL, RGB array), or
         image_provider: a callable returning the current image (e.g. a screenshot) at each call.
+        allow_remote_images: fetch an image given as an ``http(s)`` URL (off by default: the program, not the
+            LLM, decides which hosts it reaches; see :func:`~simpleseg_agent.images.load_image`).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -155,6 +163,7 @@ class SimpleSegToolkit(BaseToolkit):
     segmenter: SimpleSeg
     image: Optional[Any] = None
     image_provider: Optional[ImageProvider] = None
+    allow_remote_images: bool = False
 
     def _provider(self) -> ImageProvider:
         if self.image_provider is not None:
@@ -166,4 +175,5 @@ class SimpleSegToolkit(BaseToolkit):
 
     def get_tools(self) -> list[BaseTool]:
         provider = self._provider()
-        return [cls(segmenter=self.segmenter, image_provider=provider) for cls in (SegmentTool, LocatePointTool, LocateBoxTool)]
+        return [cls(segmenter=self.segmenter, image_provider=provider, allow_remote_images=self.allow_remote_images)
+                for cls in (SegmentTool, LocatePointTool, LocateBoxTool)]
