@@ -6,10 +6,10 @@ in the same run; the figure that matters for an agent is the single-query latenc
 the 1 s budget of a desktop agent's step. Screens are freshly generated held-out screens (the
 held-out seed), queries their first expressions.
 
-It also times constrained decoding (``SimpleSeg(constrained=True)``: only well-formed coordinate lists)
+It also times constrained decoding (``Decoding(constrained=True)``: only well-formed coordinate lists)
 against the plain greedy single query of the same run. With ``--samples K`` it also times consensus
-decoding (``SimpleSeg(samples=K)``: the greedy answer and K sampled ones per query), against the
-greedy single query of the same run. And it times snapping (``SimpleSeg(constrained=True, snap=True)``: the
+decoding (``Decoding(samples=K)``: the greedy answer and K sampled ones per query), against the
+greedy single query of the same run. And it times snapping (``Decoding(constrained=True, snap=True)``: the
 outline snapped to a screen element, the model scoring the candidates) against constrained decoding
 without it, the preset's decoding before snapping existed. Snapping as the shipped preset does it chooses
 without generating an answer (``choose_only``, the default for a choice-trained model); it is timed against
