@@ -66,7 +66,7 @@ def _differences(got: list[tuple], want: list[tuple], calls) -> list[str]:
 
 @pytest.mark.timeout(240)
 def test_threads_get_their_own_answers(seg, calls, one_by_one, busy_switching) -> None:
-    assert seg.choose_only and seg.snap  # the default settings: the model scores the screen's elements
+    assert seg.decoding.choose_only and seg.decoding.snap  # the default settings: the model scores the screen's elements
     assert sum(ok for ok, *_ in one_by_one) >= len(calls) // 2
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:  # all at once
         got = list(pool.map(lambda c: _fields(seg.segment(*c)), calls))
