@@ -52,7 +52,7 @@ def main(argv):
         "editable": Atspi.StateType.EDITABLE, "expanded": Atspi.StateType.EXPANDED, "modal": Atspi.StateType.MODAL,
     }
 
-    def walk(top_children, app_index, app_name, app_pid):
+    def walk(top_children, app_index, app_name, app_pid, app_toolkit):
         nodes = []
         stack = [(root, -1, 0) for root in reversed(top_children)]
         while stack:
@@ -71,10 +71,7 @@ def main(argv):
                 "showing": states.contains(showing), "visible": states.contains(visible),
                 "states": [k for k, v in state_names.items() if states.contains(v)],
             }
-            try:
-                node["toolkit"] = acc.get_toolkit_name() if depth == 0 else ""
-            except GLib.Error:
-                node["toolkit"] = ""
+            node["toolkit"] = app_toolkit if depth == 0 else ""
             if not name:
                 try:
                     for rel in acc.get_relation_set():
@@ -111,12 +108,16 @@ def main(argv):
                 app_name, app_pid = app.get_name() or "", app.get_process_id()
             except GLib.Error:
                 continue
+            try:
+                app_toolkit = app.get_toolkit_name() or ""
+            except GLib.Error:
+                app_toolkit = ""
             top_children = [c for c in top_children if c is not None]
             if not top_children:
                 continue
             seen_app = True
             offset = len(all_nodes)
-            for n in walk(top_children, a, app_name, app_pid):
+            for n in walk(top_children, a, app_name, app_pid, app_toolkit):
                 if n["parent"] >= 0:
                     n["parent"] += offset
                 all_nodes.append(n)
