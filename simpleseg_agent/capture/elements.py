@@ -39,6 +39,11 @@ _ROLE_MAP = {
     "page tab": "tab", "menu item": "menuitem", "check menu item": "menuitem", "radio menu item": "menuitem",
     "label": "label", "icon": "icon", "spin button": "spinbutton", "list item": "listitem",
     "table cell": "listitem", "tree item": "treeitem", "check button": "checkbox",
+    # Tk widget classes (lower-cased winfo_class; Button, Entry, Label, Text are covered above)
+    "tbutton": "button", "tentry": "field", "checkbutton": "checkbox", "tcheckbutton": "checkbox",
+    "radiobutton": "radio", "tradiobutton": "radio", "tlabel": "label", "scale": "slider", "tscale": "slider",
+    "spinbox": "spinbutton", "tspinbox": "spinbutton", "tcombobox": "select", "menubutton": "button",
+    "tmenubutton": "button",
 }
 
 

@@ -4,6 +4,7 @@ See :func:`capture_desktop`, :func:`capture_tk` and :data:`.sources.DESKTOP_SOUR
 """
 
 from .atspi import DesktopState, capture_desktop, elements_from_nodes
+from .tk import capture_tk
 from .session import DesktopSession, theme_env
 
-__all__ = ["DesktopSession", "DesktopState", "capture_desktop", "elements_from_nodes", "theme_env"]
+__all__ = ["DesktopSession", "DesktopState", "capture_desktop", "capture_tk", "elements_from_nodes", "theme_env"]
