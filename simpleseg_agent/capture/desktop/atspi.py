@@ -55,7 +55,8 @@ class DesktopState:
     Attributes:
         name: the state's name, recorded in :attr:`CapturedScreen.state` (``menu-open``, ``tab-2``).
         steps: xdotool argument lists, run in order on the app's display (``("key", "F10")``,
-            ``("mousemove", "40", "12", "click", "1")``).
+            ``("mousemove", "40", "12", "click", "1")``), or ``("@click", role, name)``: a click on the
+            centre of the showing element of that role and name.
         wait_role: after the steps, wait until an element of this role shows (``None``: the app's wait role).
         settle_s: a pause after the steps, for animations.
 
@@ -333,10 +334,20 @@ def _detect_toolkit(nodes: Sequence[dict[str, Any]]) -> str:
     return "gtk" if any("gtk" in t for t in names) else "other"
 
 
-def _run_steps(session: DesktopSession, steps: Sequence[Sequence[str]]) -> None:
+def _run_steps(session: DesktopSession, steps: Sequence[Sequence[str]], nodes: Sequence[dict[str, Any]]) -> None:
+    """Run xdotool steps; ``("@click", role, name)`` clicks the centre of the showing element of that role and name."""
     if steps and shutil.which("xdotool") is None:
         raise MissingProgramError("xdotool", "apt-get install xdotool", "a scripted desktop state")
+    elements = elements_from_nodes(nodes, session.resolution_wh) if any(s and s[0] == "@click" for s in steps) else []
     for step in steps:
+        if step and step[0] == "@click":
+            if len(step) != 3:
+                raise CaptureError(f"a click step is ('@click', role, name), got {tuple(step)!r}")
+            hits = [e for e in elements if e.role == step[1] and e.name == step[2]]
+            if not hits:
+                raise CaptureError(f"the scripted step {tuple(step)!r} found no showing {step[1]} named {step[2]!r}")
+            x0, y0, x1, y1 = hits[0].xyxy_px
+            step = ("mousemove", str(round((x0 + x1) / 2)), str(round((y0 + y1) / 2)), "click", "1")
         out = subprocess.run(["xdotool", *step], env=session.env(), capture_output=True, text=True, timeout=10)
         if out.returncode != 0:
             raise CaptureError(f"the scripted step 'xdotool {' '.join(step)}' failed: {out.stderr.strip()[:200]}")
@@ -414,7 +425,7 @@ def capture_desktop(command: Sequence[str], *, toolkit: str = "auto", resolution
         reading = _read_tree(session, app, command, atspi_role_names(wait_role), deadline)
         state_name = "default"
         if state is not None:
-            _run_steps(session, state.steps)
+            _run_steps(session, state.steps, reading.nodes)
             time.sleep(state.settle_s)
             reading = _read_tree(session, app, command, atspi_role_names(state.wait_role or wait_role),
                                  time.monotonic() + timeout_s)
