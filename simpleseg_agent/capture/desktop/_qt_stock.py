@@ -9,15 +9,15 @@ import os
 import sys
 import tempfile
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QApplication, QColorDialog, QFileDialog, QFontDialog, QInputDialog, QMessageBox,
-                               QProgressDialog)
-
 DIALOGS = ("messagebox", "question", "input-text", "input-item", "input-int", "font", "color", "file", "progress")
 
 
 def make(name):
+    # imported here, so the module can be collected where PySide6 is missing
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import (QColorDialog, QFileDialog, QFontDialog, QInputDialog, QMessageBox,
+                                   QProgressDialog)
+
     if name == "messagebox":
         box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes", "The document has been modified.",
                           QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
@@ -71,6 +71,9 @@ def make(name):
 def main(argv):
     if len(argv) < 2:
         raise SystemExit(f"usage: {argv[0]} NAME [--dark]  (NAME: one of {DIALOGS})")
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
     app = QApplication([argv[0]])
     app.setApplicationName(f"qt-{argv[1]}")
     if "--dark" in argv:

@@ -8,12 +8,12 @@ until the process is ended.
 
 import sys
 
-import wx
-
 DIALOGS = ("text-entry", "password", "single-choice", "multi-choice", "number-entry")
 
 
 def make(name):
+    import wx  # imported here, so the module can be collected where wx is missing
+
     if name == "text-entry":
         return wx.TextEntryDialog(None, "Enter the name of the new project:", "New Project", "")
     if name == "password":
@@ -32,6 +32,8 @@ def make(name):
 def main(argv):
     if len(argv) < 2:
         raise SystemExit(f"usage: {argv[0]} NAME  (NAME: one of {DIALOGS})")
+    import wx
+
     app = wx.App(False)
     app.SetAppName(f"wx-{argv[1]}")
     dialog = make(argv[1])

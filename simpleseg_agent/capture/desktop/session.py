@@ -92,19 +92,25 @@ def alive(pid: int) -> bool:
         return False
 
 
-def session_pids(session_id: str) -> list[int]:
-    """PIDs of live processes whose environment carries ``MARKER=session_id`` (this user's processes only)."""
-    needle = f"{MARKER}={session_id}".encode()
+def session_pids(session_id: str | None) -> list[int]:
+    """PIDs of live processes whose environment carries ``MARKER=session_id`` (any session for ``None``).
+
+    Only this user's processes can be read; this process itself is never listed.
+    """
+    prefix = f"{MARKER}=".encode()
+    needle = prefix + session_id.encode() if session_id is not None else None
     out = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
             continue
         try:
             with open(f"/proc/{entry}/environ", "rb") as f:
-                if needle in f.read().split(b"\0") and alive(int(entry)):
-                    out.append(int(entry))
+                env = f.read().split(b"\0")
         except OSError:
             continue
+        hit = needle in env if needle is not None else any(v.startswith(prefix) for v in env)
+        if hit and alive(int(entry)):
+            out.append(int(entry))
     return out
 
 

@@ -1,0 +1,197 @@
+"""Real GTK, Qt and Tk windows captured end to end on a private desktop; boxes checked against known layouts."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from simpleseg_agent.capture.desktop import DesktopSession, DesktopState, capture_desktop, capture_tk
+from simpleseg_agent.capture.desktop.sources import DESKTOP_SOURCES
+from simpleseg_agent.errors import CaptureError
+
+pytestmark = pytest.mark.timeout(90)
+
+# A Qt window whose widgets sit at fixed places (no layout, no window manager: move() is honoured).
+WIN_XY = (140, 90)
+QT_LAYOUT = {  # name -> (role, x, y, w, h) relative to the window
+    "Save": ("button", 20, 220, 120, 32),
+    "Email": ("field", 20, 40, 250, 28),
+    "Name": ("field", 90, 150, 200, 28),  # unnamed; its label sits on its left
+}
+QT_CHECKBOX = (20, 100, 200, 24)  # Qt reports a check box's clickable part (box and text), inside this
+QT_APP = """
+import sys
+from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QLineEdit, QPushButton, QWidget
+app = QApplication(sys.argv)
+app.setApplicationName("fixed-layout")
+w = QWidget(); w.setWindowTitle("Fixed layout"); w.move({wx}, {wy}); w.resize(420, 300)
+b = QPushButton("Save", w); b.setGeometry(20, 220, 120, 32)
+e = QLineEdit(w); e.setAccessibleName("Email"); e.setGeometry(20, 40, 250, 28)
+c = QCheckBox("Remember me", w); c.setGeometry(20, 100, 200, 24)
+l = QLabel("Name:", w); l.setGeometry(20, 154, 60, 20)
+n = QLineEdit(w); n.setGeometry(90, 150, 200, 28)
+w.show()
+sys.exit(app.exec())
+"""
+
+
+def _expected(x, y, w, h):
+    return (WIN_XY[0] + x, WIN_XY[1] + y, WIN_XY[0] + x + w, WIN_XY[1] + y + h)
+
+
+def test_qt_window_boxes_match_its_layout_within_1px(tmp_path, no_strays):
+    app = tmp_path / "fixed_layout.py"
+    app.write_text(QT_APP.format(wx=WIN_XY[0], wy=WIN_XY[1]))
+    t0 = time.monotonic()
+    screen = capture_desktop([sys.executable, str(app)], toolkit="auto", wait_role="button", timeout_s=30)
+    seconds = time.monotonic() - t0
+    assert screen.toolkit == "qt" and screen.resolution_wh == (1280, 800)
+    by_name = {e.name: e for e in screen.elements}
+    for name, (role, *xywh) in QT_LAYOUT.items():
+        assert name in by_name, f"{name!r} not captured; got {sorted(by_name)}"
+        e = by_name[name]
+        assert e.role == role
+        assert np.abs(np.subtract(e.xyxy_px, _expected(*xywh))).max() <= 1, (name, e.xyxy_px, _expected(*xywh))
+    check = by_name["Remember me"]
+    outer = _expected(*QT_CHECKBOX)
+    assert check.role == "checkbox" and abs(check.xyxy_px[0] - outer[0]) <= 1
+    assert outer[0] <= check.xyxy_px[0] < check.xyxy_px[2] <= outer[2] and outer[1] <= check.xyxy_px[1] < check.xyxy_px[3] <= outer[3]
+    assert check.xyxy_px[2] - check.xyxy_px[0] > 80  # box and text, not the box alone
+    assert by_name["Name"].meta["name_from"] == "nearby-label"
+    assert by_name["Email"].meta["name_from"] == "accessible"
+    # the screenshot shows the window where the tree says: the button differs from the window around it
+    img = np.asarray(screen.image).astype(int)
+    x0, y0, x1, y1 = (int(v) for v in by_name["Save"].xyxy_px)
+    assert img[y0:y1, x0:x1].std() > 5
+    assert seconds < 10
+
+
+def test_zenity_question_buttons_are_found_by_name(no_strays):
+    screen = capture_desktop(["zenity", "--question", "--text", "Delete the file?"], toolkit="gtk", timeout_s=30)
+    buttons = {e.name: e for e in screen.elements if e.role == "button"}
+    assert set(buttons) == {"Yes", "No"}
+    no, yes = buttons["No"].xyxy_px, buttons["Yes"].xyxy_px
+    assert no[2] <= yes[0] and abs(no[1] - yes[1]) <= 1  # side by side, No first
+    assert [e.name for e in screen.elements if e.role == "label"] == ["Delete the file?"]
+    img = np.asarray(screen.image).astype(int)
+    assert img[int(yes[1]):int(yes[3]), int(yes[0]):int(yes[2])].std() > 5  # the button's text is drawn there
+    assert screen.source == "zenity" and screen.state == "default"
+
+
+def test_dark_theme_darkens_the_dialog(no_strays):
+    shots = {}
+    for theme in ("light", "dark"):
+        s = capture_desktop(["zenity", "--info", "--text", "Done"], toolkit="gtk", theme=theme, timeout_s=30)
+        ok = next(e for e in s.elements if e.role == "button")
+        x0, y0, x1, y1 = (int(v) for v in ok.xyxy_px)
+        shots[theme] = np.asarray(s.image.convert("L"))[y0 - 30:y0 - 5, x0:x1].mean()  # dialog body above the button
+        assert s.theme == theme
+    assert shots["dark"] < 100 < shots["light"], shots
+
+
+def test_gtk_scripted_state_switches_the_widget_factory_page(no_strays):
+    src = next(s for s in DESKTOP_SOURCES if s.app == "gtk3-widget-factory" and s.screen == "page-2")
+    screen = src.capture(theme="light", resolution_wh=(1280, 800), timeout_s=30)
+    page1 = capture_desktop(["gtk3-widget-factory"], toolkit="gtk", timeout_s=30)
+    assert screen.state == "page-2" and page1.state == "default"
+    names2 = {e.name for e in screen.elements}
+    names1 = {e.name for e in page1.elements}
+    assert "checkbutton" in names1 and "checkbutton" not in names2
+    # the widget factory is wider than the screen: every box lies on it
+    for s in (screen, page1):
+        assert all(0 <= e.xyxy_px[0] < e.xyxy_px[2] <= 1280 and 0 <= e.xyxy_px[1] < e.xyxy_px[3] <= 800
+                   for e in s.elements)
+
+
+def test_tk_script_boxes_match_its_place_geometry(tmp_path, no_strays):
+    script = tmp_path / "tk_form.py"
+    script.write_text(textwrap.dedent("""
+        import tkinter as tk
+        root = tk.Tk(); root.geometry("400x260+60+70")
+        tk.Label(root, text="Email:").place(x=20, y=30, width=60, height=24)
+        tk.Entry(root).place(x=90, y=30, width=200, height=24)
+        tk.Checkbutton(root, text="Remember me").place(x=20, y=80, width=160, height=24)
+        tk.Button(root, text="Sign in").place(x=20, y=200, width=100, height=30)
+        root.mainloop()
+    """))
+    screen = capture_tk([str(script)], timeout_s=30)
+    got = {(e.role, e.name): e.xyxy_px for e in screen.elements}
+    expected = {("label", "Email:"): (80, 100, 140, 124), ("field", "Email"): (150, 100, 350, 124),
+                ("checkbox", "Remember me"): (80, 150, 240, 174), ("button", "Sign in"): (80, 270, 180, 300)}
+    assert set(got) == set(expected)
+    for key, box in expected.items():
+        assert np.abs(np.subtract(got[key], box)).max() <= 1, (key, got[key], box)
+    assert screen.toolkit == "tk" and screen.source == "tk_form"
+
+
+# -- bad input: a clear error within the timeout, and nothing left running ----------------------------------
+
+
+def test_a_command_that_does_not_exist_is_a_clear_error(no_strays):
+    t0 = time.monotonic()
+    with pytest.raises(CaptureError, match="the app does not start: cannot run 'no-such-app-xyz'"):
+        capture_desktop(["no-such-app-xyz", "--flag"], timeout_s=20)
+    assert time.monotonic() - t0 < 10
+
+
+def test_an_app_that_exits_at_once_is_a_clear_error(no_strays):
+    t0 = time.monotonic()
+    with pytest.raises(CaptureError, match=r"exited with status 3 before it showed a window.*'broken'"):
+        capture_desktop(["sh", "-c", "echo broken >&2; exit 3"], timeout_s=20)
+    assert time.monotonic() - t0 < 10
+
+
+def test_an_app_that_never_maps_a_window_times_out_and_is_stopped(no_strays):
+    t0 = time.monotonic()
+    with pytest.raises(CaptureError, match="never showed a window"):
+        capture_desktop(["sleep", "120"], timeout_s=3)
+    assert 3 <= time.monotonic() - t0 < 10
+
+
+def test_a_window_without_the_wanted_role_says_what_it_shows(no_strays):
+    with pytest.raises(CaptureError, match=r"no element of role \[.*'slider'.*\(it shows: .*'push button'"):
+        capture_desktop(["zenity", "--question"], wait_role="slider", timeout_s=3)
+
+
+def test_no_accessibility_bus_is_a_clear_error(tmp_path, monkeypatch, no_strays):
+    # the session bus then cannot start the accessibility bus (its launcher finds no data files)
+    monkeypatch.setenv("XDG_DATA_DIRS", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    with pytest.raises(CaptureError, match="no accessibility bus"):
+        capture_desktop(["zenity", "--question"], timeout_s=10)
+
+
+def test_a_tk_script_that_fails_is_a_clear_error(tmp_path, no_strays):
+    script = tmp_path / "fails.py"
+    script.write_text("raise SystemExit('cannot open the database')\n")
+    with pytest.raises(CaptureError, match="exited with status 1 before it showed a window.*cannot open the database"):
+        capture_tk([str(script)], timeout_s=10)
+    with pytest.raises(CaptureError, match="no such script"):
+        capture_tk([str(tmp_path / "missing.py")])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"wait_role": "banana"}, "wait_role must be one of"),
+    ({"theme": "sepia"}, "theme must be one of"),
+    ({"toolkit": "motif"}, "toolkit must be one of"),
+    ({"timeout_s": 0}, "timeout_s must be positive"),
+    ({"state": DesktopState("x", wait_role="nope")}, "wait_role must be one of"),
+])
+def test_bad_arguments_are_refused_before_anything_starts(kwargs, message):
+    with pytest.raises(CaptureError, match=message):
+        capture_desktop(["zenity", "--question"], **kwargs)
+
+
+def test_a_session_stops_every_process_it_started(no_strays):
+    with DesktopSession((640, 480)) as session:
+        session.launch(["sh", "-c", "sleep 100 & sleep 100"])
+        time.sleep(0.3)
+        pids = session.pids()
+        assert len(pids) >= 4  # Xvfb, dbus-daemon, sh, two sleeps
+    from simpleseg_agent.capture.desktop.session import alive
+
+    assert not any(alive(p) for p in pids)
