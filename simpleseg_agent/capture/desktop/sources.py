@@ -26,6 +26,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ...errors import CaptureError
 from ..elements import CapturedScreen
 from .atspi import DesktopState, capture_desktop
 from .tk import capture_tk
@@ -134,6 +135,74 @@ DESKTOP_SOURCES: tuple[DesktopSource, ...] = (
     DesktopSource("tk-tkinter-test", "default", "tk", ("-m", "tkinter"), themes=("light",)),
     DesktopSource("tk-turtledemo", "default", "tk", ("-m", "turtledemo"), themes=("light",)),
 )
+
+
+#: Each app of :data:`DESKTOP_SOURCES`: its toolkit and why it is in the benchmark.
+DESKTOP_APPS: dict[str, tuple[str, str]] = {
+    "gtk3-widget-factory": ("gtk", "GTK 3's own showcase of every stock widget, in three pages (gtk-3-examples)"),
+    "zenity": ("gtk", "stock GTK dialogs used by shell scripts: questions, entries, forms, lists, scales"),
+    "yad": ("gtk", "zenity's richer sibling: forms with check boxes, combo boxes, spin buttons, custom buttons"),
+    "qt-dialogs": ("qt", "Qt 6's own stock dialogs (message box, input, font, colour, file, progress; PySide6)"),
+    "wx-dialogs": ("wx", "wxPython's generic stock dialogs (text entry, password, choices, number entry)"),
+    "tk-tkinter-test": ("tk", "the test window Python's tkinter ships (python -m tkinter)"),
+    "tk-turtledemo": ("tk", "the turtle demo viewer Python ships (python -m turtledemo)"),
+}
+
+
+def iter_app_captures(app: str, *, themes=THEMES, resolutions=RESOLUTIONS,
+                      timeout_s: float = 20.0) -> Iterator[CapturedScreen]:
+    """Capture every screen of one app (see :data:`DESKTOP_APPS`) in every theme and resolution.
+
+    Raises:
+        CaptureError: ``app`` is unknown, or a capture failed.
+
+    Example (needs the desktop programs):
+        >>> [s.state for s in iter_app_captures("zenity", themes=("light",), resolutions=((1280, 800),))][:2]  # doctest: +SKIP
+        ['question', 'entry']
+    """
+    if app not in DESKTOP_APPS:
+        raise CaptureError(f"unknown desktop app {app!r}; one of {sorted(DESKTOP_APPS)}")
+    for *_, screen in iter_captures([s for s in DESKTOP_SOURCES if s.app == app], themes=themes,
+                                    resolutions=resolutions, timeout_s=timeout_s):
+        yield screen
+
+
+def bench_desktop_capture(runs: int = 3, command: tuple[str, ...] = ("zenity", "--question", "--title", "Bench",
+                                                                     "--text", "Delete the file?")) -> dict:
+    """Time a cold desktop capture (new X server, bus, app, tree, screenshot, stop) against a plain screenshot.
+
+    The baseline, in the same run, starts the same X server, bus and app, waits for its window with
+    ``xdotool search --sync`` and takes the screenshot without reading any element. Returns medians in
+    seconds and their ratio; the target is ``capture_s <= 3``.
+
+    Example (needs the desktop programs):
+        >>> r = bench_desktop_capture(runs=1)                  # doctest: +SKIP
+        >>> r["target_3s"]                                     # doctest: +SKIP
+        True
+    """
+    import statistics
+    import subprocess
+    import time
+
+    from .atspi import grab_screen
+    from .session import DesktopSession
+
+    capture, plain, n = [], [], 0
+    for _ in range(max(1, runs)):
+        t0 = time.perf_counter()
+        screen = capture_desktop(list(command), toolkit="gtk")
+        capture.append(time.perf_counter() - t0)
+        n = len(screen.elements)
+        t0 = time.perf_counter()
+        with DesktopSession() as session:
+            session.launch(list(command))
+            subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", command[3]], env=session.env(),
+                           capture_output=True, timeout=20)
+            grab_screen(session)
+        plain.append(time.perf_counter() - t0)
+    capture_s, plain_s = statistics.median(capture), statistics.median(plain)
+    return {"command": list(command), "elements": n, "runs": len(capture), "capture_s": round(capture_s, 3),
+            "screenshot_s": round(plain_s, 3), "ratio": round(capture_s / plain_s, 2), "target_3s": capture_s <= 3.0}
 
 
 def iter_captures(sources=DESKTOP_SOURCES, *, themes=THEMES, resolutions=RESOLUTIONS,
