@@ -195,3 +195,42 @@ def test_a_session_stops_every_process_it_started(no_strays):
     from simpleseg_agent.capture.desktop.session import alive
 
     assert not any(alive(p) for p in pids)
+
+
+OVERLAP_APP = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
+app = QApplication(sys.argv)
+a = QWidget(); a.setWindowTitle("Below"); a.move(100, 100); a.resize(500, 300)
+QPushButton("Covered", a).setGeometry(20, 20, 100, 30)
+QPushButton("Uncovered", a).setGeometry(350, 240, 120, 30)
+a.show()
+def later():
+    b = QWidget(); b.setWindowTitle("Above"); b.move(100, 100); b.resize(250, 150)
+    QPushButton("On top", b).setGeometry(20, 100, 100, 30)
+    b.show(); app.b = b
+QTimer.singleShot(300, later)
+sys.exit(app.exec())
+"""
+
+
+def test_elements_under_a_window_above_them_are_dropped(tmp_path, no_strays):
+    app = tmp_path / "overlap.py"
+    app.write_text(OVERLAP_APP)
+    state = DesktopState("both-open", steps=(("sleep", "0.8"),), wait_role="button")
+    screen = capture_desktop([sys.executable, str(app)], timeout_s=30, state=state)
+    names = {e.name for e in screen.elements if e.role == "button"}
+    assert names == {"Uncovered", "On top"}, names
+
+
+@pytest.mark.parametrize("app", sorted({s.app for s in DESKTOP_SOURCES}))
+def test_every_benchmark_app_captures_its_first_screen(app, no_strays):
+    src = next(s for s in DESKTOP_SOURCES if s.app == app)
+    screen = src.capture(theme="light", resolution_wh=(1280, 800), timeout_s=30)
+    assert screen.source == app and screen.toolkit == src.toolkit and screen.state == src.screen
+    named = [e for e in screen.elements if e.name]
+    assert len(named) >= 3, screen.elements
+    for e in screen.elements:
+        x0, y0, x1, y1 = e.xyxy_px
+        assert 0 <= x0 < x1 <= 1280 and 0 <= y0 < y1 <= 800
