@@ -234,3 +234,16 @@ def test_every_benchmark_app_captures_its_first_screen(app, no_strays):
     for e in screen.elements:
         x0, y0, x1, y1 = e.xyxy_px
         assert 0 <= x0 < x1 <= 1280 and 0 <= y0 < y1 <= 800
+
+
+def test_a_launcher_that_starts_the_app_and_exits_is_followed(no_strays):
+    screen = capture_desktop(["sh", "-c", "zenity --question --text Launched & exit 0"], toolkit="gtk", timeout_s=30)
+    assert {e.name for e in screen.elements if e.role == "button"} == {"Yes", "No"}
+    assert screen.source == "zenity"
+
+
+def test_an_app_that_exits_cleanly_without_a_window_is_reported_at_once(no_strays):
+    t0 = time.monotonic()
+    with pytest.raises(CaptureError, match="exited with status 0 before it showed a window"):
+        capture_desktop(["true"], timeout_s=20)
+    assert time.monotonic() - t0 < 10

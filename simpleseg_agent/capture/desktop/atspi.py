@@ -38,7 +38,7 @@ from PIL import Image
 
 from ...errors import CaptureError, MissingProgramError
 from ..elements import _ROLE_MAP, ROLES, CapturedElement, CapturedScreen, normalize_role
-from .session import DesktopSession
+from .session import DesktopSession, descendants
 
 TOOLKITS = ("auto", "gtk", "qt", "wx")
 
@@ -107,7 +107,7 @@ def _read_tree(session: DesktopSession, app: subprocess.Popen, command: Sequence
     session.procs.append(reader)
     try:
         while reader.poll() is None:
-            if app.poll() is not None:
+            if app.poll() is not None and not _app_lives_on(session, app, reader):
                 raise CaptureError(f"the app exited with status {app.returncode} before it showed a window: "
                                    f"{' '.join(command)}{_stderr_tail(app)}")
             if time.monotonic() > deadline + 5.0:
@@ -134,13 +134,24 @@ def _read_tree(session: DesktopSession, app: subprocess.Popen, command: Sequence
                                   f"reading a desktop app's accessibility tree ({detail})")
     if error == "no-bus":
         raise CaptureError(f"no accessibility bus: {detail} (Debian: apt-get install at-spi2-core)")
-    if app.poll() is not None:
+    if app.poll() is not None and not _app_lives_on(session, app, None):
         raise CaptureError(f"the app exited with status {app.returncode} before it showed a window: "
                            f"{' '.join(command)}{_stderr_tail(app)}")
     if error == "no-role":
         raise CaptureError(f"the app never showed a window with an element of the wanted role within the timeout: "
                            f"{detail}")
     raise CaptureError(f"the app never showed a window within the timeout: {' '.join(command)}{_stderr_tail(app)}")
+
+
+def _app_lives_on(session: DesktopSession, app: subprocess.Popen, reader: subprocess.Popen | None) -> bool:
+    """After the launched process exited with status 0: does a program it started still run (a launcher)?"""
+    if app.returncode != 0:
+        return False
+    infra = set()
+    for p in (session.bus, reader, session.xvfb.proc if session.xvfb is not None else None):
+        if p is not None:
+            infra |= {p.pid, *descendants(p.pid)}
+    return any(p not in infra for p in session.pids())
 
 
 def _stderr_tail(app: subprocess.Popen) -> str:
@@ -396,7 +407,8 @@ def capture_desktop(command: Sequence[str], *, toolkit: str = "auto", resolution
         wait_role: capture once an element of this role (one of :data:`~..elements.ROLES`) shows.
         timeout_s: how long the app may take to show it.
         state: a scripted state to reach before the capture (default: the app as it opens).
-        source: the app's id in the screen (default: the program's name).
+        source: the app's id in the screen (default: the name the app gives itself on the accessibility bus,
+            else the program's file name).
 
     Raises:
         CaptureError: the app does not start, exits, never shows a window (or no element of ``wait_role``)
@@ -436,7 +448,8 @@ def capture_desktop(command: Sequence[str], *, toolkit: str = "auto", resolution
         elements = elements_from_nodes(reading.nodes, session.resolution_wh, stacking)
         apps = sorted({n.get("app_name", "") for n in reading.nodes if n["parent"] < 0} - {""})
     return CapturedScreen(
-        image=image, elements=tuple(elements), source=source or os.path.basename(command[0]),
+        image=image, elements=tuple(elements),
+        source=source or (apps[0] if len(apps) == 1 else os.path.basename(command[0])),
         toolkit=found if toolkit == "auto" else toolkit, theme=theme, state=state_name,
         meta={"command": command, "engine": "atspi", "apps": apps, "reported_toolkit": found,
               "nodes": len(reading.nodes), "seconds": round(time.monotonic() - t0, 3)},
