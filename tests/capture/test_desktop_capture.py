@@ -247,3 +247,30 @@ def test_an_app_that_exits_cleanly_without_a_window_is_reported_at_once(no_stray
     with pytest.raises(CaptureError, match="exited with status 0 before it showed a window"):
         capture_desktop(["true"], timeout_s=20)
     assert time.monotonic() - t0 < 10
+
+
+MENU_APP = """
+import sys
+from PySide6.QtWidgets import QApplication, QMainWindow, QPushButton, QTabWidget, QWidget
+app = QApplication(sys.argv)
+w = QMainWindow(); w.move(50, 50); w.resize(500, 350)
+m = w.menuBar().addMenu("&File"); m.addAction("New"); m.addAction("Open..."); m.addAction("Quit")
+tabs = QTabWidget(); t1 = QWidget(); QPushButton("Under", t1).setGeometry(10, 10, 100, 30)
+t2 = QWidget(); QPushButton("Second", t2).setGeometry(10, 10, 100, 30)
+tabs.addTab(t1, "General"); tabs.addTab(t2, "Advanced"); w.setCentralWidget(tabs)
+w.show(); sys.exit(app.exec())
+"""
+
+
+def test_scripted_states_open_a_menu_and_switch_a_tab(tmp_path, no_strays):
+    app = tmp_path / "menu_app.py"
+    app.write_text(MENU_APP)
+    menu = capture_desktop([sys.executable, str(app)], timeout_s=30,
+                           state=DesktopState("menu-open", (("@click", "menuitem", "File"),), wait_role="menuitem"))
+    got = {e.name for e in menu.elements}
+    assert {"New", "Open...", "Quit"} <= got and "Under" not in got  # the open menu covers the button
+    assert menu.state == "menu-open"
+    tab = capture_desktop([sys.executable, str(app)], timeout_s=30,
+                          state=DesktopState("advanced", (("@click", "tab", "Advanced"),)))
+    buttons = {e.name for e in tab.elements if e.role == "button"}
+    assert buttons == {"Second"}

@@ -84,3 +84,15 @@ def test_a_tall_text_area_does_not_take_a_label_beside_its_middle():
              node(0, "text", "", (282, 329, 198, 233))]
     out = [e for e in elements_from_nodes(nodes, (900, 600)) if e.role == "field"]
     assert out[0].name == ""
+
+
+def test_a_qt_popup_menu_hides_what_it_covers():
+    # as Qt 6 reports an open menu: a "popup menu" under the bar's item, its extents those of the popup
+    nodes = [node(-1, "frame", "app", (50, 50, 500, 350)),
+             node(0, "menu bar", "", (50, 50, 500, 21)),
+             node(1, "menu item", "File", (56, 50, 30, 21), depth=2),
+             node(2, "popup menu", "app", (56, 71, 120, 69), depth=3),
+             node(3, "menu item", "New", (56, 71, 120, 23), depth=4),
+             node(0, "push button", "Under", (62, 108, 100, 30)),
+             node(0, "page tab", "General", (50, 71, 76, 27))]  # partly under the menu: still seen
+    assert names(elements_from_nodes(nodes, (800, 600))) == ["File", "General", "New"]

@@ -280,13 +280,19 @@ def elements_from_nodes(nodes: Sequence[dict[str, Any]], resolution_wh: tuple[in
     for i, n in enumerate(nodes):
         kids.setdefault(n["parent"], []).append(i)
     for i, n in enumerate(nodes):
-        if n["parent"] >= 0 and n["role"] in _POPUP_ROLES and n["showing"]:
-            shown = [_xyxy(nodes[k]["xywh"]) for k in kids.get(i, ()) if nodes[k]["showing"] and nodes[k]["xywh"][2] > 0]
-            if shown:
-                box = (min(b[0] for b in shown), min(b[1] for b in shown), max(b[2] for b in shown),
-                       max(b[3] for b in shown))
-                if not _inside(box, _xyxy(nodes[i]["xywh"])):  # a popup, not the menu's title in its bar
-                    layers.append((i, 1e6 + z.get(top[i], 0), box))
+        if n["parent"] < 0 or n["role"] not in _POPUP_ROLES or not n["showing"]:
+            continue
+        if n["role"] == "popup menu":  # Qt: the open menu itself
+            if n["xywh"][2] > 0 and n["xywh"][3] > 0:
+                layers.append((i, 1e6 + z.get(top[i], 0), _xyxy(n["xywh"])))
+            continue
+        # GTK: a "menu" node is the menu's title in its bar; its items, when open, lie outside it
+        shown = [_xyxy(nodes[k]["xywh"]) for k in kids.get(i, ()) if nodes[k]["showing"] and nodes[k]["xywh"][2] > 0]
+        if shown:
+            box = (min(b[0] for b in shown), min(b[1] for b in shown), max(b[2] for b in shown),
+                   max(b[3] for b in shown))
+            if not _inside(box, _xyxy(n["xywh"])):
+                layers.append((i, 1e6 + z.get(top[i], 0), box))
 
     def ancestors(i: int) -> set[int]:
         out = set()
