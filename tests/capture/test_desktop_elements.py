@@ -94,5 +94,23 @@ def test_a_qt_popup_menu_hides_what_it_covers():
              node(2, "popup menu", "app", (56, 71, 120, 69), depth=3),
              node(3, "menu item", "New", (56, 71, 120, 23), depth=4),
              node(0, "push button", "Under", (62, 108, 100, 30)),
-             node(0, "page tab", "General", (50, 71, 76, 27))]  # partly under the menu: still seen
-    assert names(elements_from_nodes(nodes, (800, 600))) == ["File", "General", "New"]
+             node(0, "page tab", "General", (50, 71, 76, 27)),   # 6 of 76 px wide left of the menu: hidden
+             node(0, "page tab", "Advanced", (150, 71, 100, 27))]  # 26 of 100 px under the menu: seen
+    out = {e.name: e for e in elements_from_nodes(nodes, (800, 600))}
+    assert sorted(out) == ["Advanced", "File", "New"]
+    assert out["Advanced"].meta["covered_fraction"] == 0.26
+
+
+def test_an_element_mostly_under_an_open_popup_is_dropped_a_partly_covered_one_kept():
+    # zenity --forms with its combo box open: the popup hides most of OK and Cancel (as captured here)
+    nodes = [node(-1, "dialog", "New contact", (499, 259, 281, 281)),
+             node(0, "menu", "", (598, 456, 168, 34)),
+             node(1, "menu item", "Family", (598, 461, 168, 29), depth=2),
+             node(1, "menu item", "Work", (598, 519, 168, 29), depth=2),
+             node(0, "push button", "Cancel", (597, 499, 86, 34)),
+             node(0, "push button", "OK", (687, 499, 86, 34)),
+             node(0, "label", "Group", (519, 456, 39, 34)),
+             node(0, "push button", "Half", (558, 520, 78, 20))]   # 38 of 78 px wide under the popup
+    out = {e.name: e for e in elements_from_nodes(nodes, (1280, 800))}
+    assert set(out) == {"Family", "Work", "Group", "Half"}
+    assert out["Half"].meta["covered_fraction"] == round(38 / 78, 3) and "covered_fraction" not in out["Group"].meta

@@ -8,10 +8,10 @@ gir1.2-atspi-2.0`` (both apt packages, no compiler), so the project's own Python
 GObject bindings; ``SIMPLESEG_ATSPI_PYTHON`` names another interpreter.
 
 What is kept: elements that are SHOWING and VISIBLE, whose role maps onto :data:`~..elements.ROLES` other
-than ``other``; each box is clipped to its window, its scrolled viewport and the screen (an element less
-than half visible is dropped); elements fully covered by another window or an open menu that lies above
-theirs are dropped (the stacking order of top-level windows is read from the X server with
-``xwininfo``). Names are the accessible names; an unnamed field, combo box, spin button or slider takes
+than ``other``, and of which at least half stays in sight: each box is clipped to its window, its scrolled
+viewport and the screen, and the windows and open menus that lie above its own hide part of it (the
+stacking order of top-level windows is read from the X server with ``xwininfo``; ``meta`` records
+``clipped_from_xyxy_px`` and ``covered_fraction`` where they apply). Names are the accessible names; an unnamed field, combo box, spin button or slider takes
 the name of the label it is *labelled by* (an AT-SPI relation), else of the nearest label on its left in
 the same row, else right above it (``meta["name_from"]`` says which).
 
@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from ...errors import CaptureError, MissingProgramError
@@ -200,6 +201,18 @@ def _inside(inner, outer) -> bool:
     return inner[0] >= outer[0] and inner[1] >= outer[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
 
 
+def _uncovered_area(box, covers) -> float:
+    """Pixels of ``box`` that none of the ``covers`` boxes hides."""
+    if not covers:
+        return _area(box)
+    x0, y0 = int(np.floor(box[0])), int(np.floor(box[1]))
+    w, h = int(np.ceil(box[2])) - x0, int(np.ceil(box[3])) - y0
+    seen = np.ones((max(h, 0), max(w, 0)), bool)
+    for cx0, cy0, cx1, cy1 in covers:
+        seen[max(0, int(cy0) - y0):max(0, int(np.ceil(cy1)) - y0), max(0, int(cx0) - x0):max(0, int(np.ceil(cx1)) - x0)] = False
+    return float(seen.sum())
+
+
 def _clean_label(text: str) -> str:
     return text.replace("_", "").strip().rstrip(":").strip()
 
@@ -318,12 +331,16 @@ def elements_from_nodes(nodes: Sequence[dict[str, Any]], resolution_wh: tuple[in
             continue
         anc = ancestors(i)
         mine = z_of(anc)
-        if any(lz > mine and li not in anc and _inside(box, lb) for li, lz, lb in layers):
+        above = [lb for li, lz, lb in layers if lz > mine and li not in anc and _overlap(box, lb) > 0]
+        seen_px = _uncovered_area(box, above)
+        if seen_px < 0.5 * _area(raw):
             continue
         name = n["name"].strip()
         meta = {"name_from": "accessible" if name else "", "states": n.get("states", []), "app": n.get("app_name", "")}
         if box != raw:
             meta["clipped_from_xyxy_px"] = raw
+        if seen_px < _area(box):
+            meta["covered_fraction"] = round(1 - seen_px / _area(box), 3)
         key = (role, name, box)
         if key in seen:
             continue

@@ -105,6 +105,10 @@ def _wx(screen: str) -> DesktopSource:
 
 
 _FACTORY = ("gtk3-widget-factory",)
+_ZENITY_FORMS = ("zenity", "--forms", "--title", "New contact", "--text", "Contact details", "--add-entry", "First name",
+                 "--add-entry", "Last name", "--add-entry", "Email", "--add-password", "PIN",
+                 "--add-combo", "Group", "--combo-values", "Family|Friends|Work")
+_QT_FILE = ("{python}", "{desktop}/_qt_stock.py", "file", "--{theme}")
 
 #: Every desktop screen of the benchmark.
 DESKTOP_SOURCES: tuple[DesktopSource, ...] = (
@@ -115,9 +119,9 @@ DESKTOP_SOURCES: tuple[DesktopSource, ...] = (
     _zenity("entry", "--entry", "--title", "Rename", "--text", "New name of the file:", "--entry-text", "notes.txt"),
     _zenity("password", "--password", "--username", "--title", "Sign in"),
     _zenity("warning", "--warning", "--title", "Disk almost full", "--text", "Only 2 GB are left on the disk."),
-    _zenity("forms", "--forms", "--title", "New contact", "--text", "Contact details", "--add-entry", "First name",
-            "--add-entry", "Last name", "--add-entry", "Email", "--add-password", "PIN",
-            "--add-combo", "Group", "--combo-values", "Family|Friends|Work"),
+    DesktopSource("zenity", "forms", "gtk", _ZENITY_FORMS),
+    DesktopSource("zenity", "forms-group-open", "gtk", _ZENITY_FORMS, steps=(("@click", "select", "Group"),),
+                  state_wait_role="menuitem"),
     _zenity("list", "--list", "--title", "Choose a mirror", "--column", "Mirror", "--column", "Country",
             "deb.example.org", "Germany", "ftp.example.net", "France", "mirror.example.com", "Japan",
             wait_role="listitem"),
@@ -131,6 +135,7 @@ DESKTOP_SOURCES: tuple[DesktopSource, ...] = (
     _yad("entry", "--title", "Search", "--entry", "--text", "Find files named:"),
     *(_qt(s) for s in ("messagebox", "question", "input-text", "input-item", "input-int", "font", "color", "file",
                        "progress")),
+    DesktopSource("qt-dialogs", "file-list-view", "qt", _QT_FILE, steps=(("@click", "button", "List View"),)),
     *(_wx(s) for s in ("text-entry", "password", "single-choice", "multi-choice", "number-entry")),
     DesktopSource("tk-tkinter-test", "default", "tk", ("-m", "tkinter"), themes=("light",)),
     DesktopSource("tk-turtledemo", "default", "tk", ("-m", "turtledemo"), themes=("light",)),
