@@ -59,7 +59,8 @@ def test_qt_window_boxes_match_its_layout_within_1px(tmp_path, no_strays):
     check = by_name["Remember me"]
     outer = _expected(*QT_CHECKBOX)
     assert check.role == "checkbox" and abs(check.xyxy_px[0] - outer[0]) <= 1
-    assert outer[0] <= check.xyxy_px[0] < check.xyxy_px[2] <= outer[2] and outer[1] <= check.xyxy_px[1] < check.xyxy_px[3] <= outer[3]
+    x0, y0, x1, y1 = check.xyxy_px
+    assert outer[0] <= x0 < x1 <= outer[2] and outer[1] <= y0 < y1 <= outer[3]
     assert check.xyxy_px[2] - check.xyxy_px[0] > 80  # box and text, not the box alone
     assert by_name["Name"].meta["name_from"] == "nearby-label"
     assert by_name["Email"].meta["name_from"] == "accessible"

@@ -22,7 +22,8 @@ def test_hidden_and_container_nodes_are_left_out():
              node(0, "filler", "", (0, 0, 400, 300)),
              node(0, "push button", "Flat", (10, 130, 80, 0))]
     out = elements_from_nodes(nodes, (800, 600))
-    assert [(e.role, e.name, e.xyxy_px, e.engine_role) for e in out] == [("button", "OK", (10, 10, 90, 40), "push button")]
+    got = [(e.role, e.name, e.xyxy_px, e.engine_role) for e in out]
+    assert got == [("button", "OK", (10, 10, 90, 40), "push button")]
 
 
 def test_boxes_are_clipped_to_their_window_viewport_and_screen():

@@ -3,9 +3,10 @@
 ``python _tk_runner.py DUMP_PATH SCRIPT.py [ARGS...]`` or ``python _tk_runner.py DUMP_PATH -m MODULE [ARGS...]``.
 
 A Tk app's widgets cannot be read from outside its process, so the app runs in this one: ``tkinter.Tk`` is
-wrapped so that once the first root window or one of its top-level windows is mapped, it writes every 0.1 s (from Tk's own event loop, so
-the app's state is consistent) a JSON list of its mapped widgets — window class, text, and screen box
-from ``winfo_rootx/rooty/width/height`` — to ``DUMP_PATH`` (written to a temporary file, then renamed).
+wrapped so that once the first root window or one of its top-level windows is mapped, it writes every
+0.1 s (from Tk's own event loop, so the app's state is consistent) a JSON list of its mapped widgets —
+window class, text, and screen box from ``winfo_rootx/rooty/width/height`` — to ``DUMP_PATH`` (written
+to a temporary file, then renamed).
 The app itself runs unchanged, as ``__main__``.
 """
 
@@ -40,8 +41,8 @@ def _nodes(root):
             return
         index = len(nodes)
         nodes.append({"parent": parent, "depth": depth, "role": cls.lower(), "name": _text(w).strip(),
-                      "xywh": xywh, "showing": mapped, "visible": mapped, "states": [], "toolkit": "Tk" if depth == 0 else "",
-                      "app_name": os.path.basename(sys.argv[0])})
+                      "xywh": xywh, "showing": mapped, "visible": mapped, "states": [],
+                      "toolkit": "Tk" if depth == 0 else "", "app_name": os.path.basename(sys.argv[0])})
         if mapped:
             for kid in w.winfo_children():
                 if not isinstance(kid, tkinter.Toplevel) or depth > 0:

@@ -11,9 +11,11 @@ What is kept: elements that are SHOWING and VISIBLE, whose role maps onto :data:
 than ``other``, and of which at least half stays in sight: each box is clipped to its window, its scrolled
 viewport and the screen, and the windows and open menus that lie above its own hide part of it (the
 stacking order of top-level windows is read from the X server with ``xwininfo``; ``meta`` records
-``clipped_from_xyxy_px`` and ``covered_fraction`` where they apply). Names are the accessible names; an unnamed field, combo box, spin button or slider takes
-the name of the label it is *labelled by* (an AT-SPI relation), else of the nearest label on its left in
-the same row, else right above it (``meta["name_from"]`` says which).
+``clipped_from_xyxy_px`` and ``covered_fraction`` where they apply).
+
+Names are the accessible names; an unnamed field, combo box, spin button or slider takes the name of the
+label it is *labelled by* (an AT-SPI relation), else of the nearest label on its left on its first line,
+else right above it (``meta["name_from"]`` says which: ``accessible``, ``labelled-by``, ``nearby-label``).
 
 Example (needs Xvfb, dbus-daemon, at-spi2-core, python3-gi and zenity):
     >>> screen = capture_desktop(["zenity", "--question", "--text", "Save?"], toolkit="gtk")  # doctest: +SKIP
@@ -28,7 +30,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -209,7 +210,9 @@ def _uncovered_area(box, covers) -> float:
     w, h = int(np.ceil(box[2])) - x0, int(np.ceil(box[3])) - y0
     seen = np.ones((max(h, 0), max(w, 0)), bool)
     for cx0, cy0, cx1, cy1 in covers:
-        seen[max(0, int(cy0) - y0):max(0, int(np.ceil(cy1)) - y0), max(0, int(cx0) - x0):max(0, int(np.ceil(cx1)) - x0)] = False
+        rows = slice(max(0, int(cy0) - y0), max(0, int(np.ceil(cy1)) - y0))
+        cols = slice(max(0, int(cx0) - x0), max(0, int(np.ceil(cx1)) - x0))
+        seen[rows, cols] = False
     return float(seen.sum())
 
 

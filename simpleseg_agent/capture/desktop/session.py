@@ -160,7 +160,8 @@ class DesktopSession:
 
         for program, package in (("Xvfb", "xvfb"), ("dbus-daemon", "dbus-daemon")):
             if shutil.which(program) is None:
-                raise CaptureError(f"a desktop capture needs the program '{program}' (Debian: apt-get install {package})")
+                raise CaptureError(f"a desktop capture needs the program '{program}' "
+                                   f"(Debian: apt-get install {package})")
         try:
             self.xvfb = XvfbServer(self.resolution_wh, timeout_s=self.timeout_s).start()
         except DisplayError as e:

@@ -105,8 +105,9 @@ def _wx(screen: str) -> DesktopSource:
 
 
 _FACTORY = ("gtk3-widget-factory",)
-_ZENITY_FORMS = ("zenity", "--forms", "--title", "New contact", "--text", "Contact details", "--add-entry", "First name",
-                 "--add-entry", "Last name", "--add-entry", "Email", "--add-password", "PIN",
+_ZENITY_FORMS = ("zenity", "--forms", "--title", "New contact", "--text", "Contact details",
+                 "--add-entry", "First name", "--add-entry", "Last name", "--add-entry", "Email",
+                 "--add-password", "PIN",
                  "--add-combo", "Group", "--combo-values", "Family|Friends|Work")
 _QT_FILE = ("{python}", "{desktop}/_qt_stock.py", "file", "--{theme}")
 
@@ -162,7 +163,8 @@ def iter_app_captures(app: str, *, themes=THEMES, resolutions=RESOLUTIONS,
         CaptureError: ``app`` is unknown, or a capture failed.
 
     Example (needs the desktop programs):
-        >>> [s.state for s in iter_app_captures("zenity", themes=("light",), resolutions=((1280, 800),))][:2]  # doctest: +SKIP
+        >>> shots = iter_app_captures("zenity", themes=("light",), resolutions=((1280, 800),))  # doctest: +SKIP
+        >>> [s.state for s in shots][:2]                                                        # doctest: +SKIP
         ['question', 'entry']
     """
     if app not in DESKTOP_APPS:
