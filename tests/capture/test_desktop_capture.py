@@ -275,3 +275,26 @@ def test_scripted_states_open_a_menu_and_switch_a_tab(tmp_path, no_strays):
                           state=DesktopState("advanced", (("@click", "tab", "Advanced"),)))
     buttons = {e.name for e in tab.elements if e.role == "button"}
     assert buttons == {"Second"}
+
+
+def test_gtk_extents_agree_with_the_x_servers_window_geometry(no_strays):
+    # independent of AT-SPI: the X server's own geometry of the dialog's window, read with xwininfo
+    import subprocess
+
+    from simpleseg_agent.capture.desktop.atspi import _read_tree
+
+    with DesktopSession((1280, 800)) as session:
+        app = session.launch(["zenity", "--question", "--title", "Geometry probe", "--text", "Sure?"])
+        nodes = _read_tree(session, app, ["zenity"], ["push button"], time.monotonic() + 30).nodes
+        info = subprocess.run(["xwininfo", "-name", "Geometry probe"], env=session.env(), capture_output=True,
+                              text=True, timeout=10).stdout
+    x = int(info.split("Absolute upper-left X:")[1].split()[0])
+    y = int(info.split("Absolute upper-left Y:")[1].split()[0])
+    w = int(info.split("Width:")[1].split()[0])
+    h = int(info.split("Height:")[1].split()[0])
+    dialog = next(n for n in nodes if n["parent"] < 0)
+    assert dialog["role"] == "dialog" and np.abs(np.subtract(dialog["xywh"], (x, y, w, h))).max() <= 1
+    for n in nodes:
+        if n["role"] == "push button":
+            bx, by, bw, bh = n["xywh"]
+            assert x <= bx and y <= by and bx + bw <= x + w and by + bh <= y + h
