@@ -60,19 +60,23 @@ def main(argv):
             try:
                 states = acc.get_state_set()
                 role = acc.get_role_name()
-                name = acc.get_name() or ""
-                rect = acc.get_extents(Atspi.CoordType.SCREEN)
-                count = acc.get_child_count()
+                if states.contains(showing):
+                    name = acc.get_name() or ""
+                    rect = acc.get_extents(Atspi.CoordType.SCREEN)
+                    xywh = [rect.x, rect.y, rect.width, rect.height]
+                    count = acc.get_child_count()
+                else:  # nothing of a node that is not shown is kept: spare its calls
+                    name, xywh, count = "", [0, 0, 0, 0], 0
             except GLib.Error:
                 continue  # gone while we read it
             node = {
                 "app": app_index, "app_name": app_name, "app_pid": app_pid, "parent": parent, "depth": depth,
-                "role": role, "name": name, "xywh": [rect.x, rect.y, rect.width, rect.height],
+                "role": role, "name": name, "xywh": xywh,
                 "showing": states.contains(showing), "visible": states.contains(visible),
                 "states": [k for k, v in state_names.items() if states.contains(v)],
             }
             node["toolkit"] = app_toolkit if depth == 0 else ""
-            if not name:
+            if not name and node["showing"]:
                 try:
                     for rel in acc.get_relation_set():
                         if rel.get_relation_type() == Atspi.RelationType.LABELLED_BY and rel.get_n_targets():
