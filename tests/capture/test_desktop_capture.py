@@ -298,3 +298,30 @@ def test_gtk_extents_agree_with_the_x_servers_window_geometry(no_strays):
         if n["role"] == "push button":
             bx, by, bw, bh = n["xywh"]
             assert x <= bx and y <= by and bx + bw <= x + w and by + bh <= y + h
+
+
+def test_tk_menu_bar_entries_are_captured_in_order_above_the_window(tmp_path, no_strays):
+    script = tmp_path / "tk_menus.py"
+    script.write_text(textwrap.dedent("""
+        import tkinter as tk
+        root = tk.Tk(); root.geometry("400x200+0+0")
+        bar = tk.Menu(root)
+        for label in ("File", "Edit", "Preferences"):
+            bar.add_cascade(label=label, menu=tk.Menu(bar, tearoff=0))
+        root.config(menu=bar)
+        tk.Button(root, text="OK").place(x=10, y=10, width=80, height=30)
+        root.mainloop()
+    """))
+    screen = capture_tk([str(script)], wait_role="menuitem", timeout_s=30)
+    items = [e for e in screen.elements if e.role == "menuitem"]
+    assert [e.name for e in items] == ["File", "Edit", "Preferences"]
+    ok = next(e for e in screen.elements if e.name == "OK")
+    for a, b in zip(items, items[1:], strict=False):
+        assert a.xyxy_px[2] == b.xyxy_px[0]  # side by side
+    assert all(e.xyxy_px[3] <= ok.xyxy_px[1] for e in items)  # the bar lies above the window's widgets
+    # each entry's box holds its drawn text: darker pixels inside, bar colour at its edges
+    img = np.asarray(screen.image.convert("L")).astype(int)
+    for e in items:
+        x0, y0, x1, y1 = (int(v) for v in e.xyxy_px)
+        assert img[y0:y1, x0:x1].min() < 100
+        assert img[y0 + 2:y1 - 2, x0 + 1].min() > 150 and img[y0 + 2:y1 - 2, x1 - 2].min() > 150  # no text cut

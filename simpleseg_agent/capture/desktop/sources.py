@@ -73,8 +73,9 @@ class DesktopSource:
                 timeout_s: float = 20.0) -> CapturedScreen:
         """Capture this screen (see :func:`~.atspi.capture_desktop`, :func:`~.tk.capture_tk`)."""
         if self.toolkit == "tk":
-            return capture_tk(self.command_for(theme), resolution_wh=resolution_wh, wait_role=self.wait_role,
-                              timeout_s=timeout_s, source=self.app)
+            return _with_state(capture_tk(self.command_for(theme), resolution_wh=resolution_wh,
+                                          wait_role=self.wait_role, timeout_s=timeout_s, source=self.app),
+                               self.screen)
         state = DesktopState(self.screen, self.steps, self.state_wait_role) if self.steps else None
         screen = capture_desktop(self.command_for(theme), toolkit=self.toolkit, resolution_wh=resolution_wh,
                                  theme=theme, wait_role=self.wait_role, timeout_s=timeout_s, state=state,
@@ -140,6 +141,7 @@ DESKTOP_SOURCES: tuple[DesktopSource, ...] = (
     *(_wx(s) for s in ("text-entry", "password", "single-choice", "multi-choice", "number-entry")),
     DesktopSource("tk-tkinter-test", "default", "tk", ("-m", "tkinter"), themes=("light",)),
     DesktopSource("tk-turtledemo", "default", "tk", ("-m", "turtledemo"), themes=("light",)),
+    DesktopSource("tk-idle", "shell", "tk", ("-m", "idlelib"), wait_role="menuitem", themes=("light",)),
 )
 
 
@@ -152,6 +154,7 @@ DESKTOP_APPS: dict[str, tuple[str, str]] = {
     "wx-dialogs": ("wx", "wxPython's generic stock dialogs (text entry, password, choices, number entry)"),
     "tk-tkinter-test": ("tk", "the test window Python's tkinter ships (python -m tkinter)"),
     "tk-turtledemo": ("tk", "the turtle demo viewer Python ships (python -m turtledemo)"),
+    "tk-idle": ("tk", "IDLE, the editor and shell Python ships, with its menu bar (python -m idlelib)"),
 }
 
 

@@ -5,8 +5,10 @@ outside its process; so :func:`capture_tk` runs the app — a Python script, or 
 small runner (:mod:`._tk_runner`) that wraps ``tkinter.Tk`` and writes the widget tree (class, text, and
 the screen box from ``winfo_rootx/rooty/width/height``) to a file from Tk's own event loop. Apps not
 written in Python (``wish`` scripts) are not supported. Widgets map onto roles by their Tk class
-(``Button`` / ``TButton`` -> button, ``Entry`` -> field, ``Checkbutton`` -> checkbox...); menus drawn by
-the window system and ttk notebook tabs have no widget of their own and are not captured.
+(``Button`` / ``TButton`` -> button, ``Entry`` -> field, ``Checkbutton`` -> checkbox...). A window's menu
+bar is a clone widget Tk draws itself: its entries become menu items, boxed from the entries' x positions
+(the last one from its text width and its neighbour's padding). ttk notebook tabs and open menus have no
+widget or position Tk reports, and are not captured.
 
 Example (needs Xvfb and a Python with tkinter):
     >>> s = capture_tk(["-m", "tkinter"])                       # Python's own Tk test window  # doctest: +SKIP
