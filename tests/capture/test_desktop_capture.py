@@ -325,3 +325,26 @@ def test_tk_menu_bar_entries_are_captured_in_order_above_the_window(tmp_path, no
         x0, y0, x1, y1 = (int(v) for v in e.xyxy_px)
         assert img[y0:y1, x0:x1].min() < 100
         assert img[y0 + 2:y1 - 2, x0 + 1].min() > 150 and img[y0 + 2:y1 - 2, x1 - 2].min() > 150  # no text cut
+
+
+GRID_APP = """
+import sys
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
+app = QApplication(sys.argv)
+w = QWidget(); w.move(0, 0); w.resize(1260, 780)
+for i in range(30 * 24):
+    QPushButton(f"B{i}", w).setGeometry(2 + (i % 30) * 41, 2 + (i // 30) * 32, 40, 30)
+w.show()
+sys.exit(app.exec())
+"""
+
+
+def test_a_big_tree_is_read_whole(tmp_path, no_strays):
+    # 720 buttons: the reader's answer is far larger than a pipe's buffer
+    app = tmp_path / "grid.py"
+    app.write_text(GRID_APP)
+    screen = capture_desktop([sys.executable, str(app)], timeout_s=60)
+    names = {e.name for e in screen.elements if e.role == "button"}
+    assert names == {f"B{i}" for i in range(720)}
+    b = next(e for e in screen.elements if e.name == "B31")
+    assert np.abs(np.subtract(b.xyxy_px, (43, 34, 83, 64))).max() <= 1

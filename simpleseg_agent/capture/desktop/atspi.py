@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -104,8 +105,10 @@ def _read_tree(session: DesktopSession, app: subprocess.Popen, command: Sequence
     t0 = time.monotonic()
     left = max(0.5, deadline - t0)
     spec = json.dumps({"wait_roles": list(wait_roles), "timeout_s": left})
+    # the answer goes to a file: a big tree would fill a pipe while the reader waits for it to be read
+    out_file = tempfile.TemporaryFile()
     reader = subprocess.Popen([python, _DUMP, spec], env=session.env(), stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                              stdout=out_file, stderr=subprocess.DEVNULL)
     session.procs.append(reader)
     try:
         while reader.poll() is None:
@@ -115,12 +118,13 @@ def _read_tree(session: DesktopSession, app: subprocess.Popen, command: Sequence
             if time.monotonic() > deadline + 5.0:
                 raise CaptureError(f"the accessibility tree reader did not answer within {left + 5:.0f} s")
             time.sleep(0.02)
-        out = reader.stdout.read().decode(errors="replace").strip().splitlines()
+        out_file.seek(0)
+        out = out_file.read().decode(errors="replace").strip().splitlines()
     finally:
         if reader.poll() is None:
             reader.kill()
         reader.wait()
-        reader.stdout.close()
+        out_file.close()
         session.procs.remove(reader)
     try:
         answer = json.loads(out[-1]) if out else {}
