@@ -11,5 +11,5 @@ from .session import DesktopSession, theme_env
 from .sources import DESKTOP_APPS, DESKTOP_SOURCES, DesktopSource, bench_desktop_capture, iter_app_captures
 from .tk import capture_tk
 
-__all__ = ["DESKTOP_APPS", "DESKTOP_SOURCES", "DesktopSession", "DesktopSource", "DesktopState", "bench_desktop_capture",
-           "capture_desktop", "capture_tk", "elements_from_nodes", "iter_app_captures", "theme_env"]
+__all__ = ["DESKTOP_APPS", "DESKTOP_SOURCES", "DesktopSession", "DesktopSource", "DesktopState",
+           "bench_desktop_capture", "capture_desktop", "capture_tk", "elements_from_nodes", "iter_app_captures", "theme_env"]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -72,6 +73,33 @@ class DesktopState:
     steps: tuple[tuple[str, ...], ...] = ()
     wait_role: str | None = None
     settle_s: float = 0.3
+
+    @classmethod
+    def parse(cls, text: str) -> DesktopState:
+        """``NAME=STEP;STEP`` (a command line's ``--state``): each step is ``@click ROLE NAME`` or xdotool's arguments.
+
+        Example:
+            >>> DesktopState.parse("menu=@click menuitem File; key Down").steps
+            (('@click', 'menuitem', 'File'), ('key', 'Down'))
+            >>> DesktopState.parse("tab=@click tab Advanced settings").steps
+            (('@click', 'tab', 'Advanced settings'),)
+        """
+        name, sep, script = text.partition("=")
+        if not sep or not name.strip() or not script.strip():
+            raise CaptureError(f"a state is NAME=STEP;STEP (e.g. menu=@click menuitem File), got {text!r}")
+        steps = []
+        for part in script.split(";"):
+            words = shlex.split(part)
+            if not words:
+                continue
+            if words[0] == "@click":
+                if len(words) < 3:
+                    raise CaptureError(f"a click step is '@click ROLE NAME', got {part.strip()!r}")
+                words = ["@click", words[1], " ".join(words[2:])]
+            steps.append(tuple(words))
+        if not steps:
+            raise CaptureError(f"the state {name.strip()!r} has no steps")
+        return cls(name.strip(), tuple(steps))
 
 
 def atspi_role_names(role: str) -> list[str]:
