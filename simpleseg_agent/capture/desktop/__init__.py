@@ -12,4 +12,5 @@ from .sources import DESKTOP_APPS, DESKTOP_SOURCES, DesktopSource, bench_desktop
 from .tk import capture_tk
 
 __all__ = ["DESKTOP_APPS", "DESKTOP_SOURCES", "DesktopSession", "DesktopSource", "DesktopState",
-           "bench_desktop_capture", "capture_desktop", "capture_tk", "elements_from_nodes", "iter_app_captures", "theme_env"]
+           "bench_desktop_capture", "capture_desktop", "capture_tk", "elements_from_nodes", "iter_app_captures",
+           "theme_env"]
