@@ -158,12 +158,23 @@ def test_a_window_without_the_wanted_role_says_what_it_shows(no_strays):
         capture_desktop(["zenity", "--question"], wait_role="slider", timeout_s=3)
 
 
-def test_no_accessibility_bus_is_a_clear_error(tmp_path, monkeypatch, no_strays):
-    # the session bus then cannot start the accessibility bus (its launcher finds no data files)
-    monkeypatch.setenv("XDG_DATA_DIRS", str(tmp_path))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    with pytest.raises(CaptureError, match="no accessibility bus"):
-        capture_desktop(["zenity", "--question"], timeout_s=10)
+def test_no_accessibility_bus_is_a_clear_error(tmp_path, no_strays):
+    # a session bus that knows no services: nothing can start the accessibility bus
+    from simpleseg_agent.capture.desktop.atspi import _read_tree
+
+    (tmp_path / "services").mkdir()
+    config = tmp_path / "bus.conf"
+    config.write_text(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:tmpdir={tmp_path}</listen><servicedir>{tmp_path}/services</servicedir>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/>
+</policy></busconfig>""")
+    t0 = time.monotonic()
+    with DesktopSession((640, 480), dbus_config=str(config)) as session:
+        app = session.launch(["zenity", "--question"])
+        with pytest.raises(CaptureError, match=r"no accessibility bus: .*org\.a11y\.Bus"):
+            _read_tree(session, app, ["zenity"], ["push button"], time.monotonic() + 10)
+    assert time.monotonic() - t0 < 10
 
 
 def test_a_tk_script_that_fails_is_a_clear_error(tmp_path, no_strays):

@@ -136,10 +136,12 @@ class DesktopSession:
 
     Use as a context manager. :meth:`launch` starts a program on it; :meth:`env` is the environment such a
     program gets (``DISPLAY``, ``XAUTHORITY``, ``DBUS_SESSION_BUS_ADDRESS``, the theme and the marker).
+    ``dbus_config`` is a dbus-daemon configuration file for the bus (default: the system's session bus
+    configuration, whose service folders hold the accessibility bus).
     """
 
     def __init__(self, resolution_wh: tuple[int, int] = (1280, 800), *, theme: str = "light",
-                 timeout_s: float = 20.0) -> None:
+                 timeout_s: float = 20.0, dbus_config: str | None = None) -> None:
         w, h = (int(v) for v in resolution_wh)
         if not (16 <= w <= 8192 and 16 <= h <= 8192):
             raise CaptureError(f"resolution_wh must be two sizes between 16 and 8192 px, got {resolution_wh!r}")
@@ -147,6 +149,7 @@ class DesktopSession:
         theme_env(theme)
         self.theme = theme
         self.timeout_s = timeout_s
+        self.dbus_config = dbus_config
         self.session_id = uuid.uuid4().hex
         self.xvfb = None
         self.bus: subprocess.Popen | None = None
@@ -177,7 +180,8 @@ class DesktopSession:
         r, w = os.pipe()
         try:
             self.bus = subprocess.Popen(
-                ["dbus-daemon", "--session", "--nofork", "--nopidfile", f"--print-address={w}"],
+                ["dbus-daemon", f"--config-file={self.dbus_config}" if self.dbus_config else "--session", "--nofork",
+                 "--nopidfile", f"--print-address={w}"],
                 pass_fds=(w,), env=self.env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL)
         finally:
