@@ -178,11 +178,12 @@ def iter_app_captures(app: str, *, themes=THEMES, resolutions=RESOLUTIONS,
 
 
 def bench_desktop_capture(runs: int = 3, command: tuple[str, ...] = ("zenity", "--question", "--title", "Bench",
-                                                                     "--text", "Delete the file?")) -> dict:
+                                                                     "--text", "Delete the file?"),
+                          window_name: str = "Bench") -> dict:
     """Time a cold desktop capture (new X server, bus, app, tree, screenshot, stop) against a plain screenshot.
 
-    The baseline, in the same run, starts the same X server, bus and app, waits for its window with
-    ``xdotool search --sync`` and takes the screenshot without reading any element. Returns medians in
+    The baseline, in the same run, starts the same X server, bus and app, waits for its window (titled
+    ``window_name``) with ``xdotool search --sync`` and takes the screenshot without reading any element. Returns medians in
     seconds and their ratio; the target is ``capture_s <= 3``.
 
     Example (needs the desktop programs):
@@ -200,14 +201,17 @@ def bench_desktop_capture(runs: int = 3, command: tuple[str, ...] = ("zenity", "
     capture, plain, n = [], [], 0
     for _ in range(max(1, runs)):
         t0 = time.perf_counter()
-        screen = capture_desktop(list(command), toolkit="gtk")
+        screen = capture_desktop(list(command))
         capture.append(time.perf_counter() - t0)
         n = len(screen.elements)
         t0 = time.perf_counter()
         with DesktopSession() as session:
             session.launch(list(command))
-            subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", command[3]], env=session.env(),
-                           capture_output=True, timeout=20)
+            try:
+                subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", window_name],
+                               env=session.env(), capture_output=True, timeout=20)
+            except subprocess.TimeoutExpired:
+                raise CaptureError(f"no window named {window_name!r} showed within 20 s (the baseline's wait)") from None
             grab_screen(session)
         plain.append(time.perf_counter() - t0)
     capture_s, plain_s = statistics.median(capture), statistics.median(plain)
