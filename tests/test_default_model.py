@@ -149,7 +149,7 @@ def test_a_freshly_generated_held_out_sample_scores_as_the_provenance_says(tmp_p
     assert fonts == INFO["data"]["fonts"], (
         f"this machine draws screens with {fonts}, the model's held-out screens were drawn with "
         f"{INFO['data']['fonts']}: install the generator's font packages (see .ci/run)")
-    from simpleseg_agent.tools.reading import tesseract_path
+    from simpleseg_agent.screen.words import tesseract_path
 
     assert tesseract_path() is not None, "the preset reads the screen's words: install tesseract (apt-get install tesseract-ocr)"
     data = tmp_path / "heldout"
