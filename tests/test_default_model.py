@@ -217,7 +217,7 @@ def test_a_choice_stage_is_shipped_because_it_chooses_better_and_the_preset_snap
 
 
 def test_the_demo_and_the_window_tests_never_show_a_training_screen() -> None:
-    from simpleseg_agent.testing.screens import TRAINING_SEEDS, find_button_screen
+    from simpleseg_agent.fixtures import TRAINING_SEEDS, find_button_screen
 
     assert TRAINING_DATA == (TRAIN_DATA, STARTER_DATA, GSPO_DATA, GSPO_STARTER_DATA, POLISH_DATA, POLISH_STARTER_DATA,
                              CONTRAST_DATA, CONTRAST_STARTER_DATA)

@@ -25,7 +25,7 @@ from simpleseg_agent import demo as demo_module
 from simpleseg_agent.agent.tk_layout import CLICKABLE_KINDS
 from simpleseg_agent.cli import main
 from simpleseg_agent.grammar import CoordSpace
-from simpleseg_agent.testing.screens import find_button_screen
+from simpleseg_agent.fixtures import find_button_screen
 
 pytestmark = pytest.mark.timeout(300)
 QUERY = "the submit button"  # the memorized model learned this phrase (on another image)

@@ -23,10 +23,10 @@ real window and an agent's click can be checked by the window itself:
   stays what the model saw.
 
 The layouts come from the caller: the screen generator, or a fixture
-(:func:`simpleseg_agent.testing.screens.find_button_screen`).
+(:func:`simpleseg_agent.fixtures.find_button_screen`).
 
 Example (no display needed):
-    >>> from simpleseg_agent.testing.screens import find_button_screen
+    >>> from simpleseg_agent.fixtures import find_button_screen
     >>> screen = find_button_screen("Submit")
     >>> layout_from_json(json.loads(json.dumps(layout_to_json(screen.layout)))) == screen.layout
     True

@@ -27,7 +27,7 @@ from simpleseg_agent.agent.tk_layout import (
     element_label,
 )
 from simpleseg_agent.mockup.draw import render_pil
-from simpleseg_agent.testing.screens import find_button_screen
+from simpleseg_agent.fixtures import find_button_screen
 from simpleseg_agent.training.synth.gui import GuiScreenGenerator, GuiSynthConfig
 
 from .conftest import PARK_XY

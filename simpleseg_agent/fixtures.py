@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from ..errors import NotFoundError, SimpleSegError
-from ..mockup.layout import Element, ScreenLayout
+from .errors import NotFoundError, SimpleSegError
+from .mockup.layout import Element, ScreenLayout
 
 #: Seeds of the default model's training screens (every stage of
 #: :data:`simpleseg_agent.training.default_model.TRAINING_DATA`, which a test checks against this list):
@@ -62,8 +62,8 @@ def find_button_screen(
         NotFoundError: no such screen among ``max_seeds`` seeds (the message names the button texts seen).
         SimpleSegError: an empty ``text`` or a bad ``max_seeds``.
     """
-    from ..mockup.draw import render_pil
-    from ..training.synth.gui import GuiScreenGenerator, GuiSynthConfig  # the generator: only when a screen is searched
+    from .mockup.draw import render_pil
+    from .training.synth.gui import GuiScreenGenerator, GuiSynthConfig  # the generator: only when a screen is searched
 
     if not isinstance(text, str) or not text.strip():
         raise SimpleSegError(f"the button text must be a non-empty string such as 'Submit', got {text!r}")
