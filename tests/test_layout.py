@@ -53,10 +53,10 @@ def _modules() -> dict[str, Path]:
 def _is_module(name: str, modules: dict[str, Path]) -> bool:
     if name in modules:
         return True
-    # compiled extension modules (the IoU kernel) have no .py file
+    # a compiled extension module (the IoU kernel) has no .py file: its C source, or the built library
     parent, _, leaf = name.rpartition(".")
     folder = ROOT.parent.joinpath(*parent.split("."))
-    return folder.is_dir() and any(folder.glob(f"{leaf}.*.so")) or any(folder.glob(f"{leaf}.pyd"))
+    return folder.is_dir() and any(any(folder.glob(leaf + ext)) for ext in (".c", ".*.so", ".*.pyd", ".pyd"))
 
 
 def import_edges() -> list[tuple[str, str, str | None, int]]:
