@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -107,22 +108,55 @@ def _load_rows(path: str, kind: str, recipe: _Common):
         if isinstance(ds, datasets.DatasetDict):
             ds = ds["train"]
     else:
-        from . import tasks
-        from .records import read_records
-
-        builder = tasks.build_sft_dataset if kind == "sft" else tasks.build_grpo_dataset
         out_dir = Path(recipe.output_dir) / f"data-{kind}"
-        if not (out_dir / "dataset_info.json").is_file():  # built once per run folder; a resumed run reuses it
-            mix = tasks.TaskMix.parse(recipe.data.task_mix) if recipe.data.task_mix else tasks.TaskMix()
-            d = recipe.data
-            extra = {"turns_per_row": d.turns_per_row} if kind == "sft" else {}
-            builder(read_records(p), out_dir, mix=mix, seed=d.seed, records_file=p, overwrite=True, style=d.style,
-                    samples_per_record=d.samples_per_record, vertex_order=d.vertex_order,
-                    simplify_eps_frac=d.simplify_eps_frac, **extra)
+        state = _process_state()
+        # one process builds the tasks (every process would write the same folder at once: Arrow files
+        # read half-written); the others wait for it and read what it built
+        with state.main_process_first():
+            if state.is_main_process and not (out_dir / "dataset_info.json").is_file():
+                _build_rows(p, out_dir, kind, recipe)  # built once per run folder; a resumed run reuses it
+        if not (out_dir / "dataset_info.json").is_file():
+            from .converters._common import DataError
+
+            raise DataError(f"process {state.process_index} cannot see the training data the main process built "
+                            f"in {out_dir}: output_dir must be on a filesystem every process shares")
         ds = datasets.load_from_disk(str(out_dir))
     if recipe.data.max_samples:
         ds = ds.select(range(min(recipe.data.max_samples, len(ds))))
     return ds
+
+
+def _process_state():
+    """accelerate's view of this process (index, main or not) in a run of one or many processes
+    (``torchrun`` / ``accelerate launch``); one process when started plainly."""
+    accelerate = require("accelerate", extra="train", feature="training")
+    # on the CPU only cpu=True makes accelerate read torchrun's ranks (as the trainer's own use_cpu does)
+    return accelerate.PartialState(cpu=not _torch().cuda.is_available())
+
+
+def _build_rows(records_path: Path, out_dir: Path, kind: str, recipe: _Common) -> None:
+    """Build the tasks of a records file into ``out_dir``: into a temporary folder beside it, renamed
+    into place when complete (an interrupted build leaves nothing a resumed run would take for data)."""
+    import shutil
+
+    from . import tasks
+    from .records import read_records
+
+    print(f"simpleseg: building the training data into {out_dir}", file=sys.stderr, flush=True)
+    builder = tasks.build_sft_dataset if kind == "sft" else tasks.build_grpo_dataset
+    mix = tasks.TaskMix.parse(recipe.data.task_mix) if recipe.data.task_mix else tasks.TaskMix()
+    d = recipe.data
+    extra = {"turns_per_row": d.turns_per_row} if kind == "sft" else {}
+    tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
+    try:
+        builder(read_records(records_path), tmp, mix=mix, seed=d.seed, records_file=records_path, overwrite=True,
+                style=d.style, samples_per_record=d.samples_per_record, vertex_order=d.vertex_order,
+                simplify_eps_frac=d.simplify_eps_frac, **extra)
+        if out_dir.exists():  # an incomplete folder (no dataset_info.json) from an older build
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _resume_arg(recipe: _Common) -> str | bool | None:
@@ -232,21 +266,76 @@ def _common_args(recipe: _Common) -> dict[str, Any]:
 
 
 def _finish(trainer, processor, recipe: _Common, kind: str, started: float, resumed_from) -> Path:
+    """Save the final model into ``output_dir/final``, from the main process only (every process
+    returns the folder once it is complete).
+
+    Under FSDP (or DeepSpeed ZeRO-3) no process holds the whole model: every process takes part in
+    gathering the full state dict (on the CPU), and the main process writes it. The model is written
+    into a temporary folder beside ``final`` and renamed into place when complete."""
+    import shutil
+
+    acc = trainer.accelerator
     final = Path(recipe.output_dir) / "final"
-    model = trainer.model
-    if hasattr(model, "merge_and_unload"):  # LoRA: keep the adapter, ship merged weights
-        model.save_pretrained(final / "adapter")
-        model = model.merge_and_unload()
-    model.save_pretrained(final, safe_serialization=True)
-    processor.save_pretrained(final)
-    history = [h for h in trainer.state.log_history]
-    (final / "simpleseg_model.json").write_text(json.dumps({
-        **_card(recipe, kind, _answer_space(recipe), trainer.state.global_step),
-        "resumed_from": str(resumed_from) if resumed_from else None,
-        "seconds": round(time.time() - started, 2),
-        "log_history": history,
-    }, indent=2, default=str))
+    sharded = bool(getattr(trainer, "is_fsdp_enabled", False) or getattr(trainer, "is_deepspeed_enabled", False))
+    # a collective: every process must call it, the main process keeps the result
+    state_dict = acc.get_state_dict(trainer.model_wrapped) if sharded else None
+    if acc.is_main_process:
+        tmp = final.with_name(f".final.tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            _save_final(acc.unwrap_model(trainer.model), processor, tmp, recipe, state_dict=state_dict)
+            history = [h for h in trainer.state.log_history]
+            (tmp / "simpleseg_model.json").write_text(json.dumps({
+                **_card(recipe, kind, _answer_space(recipe), trainer.state.global_step),
+                "world_size": acc.num_processes,
+                "resumed_from": str(resumed_from) if resumed_from else None,
+                "seconds": round(time.time() - started, 2),
+                "log_history": history,
+            }, indent=2, default=str))
+            if final.exists():  # a final model of an earlier run in this folder: this run's replaces it
+                shutil.rmtree(final)
+            tmp.rename(final)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        print(f"simpleseg: saved the final model to {final}", file=sys.stderr, flush=True)
+    acc.wait_for_everyone()
     return final
+
+
+def _save_final(model, processor, folder: Path, recipe: _Common, *, state_dict: dict | None = None) -> None:
+    """Write ``model`` (unwrapped) and ``processor`` into ``folder`` as a plain transformers checkpoint.
+
+    ``state_dict``: the full weights gathered from a sharded run (FSDP, ZeRO-3), written instead of the
+    model's own (each process holds only its shard). LoRA runs keep the adapter under ``adapter/`` and
+    write merged weights: merged in place when the model is whole; after a sharded run the adapter is
+    merged into a fresh copy of the starting model on the CPU (a sharded model cannot be merged in place).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if hasattr(model, "merge_and_unload"):  # LoRA: keep the adapter, ship merged weights
+        model.save_pretrained(folder / "adapter", state_dict=state_dict)
+        if state_dict is None:
+            model = model.merge_and_unload()
+        else:
+            model = _merged_from_adapter(recipe, folder / "adapter")
+        state_dict = None
+    if state_dict is None:
+        model.save_pretrained(folder, safe_serialization=True)
+    else:
+        model.save_pretrained(folder, state_dict=state_dict, safe_serialization=True)
+    processor.save_pretrained(folder)
+
+
+def _merged_from_adapter(recipe: _Common, adapter: Path):
+    """The starting model with the LoRA adapter saved in ``adapter`` merged in (on the CPU)."""
+    transformers = require("transformers", extra="train", feature="training")
+    peft = require("peft", extra="train", feature="LoRA training")
+    from ..backends.presets import PRESETS
+
+    spec = recipe.model.model
+    spec = PRESETS[spec].model_id if spec in PRESETS else spec
+    base = transformers.AutoModelForImageTextToText.from_pretrained(
+        spec, dtype=_torch().float32, trust_remote_code=recipe.model.trust_remote_code)
+    return peft.PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
 
 
 def _card(recipe: _Common, kind: str, space: str, step: int) -> dict[str, Any]:
