@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .._optional import require
+from ..errors import SimpleSegError
 from .config import ChooseRecipe, GSPORecipe, SFTRecipe, _Common
 
 
@@ -38,6 +39,143 @@ def _device_flags(recipe: _Common) -> dict[str, Any]:
 
 def _report_to(recipe: _Common) -> list[str]:
     return [] if recipe.report_to in ("", "none") else [s.strip() for s in recipe.report_to.split(",") if s.strip()]
+
+
+class TrainingInputError(SimpleSegError, ValueError):
+    """A recipe's inputs cannot be used: its data missing or unreadable, no model or one that cannot be
+    reached, an output folder that cannot be written. Raised before anything is loaded."""
+
+
+#: Seconds the hub gets to answer a connection before a run that needs it stops.
+HUB_CONNECT_TIMEOUT_S = 3.0
+
+
+def check_inputs(recipe: _Common) -> None:
+    """Refuse a recipe whose inputs cannot work, before a model or dataset is loaded: the training (and
+    evaluation) data exist and can be read, a model is given and is a local folder, a preset, or a hub id
+    that is in the local cache or on a hub that answers, ``output_dir`` can be written, and a resume
+    checkpoint named explicitly exists. Every problem found is named on one line.
+
+    Raises:
+        TrainingInputError: what is wrong, what was expected.
+
+    Example:
+        >>> check_inputs(SFTRecipe(name="x", data={"train": "missing.jsonl"}, model={"model": "./tiny"}))
+        Traceback (most recent call last):
+        ...
+        simpleseg_agent.training.runner.TrainingInputError: data.train: missing.jsonl not found; model.model: ./tiny not found (a checkpoint folder, hub id or preset name)
+    """
+    problems = [p for p in (*_data_problems(recipe), _model_problem(recipe)) if p]
+    if not problems:  # the output folder only matters once the rest can work (it is created here)
+        problems += [p for p in (_output_problem(recipe), _resume_problem(recipe)) if p]
+    if problems:
+        raise TrainingInputError("; ".join(problems))
+
+
+def _data_problems(recipe: _Common) -> list[str]:
+    out = []
+    for name, value in (("data.train", recipe.data.train), ("data.eval", recipe.data.eval)):
+        if name == "data.eval" and not value:
+            continue
+        if not value:
+            out.append(f"{name} is not set (a records.jsonl or a dataset folder from simpleseg data build-tasks)")
+            continue
+        p = Path(value)
+        if not p.exists():
+            out.append(f"{name}: {p} not found")
+        elif p.is_dir():
+            if not any((p / n).is_file() for n in ("dataset_info.json", "dataset_dict.json", "state.json")):
+                out.append(f"{name}: {p} is a folder but not a saved dataset (no dataset_info.json); "
+                           f"expected a records.jsonl or a folder from simpleseg data build-tasks")
+        else:
+            try:
+                with p.open("rb") as f:
+                    f.read(1)
+            except OSError as e:
+                out.append(f"{name}: cannot read {p} ({e.strerror or e})")
+    return out
+
+
+def _model_problem(recipe: _Common) -> str | None:
+    from ..backends.presets import PRESETS
+
+    spec = recipe.model.model
+    if not spec:
+        return "model.model is not set: give a checkpoint folder, hub id or preset name (--model.model PATH)"
+    spec = PRESETS[spec].model_id if spec in PRESETS else spec
+    p = Path(spec)
+    if p.is_dir():
+        return None if (p / "config.json").is_file() else f"model.model: {p} is a folder without config.json"
+    parts = spec.split("/")
+    looks_like_hub_id = (len(parts) == 2 and all(parts) and not spec.startswith((".", "/", "~"))
+                         and not spec.endswith((".json", ".jsonl", ".safetensors")))
+    if not looks_like_hub_id:
+        return f"model.model: {spec} not found (a checkpoint folder, hub id or preset name)"
+    if _in_hub_cache(spec):
+        return None
+    if _hub_offline():
+        return (f"model.model: {spec} is not a local folder and not in the hub cache, and the hub is off "
+                f"(HF_HUB_OFFLINE): download it first or give a checkpoint folder")
+    reason = _hub_unreachable()
+    if reason:
+        return (f"model.model: {spec} is not a local folder and not in the hub cache, and the hub cannot be reached "
+                f"({reason}): give a checkpoint folder, or download it where the hub answers")
+    return None
+
+
+def _in_hub_cache(repo_id: str) -> bool:
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return False
+    found = try_to_load_from_cache(repo_id, "config.json")
+    return isinstance(found, str)
+
+
+def _hub_offline() -> bool:
+    return any(os.environ.get(k, "").strip().lower() in ("1", "true", "yes", "on")
+               for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+
+
+def _hub_unreachable(timeout_s: float = HUB_CONNECT_TIMEOUT_S) -> str | None:
+    """Why the hub cannot be reached within ``timeout_s`` (name lookup included), or ``None`` when it answers."""
+    import socket
+    import threading
+    from urllib.parse import urlparse
+
+    url = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    host, port = url.hostname or "huggingface.co", url.port or (80 if url.scheme == "http" else 443)
+    result: list[str | None] = []
+
+    def probe() -> None:
+        try:
+            socket.create_connection((host, port), timeout=timeout_s).close()
+            result.append(None)
+        except OSError as e:
+            result.append(f"{host}:{port}: {e.strerror or e.__class__.__name__}")
+
+    t = threading.Thread(target=probe, daemon=True)  # the name lookup is not bound by the socket's timeout
+    t.start()
+    t.join(timeout_s + 0.5)
+    return result[0] if result else f"{host}:{port}: no answer in {timeout_s:g} s"
+
+
+def _output_problem(recipe: _Common) -> str | None:
+    out = Path(recipe.output_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        return f"output_dir: cannot write to {out} ({e.strerror or e})"
+    return None
+
+
+def _resume_problem(recipe: _Common) -> str | None:
+    if recipe.resume not in ("auto", "never") and not Path(recipe.resume).is_dir():
+        return f"resume: checkpoint {recipe.resume} not found (a checkpoint-N folder, 'auto' or 'never')"
+    return None
 
 
 def load_model_and_processor(recipe: _Common, *, padding_side: str | None = None):
@@ -383,6 +521,7 @@ def _answer_space(recipe: _Common) -> str:
 
 def run_sft(recipe: SFTRecipe) -> Path:
     """Supervised fine-tuning with TRL's SFTTrainer on ``images`` + ``messages`` rows."""
+    check_inputs(recipe)
     trl = require("trl", extra="train", feature="SFT")
     started = time.time()
     model, processor, peft_config = load_model_and_processor(recipe)
@@ -406,6 +545,7 @@ def build_reward(recipe: GSPORecipe):
 
 def run_gspo(recipe: GSPORecipe, *, callbacks: list | None = None) -> Path:
     """GSPO (sequence-level GRPO) with the IoU reward, via TRL's GRPOTrainer."""
+    check_inputs(recipe)
     trl = require("trl", extra="train", feature="GSPO")
     from .._optional import is_available
 
@@ -449,6 +589,7 @@ def run_choose(recipe: ChooseRecipe) -> Path:
     same records and ``data.seed`` give the same examples, so a resumed run sees the same data). Logs
     ``choice_accuracy``: the fraction of examples in the logged steps whose right box already scored
     highest."""
+    check_inputs(recipe)
     transformers = require("transformers", extra="train", feature="choice training")
     torch = _torch()
     from .choose import ChoiceCollator, choice_examples, choice_loss
