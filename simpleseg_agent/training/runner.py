@@ -289,12 +289,50 @@ def _build_rows(records_path: Path, out_dir: Path, kind: str, recipe: _Common) -
     try:
         builder(read_records(records_path), tmp, mix=mix, seed=d.seed, records_file=records_path, overwrite=True,
                 style=d.style, samples_per_record=d.samples_per_record, vertex_order=d.vertex_order,
-                simplify_eps_frac=d.simplify_eps_frac, **extra)
+                simplify_eps_frac=d.simplify_eps_frac, target_style=target_style(recipe), **extra)
         if out_dir.exists():  # an incomplete folder (no dataset_info.json) from an older build
             shutil.rmtree(out_dir)
         tmp.rename(out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def target_style(recipe: _Common) -> str:
+    """How the recipe's targets are written (``data.target_style``, resolved): as given, or with
+    ``auto`` as the starting model writes its answers: its preset's style (``"released"`` for the
+    released SimpleSeg checkpoints, by preset name or hub id), the style a checkpoint folder's model
+    card says it was trained on, else ``"canonical"``. The compact style is always canonical.
+
+    Example:
+        >>> target_style(SFTRecipe(model={"model": "simpleseg-qwen2.5-vl"}))
+        'released'
+        >>> target_style(SFTRecipe(model={"model": "sthui/SimpleSeg-Kimi-VL"}))
+        'released'
+        >>> target_style(SFTRecipe(model={"model": "simpleseg-gui-small"}))
+        'canonical'
+        >>> target_style(SFTRecipe(model={"model": "simpleseg-qwen2.5-vl"}, data={"target_style": "canonical"}))
+        'canonical'
+    """
+    chosen = recipe.data.target_style
+    if chosen != "auto":
+        return chosen
+    if recipe.data.style != "reference":
+        return "canonical"
+    from ..backends.presets import PRESETS
+
+    spec = recipe.model.model
+    for preset in PRESETS.values():
+        if spec in (preset.name, preset.model_id):
+            return preset.target_style
+    card = Path(spec) / "simpleseg_model.json" if spec else None
+    if card is not None and card.is_file():
+        try:
+            declared = json.loads(card.read_text()).get("target_style")
+        except (OSError, ValueError, AttributeError):
+            declared = None
+        if declared in ("canonical", "released"):
+            return declared
+    return "canonical"
 
 
 def _resume_arg(recipe: _Common) -> str | bool | None:
@@ -479,7 +517,8 @@ def _merged_from_adapter(recipe: _Common, adapter: Path):
 def _card(recipe: _Common, kind: str, space: str, step: int) -> dict[str, Any]:
     """What ``simpleseg_model.json`` says of every saved model: its recipe, kind, answer space and step;
     a choice-trained model also how its answers are meant to snap (read by ``--snap``)."""
-    card: dict[str, Any] = {"recipe": recipe.to_dict(), "kind": kind, "coord_space": space, "global_step": step}
+    card: dict[str, Any] = {"recipe": recipe.to_dict(), "kind": kind, "coord_space": space, "global_step": step,
+                            "target_style": target_style(recipe)}
     if isinstance(recipe, ChooseRecipe):
         card["snap"] = {"reach": recipe.snap_reach, "overlap_weight": recipe.snap_overlap_weight}
     return card
