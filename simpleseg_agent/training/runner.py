@@ -63,7 +63,7 @@ def check_inputs(recipe: _Common) -> None:
         >>> check_inputs(SFTRecipe(name="x", data={"train": "missing.jsonl"}, model={"model": "./tiny"}))
         Traceback (most recent call last):
         ...
-        simpleseg_agent.training.runner.TrainingInputError: data.train: missing.jsonl not found; model.model: ./tiny not found (a checkpoint folder, hub id or preset name)
+        simpleseg_agent.training.runner.TrainingInputError: data.train: missing.jsonl not found (a records.jsonl or a dataset folder); model.model: ./tiny not found (a checkpoint folder, hub id or preset name)
     """
     problems = [p for p in (*_data_problems(recipe), _model_problem(recipe)) if p]
     if not problems:  # the output folder only matters once the rest can work (it is created here)
@@ -81,8 +81,12 @@ def _data_problems(recipe: _Common) -> list[str]:
             out.append(f"{name} is not set (a records.jsonl or a dataset folder from simpleseg data build-tasks)")
             continue
         p = Path(value)
+        expected = ("choice training reads a records.jsonl" if isinstance(recipe, ChooseRecipe)
+                    else "a records.jsonl or a dataset folder")
         if not p.exists():
-            out.append(f"{name}: {p} not found")
+            out.append(f"{name}: {p} not found ({expected})")
+        elif p.is_dir() and isinstance(recipe, ChooseRecipe):
+            out.append(f"{name}: {p} is a folder; {expected}")
         elif p.is_dir():
             if not any((p / n).is_file() for n in ("dataset_info.json", "dataset_dict.json", "state.json")):
                 out.append(f"{name}: {p} is a folder but not a saved dataset (no dataset_info.json); "
