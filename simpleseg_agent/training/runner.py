@@ -5,7 +5,9 @@ transformers checkpoint with its processor, loadable by :class:`~simpleseg_agent
 LoRA runs save the merged weights there and the adapter under ``adapter/``). Interrupted runs
 resume from the last ``checkpoint-N`` in ``output_dir`` (``resume="auto"``).
 
-Multi-GPU: launch the same command through ``accelerate launch --config_file training/accelerate/<ddp|zero2|fsdp>.yaml -m simpleseg_agent.cli train ...``.
+Multi-GPU: launch the same command through ``accelerate launch --config_file training/accelerate/<ddp|zero2|fsdp>.yaml -m simpleseg_agent.cli train ...``
+(several processes on a CPU: ``torchrun --nproc_per_node N -m simpleseg_agent.cli train ...``). The main process
+builds the task data and writes ``final`` (the full weights gathered under FSDP); the others wait for it.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ def records(tmp_path):
 @pytest.mark.timeout(120)
 def test_a_missing_data_file_is_named_at_once_offline(tmp_path):
     proc, seconds = train(["sft", "--recipe", "gui-sft", "--data.train", "missing.jsonl",
-                           "--output-dir", str(tmp_path / "run")], tmp_path, HF_HUB_OFFLINE="1")
+                           "--output-dir", str(tmp_path / "run")], tmp_path, HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path / "hf"))
     assert_one_line_error(proc, seconds, "data.train", "missing.jsonl", "not found")
 
 
@@ -52,7 +52,7 @@ def test_a_missing_data_file_is_named_at_once_offline(tmp_path):
 def test_a_missing_data_file_is_named_at_once_with_the_hub_unreachable(tmp_path):
     # no HF_HUB_OFFLINE: the hub (unreachable here, or a closed local port) gets a short connection check
     env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
-    env.update(PYTHONPATH=str(REPO), OMP_NUM_THREADS="1", HF_ENDPOINT="http://127.0.0.1:9")
+    env.update(PYTHONPATH=str(REPO), OMP_NUM_THREADS="1", HF_ENDPOINT="http://127.0.0.1:9", HF_HOME=str(tmp_path / "hf"))
     started = time.time()
     proc = subprocess.run([sys.executable, "-m", "simpleseg_agent.cli", "train", "sft", "--recipe", "gui-sft",
                            "--data.train", "missing.jsonl", "--output-dir", str(tmp_path / "run")],
