@@ -197,6 +197,34 @@ def mask_to_region(
     return _fit_budget(traced, wh, int(token_budget), token_counter, style, m)
 
 
+def reference_polygons(mask, *, epsilon_frac: float = 0.001) -> list[np.ndarray]:
+    """A mask's outlines exactly as the reference data script writes them: OpenCV's external contours
+    (simple chain) in the order and from the start point OpenCV gives, each simplified by
+    Douglas-Peucker at ``epsilon_frac`` of its perimeter, divided by the image's width and height
+    (pixel indices, no half-pixel shift; holes dropped). Nothing is reordered, unlike
+    :func:`mask_to_region`: this is what the released SimpleSeg checkpoints learned to write, so
+    targets for fine-tuning them keep it. Components left with fewer than three vertices (specks)
+    are dropped.
+
+    Example:
+        >>> import numpy as np
+        >>> m = np.zeros((40, 40), bool); m[10:30, 5:25] = True
+        >>> [p.tolist() for p in reference_polygons(m)]
+        [[[0.125, 0.25], [0.125, 0.725], [0.6, 0.725], [0.6, 0.25]]]
+    """
+    m = as_mask(mask)
+    if not (np.isfinite(epsilon_frac) and epsilon_frac >= 0):
+        raise GeometryError(f"epsilon_frac must be a finite number >= 0, got {epsilon_frac!r}")
+    h, w = m.shape
+    contours, _ = cv2.findContours(m.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    out = []
+    for c in contours:
+        approx = cv2.approxPolyDP(c, epsilon_frac * cv2.arcLength(c, True), True)
+        if len(approx) >= 3:
+            out.append(approx[:, 0, :].astype(np.float64) / np.array([w, h], dtype=np.float64))
+    return out
+
+
 def _fit_budget(traced: list[_Traced], wh: np.ndarray, budget: int, counter, style: str, mask: np.ndarray) -> Region:
     """The most faithful region whose answer text fits ``budget`` tokens.
 
