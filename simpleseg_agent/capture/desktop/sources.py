@@ -183,8 +183,8 @@ def bench_desktop_capture(runs: int = 3, command: tuple[str, ...] = ("zenity", "
     """Time a cold desktop capture (new X server, bus, app, tree, screenshot, stop) against a plain screenshot.
 
     The baseline, in the same run, starts the same X server, bus and app, waits for its window (titled
-    ``window_name``) with ``xdotool search --sync`` and takes the screenshot without reading any element. Returns medians in
-    seconds and their ratio; the target is ``capture_s <= 3``.
+    ``window_name``) with ``xdotool search --sync`` and takes the screenshot without reading any element.
+    Returns medians in seconds and their ratio; the target is ``capture_s <= 3``.
 
     Example (needs the desktop programs):
         >>> r = bench_desktop_capture(runs=1)                  # doctest: +SKIP
@@ -211,7 +211,8 @@ def bench_desktop_capture(runs: int = 3, command: tuple[str, ...] = ("zenity", "
                 subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", window_name],
                                env=session.env(), capture_output=True, timeout=20)
             except subprocess.TimeoutExpired:
-                raise CaptureError(f"no window named {window_name!r} showed within 20 s (the baseline's wait)") from None
+                raise CaptureError(f"no window named {window_name!r} showed within 20 s "
+                                   "(the baseline's wait)") from None
             grab_screen(session)
         plain.append(time.perf_counter() - t0)
     capture_s, plain_s = statistics.median(capture), statistics.median(plain)
