@@ -25,7 +25,7 @@ ROLES = (
 )
 
 # ARIA roles (Chromium's accessibility tree) and AT-SPI role names (GTK, Qt, wx) -> our roles.
-_ROLE_MAP = {
+ROLE_MAP = {
     # ARIA / Chromium
     "button": "button", "link": "link", "textbox": "field", "searchbox": "field", "combobox": "select",
     "listbox": "select", "checkbox": "checkbox", "radio": "radio", "tab": "tab", "menuitem": "menuitem",
@@ -54,7 +54,7 @@ def normalize_role(engine_role: str) -> str:
         >>> normalize_role("textbox"), normalize_role("check box"), normalize_role("scroll pane")
         ('field', 'checkbox', 'other')
     """
-    return _ROLE_MAP.get(engine_role.strip().lower(), "other")
+    return ROLE_MAP.get(engine_role.strip().lower(), "other")
 
 
 @dataclass(frozen=True)

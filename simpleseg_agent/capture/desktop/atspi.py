@@ -41,7 +41,7 @@ import numpy as np
 from PIL import Image
 
 from ...errors import CaptureError, MissingProgramError
-from ..elements import _ROLE_MAP, ROLES, CapturedElement, CapturedScreen, normalize_role
+from ..elements import ROLE_MAP, ROLES, CapturedElement, CapturedScreen, normalize_role
 from .session import DesktopSession, descendants
 
 TOOLKITS = ("auto", "gtk", "qt", "wx")
@@ -109,7 +109,7 @@ def atspi_role_names(role: str) -> list[str]:
         >>> "push button" in atspi_role_names("button"), atspi_role_names("nonsense")
         (True, [])
     """
-    return sorted(k for k, v in _ROLE_MAP.items() if v == role)
+    return sorted(k for k, v in ROLE_MAP.items() if v == role)
 
 
 def reader_python() -> str:
@@ -142,7 +142,7 @@ def _read_tree(session: DesktopSession, app: subprocess.Popen, command: Sequence
         while reader.poll() is None:
             if app.poll() is not None and not _app_lives_on(session, app, reader):
                 raise CaptureError(f"the app exited with status {app.returncode} before it showed a window: "
-                                   f"{' '.join(command)}{_stderr_tail(app)}")
+                                   f"{' '.join(command)}{stderr_tail(app)}")
             if time.monotonic() > deadline + 5.0:
                 raise CaptureError(f"the accessibility tree reader did not answer within {left + 5:.0f} s")
             time.sleep(0.02)
@@ -170,11 +170,11 @@ def _read_tree(session: DesktopSession, app: subprocess.Popen, command: Sequence
         raise CaptureError(f"no accessibility bus: {detail} (Debian: apt-get install at-spi2-core)")
     if app.poll() is not None and not _app_lives_on(session, app, None):
         raise CaptureError(f"the app exited with status {app.returncode} before it showed a window: "
-                           f"{' '.join(command)}{_stderr_tail(app)}")
+                           f"{' '.join(command)}{stderr_tail(app)}")
     if error == "no-role":
         raise CaptureError(f"the app never showed a window with an element of the wanted role within the timeout: "
                            f"{detail}")
-    raise CaptureError(f"the app never showed a window within the timeout: {' '.join(command)}{_stderr_tail(app)}")
+    raise CaptureError(f"the app never showed a window within the timeout: {' '.join(command)}{stderr_tail(app)}")
 
 
 def _app_lives_on(session: DesktopSession, app: subprocess.Popen, reader: subprocess.Popen | None) -> bool:
@@ -188,7 +188,7 @@ def _app_lives_on(session: DesktopSession, app: subprocess.Popen, reader: subpro
     return any(p not in infra for p in session.pids())
 
 
-def _stderr_tail(app: subprocess.Popen) -> str:
+def stderr_tail(app: subprocess.Popen) -> str:
     path = getattr(app, "stderr_path", "")
     try:
         with open(path, errors="replace") as f:

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 from ...errors import CaptureError
 from ..elements import ROLES, CapturedScreen, normalize_role
-from .atspi import _stderr_tail, elements_from_nodes, grab_screen
+from .atspi import stderr_tail, elements_from_nodes, grab_screen
 from .session import DesktopSession
 
 _RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_tk_runner.py")
@@ -77,7 +77,7 @@ def capture_tk(target: Sequence[str], *, resolution_wh: tuple[int, int] = (1280,
         while True:
             if app.poll() is not None:
                 raise CaptureError(f"the app exited with status {app.returncode} before it showed a window: "
-                                   f"{' '.join(target)}{_stderr_tail(app)}")
+                                   f"{' '.join(target)}{stderr_tail(app)}")
             nodes = _read(dump)
             if any(n["showing"] and normalize_role(n["role"]) == wait_role for n in nodes):
                 image = grab_screen(session)
@@ -86,7 +86,7 @@ def capture_tk(target: Sequence[str], *, resolution_wh: tuple[int, int] = (1280,
                     break  # the tree did not change around the screenshot
             if time.monotonic() > deadline:
                 what = "never showed a window" if not nodes else f"showed no {wait_role} widget"
-                raise CaptureError(f"the app {what} within {timeout_s:g} s: {' '.join(target)}{_stderr_tail(app)}")
+                raise CaptureError(f"the app {what} within {timeout_s:g} s: {' '.join(target)}{stderr_tail(app)}")
             time.sleep(0.05)
         elements = elements_from_nodes(nodes, session.resolution_wh)
     return CapturedScreen(image=image, elements=tuple(elements), source=name, toolkit="tk", theme="light",
