@@ -36,6 +36,10 @@ class ModelPreset:
         trust_remote_code: the checkpoint ships custom code (SimpleSeg-Kimi-VL does).
         max_new_tokens: default answer budget.
         description: one line for ``simpleseg models``.
+        target_style: how fine-tuning targets for this model are written, the way it writes its answers:
+            ``"released"`` (the reference data script: OpenCV's vertex order and start point, numbers as
+            Python prints them, ``0.25``) for the released SimpleSeg checkpoints; ``"canonical"`` (clockwise
+            from the top-most vertex, fixed decimals) for the rest (:mod:`simpleseg_agent.training.tasks`).
     """
 
     name: str
@@ -45,6 +49,12 @@ class ModelPreset:
     trust_remote_code: bool = False
     max_new_tokens: int = 1024
     description: str = ""
+    target_style: str = "canonical"
+
+    def __post_init__(self) -> None:
+        if self.target_style not in ("canonical", "released"):
+            raise ValueError(f"ModelPreset {self.name!r}: target_style must be 'canonical' or 'released', "
+                             f"got {self.target_style!r}")
 
 
 @dataclass(frozen=True)

@@ -251,8 +251,8 @@ def resolve(decoding: Decoding | None, preset: Any, backend: Any) -> Decoding:
     needs_snap("shape_extent", "it settles the outline of a snapped element")
     needs_snap("kinds", "the kinds pick among the screen's elements")
     read_text, read_weight = _reading(d, preset, snap)
-    from ..geometry.snap import DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND, DEFAULT_TEXT_GROW
-    from .kinds import DEFAULT_KIND_WEIGHT
+    from ..screen.elements import DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND, DEFAULT_TEXT_GROW
+    from ..screen.kinds import DEFAULT_KIND_WEIGHT
 
     text = snap and (d.text_extent or (d.text_extent is None and d.text_grow is not None))
     shape = snap and (d.shape_extent or (d.shape_extent is None and d.icon_grow is not None))
@@ -291,7 +291,7 @@ def why_not_choose_only(decoding: Decoding, preset: Any, backend: Any) -> str:
 
 def _reading(d: Decoding, preset: Any, snap: bool) -> tuple[bool, float]:
     """Whether to read the screen's words when snapping, and their weight (see ``read_text``)."""
-    from . import reading
+    from ..screen import words as reading
 
     weight = d.read_weight
     if d.read_text is False or (d.read_text is None and (weight <= 0 or not snap)):

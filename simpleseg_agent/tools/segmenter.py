@@ -154,7 +154,7 @@ class SimpleSeg:
         """The screen reader, started on first use (once, even when threads ask at the same time)."""
         with self._reader_lock:
             if self._reader is None:
-                from .reading import ScreenReader
+                from ..screen.words import ScreenReader
 
                 self._reader = ScreenReader()
             return self._reader
@@ -271,12 +271,12 @@ class SimpleSeg:
     def _bonus(self, job: _Job):
         """The bonus of ``job``'s candidates: the screen's words (``read_text``) and the kinds their pixels show
         (``kinds``); ``None`` when neither applies."""
-        from .kinds import kind_match, query_kinds
+        from ..screen.kinds import kind_match, query_kinds
 
         by_kind = self.decoding.kinds and job.pil is not None and bool(query_kinds(job.query.rendered))
         if job.reading is None and not by_kind:
             return None
-        from .reading import text_match
+        from ..screen.words import text_match
 
         def bonus(cands):
             read = [0.0] * len(cands)
@@ -340,7 +340,7 @@ class SimpleSeg:
         """The words read on ``cand`` when the screen's words helped choose it, else ``None``."""
         if job.reading is None or not job.reading.done() or job.reading.exception() is not None:
             return None
-        from .reading import words_in
+        from ..screen.words import words_in
 
         return words_in(cand.xyxy_px, job.reading.result())
 
