@@ -7,8 +7,8 @@ most kinds by conventions the pixels show without a model
 dropdown a box with a chevron at its right end, a field a box whose text starts at its left, a link an
 underlined line of text, a window's maximize control a square; and toolbar icons by their glyphs
 (:func:`~simpleseg_agent.screen.glyphs.glyph_kinds`): a plus, a hamburger, a magnifier, a gear, a trash
-can, a house, a star. When a query names one of these kinds, snapping adds the preset's
-``snap_kind_weight`` nats to each candidate that shows it (:class:`~simpleseg_agent.tools.SimpleSeg`
+can, a house, a star. When a query names one of these kinds, snapping adds the decoding's
+``kind_weight`` nats to each candidate that shows it (:class:`~simpleseg_agent.tools.Decoding`
 ``kinds``), beside the model's own score and the screen's words (:mod:`~simpleseg_agent.screen.words`):
 the words pick which element, the model and the kind what sort.
 
@@ -174,7 +174,7 @@ KIND_WORDS: dict[str, str] = {
 #: square glyph: the model chooses how far.
 BOXED_KINDS = frozenset({"switch", "checkbox", "dropdown", "field"})
 _GLYPHS = frozenset(GLYPH_KINDS)
-#: Nats per matching candidate where ``kinds=True`` is asked of a preset without a ``snap_kind_weight``.
+#: Nats per matching candidate where ``kinds=True`` is asked of a decoding without a ``kind_weight``.
 DEFAULT_KIND_WEIGHT = 7.0
 
 

@@ -4,9 +4,9 @@ The default model cannot read: a label on its input is about one image token hig
 snapped misses land on another element of the asked kind ("the Save button" on "Cancel"). The words,
 though, are on the screen. :func:`read_screen` reads them with the Tesseract OCR engine (the
 ``tesseract`` program; Debian/Ubuntu ``apt install tesseract-ocr``), and :func:`text_match` says how
-well each snapping candidate's words match the query. Snapping adds the preset's ``snap_read_weight``
+well each snapping candidate's words match the query. Snapping adds the decoding's ``read_weight``
 nats per unit of match to the model's score of each candidate
-(:class:`~simpleseg_agent.tools.SimpleSeg` ``read_text``), so the model still decides the kind of
+(:class:`~simpleseg_agent.tools.Decoding` ``read_text``), so the model still decides the kind of
 element and the words decide between elements of that kind.
 
 A candidate's match is the fraction of its own words (the words whose centre lies in its box) found in
@@ -58,7 +58,7 @@ from PIL import Image
 
 from ..errors import ImageError, MissingProgramError, ModelError
 
-#: Nats per unit of match where ``read_text=True`` is asked of a preset without a ``snap_read_weight``
+#: Nats per unit of match where ``read_text=True`` is asked of a decoding without a ``read_weight``
 #: (the default model's, chosen on its validation screens).
 DEFAULT_READ_WEIGHT = 7.0
 #: The OCR program :func:`read_screen` runs.
