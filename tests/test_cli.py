@@ -119,3 +119,12 @@ def test_console_script_entry_point():
     proc = subprocess.run([sys.executable, "-m", "simpleseg_agent.cli", "parse", "nothing"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+
+
+def test_mask2poly_of_a_photo_mask_touching_the_bottom_edge(capsys, tmp_path):
+    from skimage.data import camera
+
+    write_mask_png(camera() < 80, tmp_path / "camera.png")
+    code, out, err = run(capsys, "mask2poly", str(tmp_path / "camera.png"))
+    assert code == 0, err
+    assert out.startswith("[[[")

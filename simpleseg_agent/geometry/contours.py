@@ -43,8 +43,14 @@ class _Traced:
     area_px: float
 
 
-def _edge_outline(outer: np.ndarray, holes: list[np.ndarray]) -> list[tuple[np.ndarray, list[np.ndarray]]]:
-    """Grow a component traced through pixel centres by half a pixel, onto the pixel edges."""
+def _edge_outline(
+    outer: np.ndarray, holes: list[np.ndarray], resolution_wh: tuple[int, int]
+) -> list[tuple[np.ndarray, list[np.ndarray]]]:
+    """Grow a component traced through pixel centres by half a pixel, onto the pixel edges.
+
+    The growth is clipped to the image ``[0, W] x [0, H]``: no pixel lies outside it, and a mitred
+    corner of a border pixel would otherwise poke past the edge (a vertex at ``y = H + 0.7``).
+    """
     import shapely
     from shapely.geometry import LinearRing, LineString, Point, Polygon
 
@@ -72,6 +78,7 @@ def _edge_outline(outer: np.ndarray, holes: list[np.ndarray]) -> list[tuple[np.n
     for hole in holes:
         # the hole contour runs through the centres of the object pixels around the hole
         grown = grown.difference(shapely.difference(inside(hole), band(hole)))
+    grown = grown.intersection(shapely.box(0, 0, *resolution_wh))
     from .adapters import _polygonal
 
     out = []
@@ -99,7 +106,8 @@ def _trace(mask: np.ndarray, holes: bool, outline: Outline) -> list[_Traced]:
             child = hierarchy[child][0]
         if outline == "edge":
             # OpenCV's pixel (c, r) is the square [c, c+1) x [r, r+1) of the decoder: its centre is c + 0.5
-            for ring, hs in _edge_outline(outer + 0.5, [h + 0.5 for h in hole_rings]):
+            image_wh = (mask.shape[1], mask.shape[0])
+            for ring, hs in _edge_outline(outer + 0.5, [h + 0.5 for h in hole_rings], image_wh):
                 area = abs(cv2.contourArea(ring.astype(np.float32))) - sum(abs(cv2.contourArea(h.astype(np.float32))) for h in hs)
                 traced.append(_Traced(ring, tuple(hs), float(area)))
         else:

@@ -177,3 +177,30 @@ def test_a_blob_along_the_top_border_keeps_its_top_row():
     m = blob_mask(np.random.default_rng(814 * 7919 + 1), 160, 120, 1)
     exact = region_to_mask(mask_to_region(m, epsilon_frac=0, holes=True), (160, 120))
     assert (m & ~exact).sum() <= 2
+
+
+def test_masks_touching_the_image_border_stay_on_the_image():
+    """A mitred corner of a pixel on the bottom row poked past the edge: the photo's mask (camera < 80)
+    gave a vertex at y = 1.001 and the answer could not be written."""
+    from skimage.data import camera
+
+    from simpleseg_agent.grammar import format_polygons
+
+    m = camera() < 80
+    assert m[-1].any()
+    for kwargs in ({}, {"epsilon_frac": 0}, {"holes": True, "epsilon_frac": 0}):
+        r = mask_to_region(m, **kwargs)
+        coords = np.concatenate([ring for p in r.parts for ring in p.rings])
+        assert coords.min() >= 0 and coords.max() <= 1
+        format_polygons(r.polygons)
+    exact = region_to_mask(mask_to_region(m, epsilon_frac=0, holes=True), (512, 512))
+    assert mask_iou(exact, m) >= 0.999
+
+
+def test_a_diagonal_touching_the_bottom_right_corner_stays_on_the_image():
+    m = np.tri(30, 30, dtype=bool)[::-1]  # a staircase touching the bottom and the left edge
+    m = m[:, ::-1] | np.eye(30, dtype=bool)
+    r = mask_to_region(m, epsilon_frac=0, holes=True)
+    coords = np.concatenate([ring for p in r.parts for ring in p.rings])
+    assert coords.min() >= 0 and coords.max() <= 1
+    assert mask_iou(region_to_mask(r, (30, 30)), m) >= 0.995
