@@ -144,3 +144,10 @@ def test_iou_reads_a_long_answer_as_text_not_as_a_file_name(capsys, tmp_path):
     assert code == 0 and json.loads(out)["iou"] >= 0.95
     code, _, err = run(capsys, "iou", str(tmp_path / "missing.png"), text.strip())
     assert code == 2 and "missing.png" in err
+
+
+def test_poly2mask_refuses_a_huge_size_with_one_line(capsys, tmp_path):
+    code, out, err = run(capsys, "poly2mask", SQUARE, "--size", "1000000x1000000", "--out", str(tmp_path / "m.png"))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "too large" in err and "32768" in err
+    assert not (tmp_path / "m.png").exists()
