@@ -5,10 +5,10 @@ an impossible option), with a one-line reason on stderr, so scripts can rely on 
 
     simpleseg parse "It is at [[[0.1, 0.2], [0.3, 0.2], [0.2, 0.4]]]." --json
     simpleseg parse "[500, 250]" --space 1000 --json
-    simpleseg mask2poly mask.png --budget 200
     simpleseg poly2mask "[[[0.1, 0.2], [0.3, 0.2], [0.2, 0.4]]]" --size 640x480 --out mask.png
-    simpleseg iou pred.png gt.png
-    simpleseg overlay photo.jpg "[[[0.1, 0.2], [0.3, 0.2], [0.2, 0.4]]]" --out overlay.png
+    simpleseg mask2poly mask.png --budget 200
+    simpleseg iou mask.png "$(simpleseg mask2poly mask.png --budget 100)"
+    simpleseg overlay mask.png "[[[0.1, 0.2], [0.3, 0.2], [0.2, 0.4]]]" --out overlay.png
     simpleseg segment screen.png "the submit button" --model ./my-checkpoint --out found.png
     simpleseg serve --model ./my-checkpoint --port 8000     # then --model http://127.0.0.1:8000/v1
     simpleseg models
@@ -40,6 +40,14 @@ def _size(text: str) -> tuple[int, int]:
     if w <= 0 or h <= 0:
         raise argparse.ArgumentTypeError(f"width and height must be positive, got {text!r}")
     return w, h
+
+
+def _first_paragraph(doc: str | None) -> str:
+    """A docstring's first paragraph on one line: a help text that ends where its sentence ends."""
+    import re
+
+    text = " ".join((doc or "").strip().split("\n\n")[0].split())
+    return re.sub(r":\w+:`~?([^`]*)`", r"\1", text)  # :mod:`x` -> x
 
 
 def _text_arg(value: str) -> str:
@@ -484,7 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .training.config import ChooseRecipe, GSPORecipe, SFTRecipe, add_recipe_arguments
 
     for stage, cls in (("sft", SFTRecipe), ("gspo", GSPORecipe), ("choose", ChooseRecipe)):
-        q = stages.add_parser(stage, help=cls.__doc__.splitlines()[0])
+        q = stages.add_parser(stage, help=_first_paragraph(cls.__doc__))
         q.add_argument("--recipe", required=True, help="recipe YAML path or name in training/ (e.g. tiny-cpu-sft)")
         add_recipe_arguments(q, cls)
         q.set_defaults(func=_cmd_train)
