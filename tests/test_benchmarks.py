@@ -29,3 +29,17 @@ def test_bench_tokens_reaches_the_reference_iou_with_fewer_tokens():
     assert horse["ratio"] == pytest.approx(horse["tokens"] / horse["ref_tokens"], abs=1e-3)
     assert data["worst_ratio"] == horse["ratio"]
     assert data["goal_met"] == (horse["ratio"] <= data["goal_ratio"])
+
+
+@pytest.mark.timeout(300)
+def test_bench_segment_reports_the_image_processor_apart_from_the_model():
+    data = run_bench("bench_segment.py", "--repeats", "1", "--rounds", "2")
+    assert data["answer_ok"] and data["calls_each"] == 2
+    assert data["segment_processor_ms"] > 0 and data["baseline_processor_ms"] > 0
+    parts = data["segment_processor_ms"] + data["segment_generate_ms"] + data["segment_decode_ms"] + data["segment_overhead_ms"]
+    assert parts == pytest.approx(data["segment_total_ms"], rel=0.25)  # medians of parts ~ the median of the sum
+    assert data["processor_vs_generate_pct"] == pytest.approx(
+        100 * data["segment_processor_ms"] / data["segment_generate_ms"], rel=0.01)
+    for key in ("per_round_overhead_vs_generate_pct", "per_round_processor_vs_generate_pct", "per_round_total_vs_baseline"):
+        low, high = data[key]
+        assert 0 < low <= high

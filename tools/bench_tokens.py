@@ -1,6 +1,6 @@
 """Token efficiency: answer tokens needed to reach the reference pipeline's IoU on real-photo masks.
 
-    python tools/bench_tokens.py            # five scikit-image photos (about 3 minutes on one core)
+    python tools/bench_tokens.py            # five scikit-image photos (about 5 minutes on one busy core)
     python tools/bench_tokens.py --quick    # the horse only, a coarser search (smoke test)
 
 For each mask:
