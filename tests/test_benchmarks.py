@@ -43,3 +43,15 @@ def test_bench_segment_reports_the_image_processor_apart_from_the_model():
     for key in ("per_round_overhead_vs_generate_pct", "per_round_processor_vs_generate_pct", "per_round_total_vs_baseline"):
         low, high = data[key]
         assert 0 < low <= high
+
+
+@pytest.mark.timeout(300)
+def test_bench_geometry_reports_median_and_spread_on_four_polygon_sets():
+    data = run_bench("bench_geometry.py", "--quick", "--pairs", "30")
+    assert data["pairs"] == 30 and data["timing_rounds"] == 3
+    assert set(data["sets"]) == {"smooth", "jagged", "spiky", "self-intersecting"}
+    for name, figures in data["sets"].items():
+        low, high = figures["speedup_spread"]
+        assert 0 < low <= figures["speedup_vs_pycocotools"] <= high, name
+        assert figures["max_abs_diff_vs_pycocotools"] <= 1e-9, name  # the same pixels as the reference decoder
+    assert data["speedup_vs_pycocotools"] == pytest.approx(data["sets"]["smooth"]["speedup_vs_pycocotools"], abs=0.06)
