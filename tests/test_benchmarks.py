@@ -55,3 +55,12 @@ def test_bench_geometry_reports_median_and_spread_on_four_polygon_sets():
         assert 0 < low <= figures["speedup_vs_pycocotools"] <= high, name
         assert figures["max_abs_diff_vs_pycocotools"] <= 1e-9, name  # the same pixels as the reference decoder
     assert data["speedup_vs_pycocotools"] == pytest.approx(data["sets"]["smooth"]["speedup_vs_pycocotools"], abs=0.06)
+
+
+@pytest.mark.timeout(400)
+def test_bench_training_times_gspo_steps_that_learn():
+    """The memorized model's GSPO steps scored 1 with zero spread: no gradient, nothing learned, yet timed."""
+    data = run_bench("bench_training.py", "--sft-steps", "2", "--gspo-steps", "3", timeout=380)
+    assert 1 <= data["gspo_steps_learning"] <= data["gspo_steps_timed_of"] == 2
+    assert data["gspo_reward_std_mean"] > 0 and data["gspo_grad_norm_median"] > 0
+    assert data["gspo_step_s"] > 0 and data["sft_step_s"] > 0
