@@ -240,7 +240,8 @@ def _fit_budget(traced: list[_Traced], wh: np.ndarray, budget: int, counter, sty
     def tokens(region: Region) -> int:
         return counter.count(format_polygons(region.polygons, style=style)) if not region.is_empty else 0
 
-    lo, hi = 0, len(events)
+    # removing a vertex on a straight line changes nothing: those always go, the budget or not
+    lo, hi = next((k for k, e in enumerate(events) if e[2] > 1e-9), len(events)), len(events)
     if tokens(region_of(parts_after(hi))) > budget:
         need = tokens(region_of(parts_after(hi)))
         raise GeometryError(

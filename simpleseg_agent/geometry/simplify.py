@@ -38,7 +38,7 @@ def _triangle_area(a: np.ndarray, p: np.ndarray, b: np.ndarray) -> float:
 
 
 def removal_order(rings: Sequence[np.ndarray], part_of_ring: Sequence[int], part_area: Sequence[float],
-                  *, keep_one_part: bool = True) -> list[tuple[int, int]]:
+                  *, keep_one_part: bool = True) -> list[tuple[int, int, float]]:
     """The order in which to remove vertices (and whole parts) at the least area change first.
 
     Args:
@@ -48,14 +48,15 @@ def removal_order(rings: Sequence[np.ndarray], part_of_ring: Sequence[int], part
         keep_one_part: never drop the last part.
 
     Returns:
-        ``(ring, vertex)`` events in order; ``vertex == -1`` drops the ring's whole part (an outer ring)
-        or the hole (a hole ring). A ring keeps at least 3 vertices until it is dropped.
+        ``(ring, vertex, cost)`` events in order; ``vertex == -1`` drops the ring's whole part (an outer
+        ring) or the hole (a hole ring); ``cost`` is the area the event changes (0: a vertex on a
+        straight line). A ring keeps at least 3 vertices until it is dropped.
 
     Example:
         >>> import numpy as np
         >>> square = np.array([[0, 0], [2, 0], [4, 0.1], [4, 4], [0, 4]], float)
         >>> removal_order([square], [0], [16.0])[0]  # the nearly straight vertex (2, 0) goes first
-        (0, 1)
+        (0, 1, 0.1)
     """
     n_rings = len(rings)
     outer = [i == 0 or part_of_ring[i] != part_of_ring[i - 1] for i in range(n_rings)]
@@ -74,9 +75,9 @@ def removal_order(rings: Sequence[np.ndarray], part_of_ring: Sequence[int], part
         for i in range(alive[r]):
             a, b = pts[r][prev[r][i]], pts[r][nxt[r][i]]
             heapq.heappush(heap, (_triangle_area(a, pts[r][i], b), r, i, 0))
-    events: list[tuple[int, int]] = []
+    events: list[tuple[int, int, float]] = []
     while heap:
-        _, r, i, v = heapq.heappop(heap)
+        cost, r, i, v = heapq.heappop(heap)
         if ring_gone[r]:
             continue
         if i == -1:
@@ -89,11 +90,11 @@ def removal_order(rings: Sequence[np.ndarray], part_of_ring: Sequence[int], part
                         ring_gone[s] = True
             else:
                 ring_gone[r] = True
-            events.append((r, -1))
+            events.append((r, -1, cost))
             continue
         if v != version[r][i] or alive[r] <= 3:
             continue
-        events.append((r, i))
+        events.append((r, i, cost))
         alive[r] -= 1
         p, q = prev[r][i], nxt[r][i]
         nxt[r][p], prev[r][q] = q, p
@@ -115,7 +116,7 @@ def _ring_cost(r: int, pts, outer, part_of_ring, part_area) -> float:
     return abs(float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))) / 2
 
 
-def apply_removals(rings: Sequence[np.ndarray], events: Sequence[tuple[int, int]], k: int) -> list[np.ndarray | None]:
+def apply_removals(rings: Sequence[np.ndarray], events: Sequence[tuple[int, int, float]], k: int) -> list[np.ndarray | None]:
     """The rings after the first ``k`` events of :func:`removal_order` (``None``: the ring was dropped).
 
     Example:
@@ -126,7 +127,7 @@ def apply_removals(rings: Sequence[np.ndarray], events: Sequence[tuple[int, int]
     """
     removed = [np.zeros(len(r), bool) for r in rings]
     dropped = [False] * len(rings)
-    for r, i in events[:k]:
+    for r, i, _ in events[:k]:
         if i == -1:
             dropped[r] = True
         else:

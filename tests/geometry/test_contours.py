@@ -256,3 +256,14 @@ def test_a_budget_answer_is_at_least_as_faithful_as_the_reference_epsilon_at_its
     iou = lambda r: mask_iou(region_to_mask(r, (320, 240)), m)  # noqa: E731
     assert counter.count(format_polygons(fit.polygons)) <= n_ref
     assert iou(fit) >= iou(ref)
+
+
+def test_a_budget_beyond_the_exact_outline_adds_no_vertices():
+    """Vertices on straight lines change nothing: an exact outline stays as short as it can be."""
+    from simpleseg_agent.grammar import QwenTokenCounter
+
+    counter = QwenTokenCounter()
+    m = blob_mask(np.random.default_rng(1), 640, 480, 3)
+    exact = mask_to_region(m, token_budget=200, token_counter=counter)
+    assert mask_iou(region_to_mask(exact, (640, 480)), m) == 1.0
+    assert mask_to_region(m, token_budget=400, token_counter=counter).n_vertices == exact.n_vertices
