@@ -236,7 +236,9 @@ class _Display:
             return
         from Xlib.display import Display
 
-        from .agent.screen import DisplayError
+        from .agent.screen import DisplayError, ensure_xauthority
+
+        ensure_xauthority()  # python-xlib raises XauthError on a bare Xvfb otherwise
 
         try:
             fresh = Display(self.name)

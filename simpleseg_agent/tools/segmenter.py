@@ -16,6 +16,7 @@ Example (with a named fake backend that answers a fixed text; real use passes a 
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 import warnings
 from collections.abc import Sequence
@@ -195,6 +196,7 @@ class SimpleSeg:
             self.backend.close()
             raise
         self._reader = None
+        self._reader_lock = threading.Lock()  # one reader (one OCR thread and cache) however many threads call
 
     def _reading(self, read_text: bool | None) -> tuple[bool, float]:
         """Whether to read the screen's words when snapping, and their weight (see ``read_text``)."""
@@ -295,12 +297,22 @@ class SimpleSeg:
         return self._run([_Job(img, _as_query(q), answer) for img, q in zip(images, queries)])
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
         self.backend.close()
 
     # internals ------------------------------------------------------------------------------
+    def _screen_reader(self):
+        """The screen reader, started on first use (once, even when threads ask at the same time)."""
+        with self._reader_lock:
+            if self._reader is None:
+                from .reading import ScreenReader
+
+                self._reader = ScreenReader()
+            return self._reader
+
     def _one(self, image, query, answer: AnswerKind, raise_on_error: bool):
         result = self._run([_Job(image, _as_query(query), answer)])[0]
         if raise_on_error:
@@ -333,11 +345,7 @@ class SimpleSeg:
                 job.error = ToolError(kind="model", message=str(exc))
                 continue
             if self.read_text and job.answer in ("mask", "box") and job.query.kind == "text":
-                if self._reader is None:
-                    from .reading import ScreenReader
-
-                    self._reader = ScreenReader()
-                job.reading = self._reader.submit(pil)  # read while the model scores
+                job.reading = self._screen_reader().submit(pil)  # read while the model scores
             if self.choose_only and job.answer in ("mask", "box"):
                 job.chosen = self._choose(job)
                 if job.chosen is not None:
