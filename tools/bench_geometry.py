@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python tools/bench_geometry.py            # full run (a few minutes on two cores)
+    python tools/bench_geometry.py            # full run (several minutes: 12 on a busy shared two-core machine)
     python tools/bench_geometry.py --quick    # smoke test: 60 pairs, 3 short rounds, fewer budgets
 
 What is measured
