@@ -10,6 +10,7 @@ Example:
 """
 
 from .adapters import region_from_coco, region_from_rle, region_from_shapely, region_to_coco, region_to_rle, region_to_shapely
+from .boxes import grown_box, rounded_box_polygon, xyxy_iou
 from .contours import mask_to_region
 from .masks import as_mask, region_to_mask
 from .metrics import (
@@ -32,9 +33,10 @@ from .region import Part, Region, as_region, signed_area2
 from .targets import ClickTarget, click_target, point_in_region
 
 __all__ = [
-    "EMPTY_IOU", "HAVE_C_KERNEL", "MAX_MASK_PIXELS", "MAX_MASK_SIDE_PX", "ClickTarget", "HitRate", "IoUAccumulator", "Part", "Region",
-    "as_mask", "as_region", "box_iou", "centroid_distance", "check_mask_size", "click_hit", "click_target", "mask_iou", "mask_overlap",
+    "EMPTY_IOU", "HAVE_C_KERNEL", "MAX_MASK_PIXELS", "MAX_MASK_SIDE_PX", "ClickTarget", "HitRate", "IoUAccumulator", "Part",
+    "Region", "as_mask", "as_region", "box_iou", "centroid_distance", "check_mask_size", "click_hit", "click_target", "grown_box",
+    "mask_iou", "mask_overlap",
     "mask_to_region", "point_in_region", "rec_hit", "region_from_coco", "region_from_rle", "region_from_shapely",
     "region_iou", "region_iou_batch", "region_mask_iou", "region_overlap_batch", "region_to_coco", "region_to_mask",
-    "region_to_rle", "region_to_shapely", "signed_area2",
+    "region_to_rle", "region_to_shapely", "rounded_box_polygon", "signed_area2", "xyxy_iou",
 ]

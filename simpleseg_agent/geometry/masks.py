@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import GeometryError
 from .raster import check_mask_size, parts_to_mask
-from .region import Region, _scale
+from .region import Region, resolution_scale
 
 
 def region_to_mask(region: Region, resolution_wh: tuple[int, int]) -> np.ndarray:
@@ -26,7 +26,7 @@ def region_to_mask(region: Region, resolution_wh: tuple[int, int]) -> np.ndarray
         >>> int(region_to_mask(r, (10, 10)).sum())
         16
     """
-    w, h = check_mask_size(_scale(resolution_wh))
+    w, h = check_mask_size(resolution_scale(resolution_wh))
     if region.is_empty:
         return np.zeros((h, w), bool)
     return parts_to_mask(region.to_px((w, h)), (w, h))
