@@ -75,7 +75,7 @@ def _expand(count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     step = np.arange(total) - first[edge]
     return edge, step
 
-def _rings_toggles(rings_px: Sequence[np.ndarray], heights: np.ndarray, widths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def rings_toggles(rings_px: Sequence[np.ndarray], heights: np.ndarray, widths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Toggle positions of many rings: returns ``(positions, ring_index)``, both int64.
 
     ``positions`` are column-major flat indices ``col * H + row`` into the ring's image, exactly the
@@ -206,7 +206,7 @@ def regions_toggles(parts_px: Sequence[Sequence[Sequence[np.ndarray]]], resoluti
                 ring_group.append(gid)
                 ring_h.append(heights[i])
                 ring_w.append(widths[i])
-    pos, ring_idx = _rings_toggles(rings, np.asarray(ring_h, np.int64), np.asarray(ring_w, np.int64))
+    pos, ring_idx = rings_toggles(rings, np.asarray(ring_h, np.int64), np.asarray(ring_w, np.int64))
     if len(pos) == 0:
         return pos, np.zeros(0, np.int64), np.zeros(0, np.int64)
     group = np.asarray(ring_group, np.int64)[ring_idx]

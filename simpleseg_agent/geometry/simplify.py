@@ -22,13 +22,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .raster import _rings_toggles, parts_to_mask
+from .raster import rings_toggles, parts_to_mask
 
 
 def _parity_masks(rings_px: Sequence[np.ndarray], w: int, h: int) -> np.ndarray:
     """``(len(rings), h, w)`` even-odd masks of small rings, each on its own (the reference convention)."""
     n = len(rings_px)
-    pos, ring = _rings_toggles(list(rings_px), np.full(n, h, np.int64), np.full(n, w, np.int64))
+    pos, ring = rings_toggles(list(rings_px), np.full(n, h, np.int64), np.full(n, w, np.int64))
     toggles = np.bincount(ring * (h * w + 1) + pos, minlength=n * (h * w + 1)).reshape(n, h * w + 1)[:, : h * w]
     return (np.cumsum(toggles, axis=1) % 2 == 1).reshape(n, w, h).transpose(0, 2, 1)
 
