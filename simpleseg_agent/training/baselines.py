@@ -16,7 +16,7 @@ Example (words as the engine would report them):
     >>> from simpleseg_agent.tools.reading import ScreenWord
     >>> words = [ScreenWord((10, 10, 40, 20), "Save"), ScreenWord((60, 10, 100, 20), "Remember"), ScreenWord((104, 10, 120, 20), "me")]
     >>> ocr_click("the Remember me checkbox", words)
-    ((60, 10, 120, 20), 2)
+    ((60.0, 10.0, 120.0, 20.0), 2)
     >>> ocr_click("the Help link", words) is None
     True
 """
