@@ -44,8 +44,8 @@ def query_words(query: str) -> list[str]:
     """The words of ``query`` that should be written on the screen (lower case, no punctuation).
 
     Example:
-        >>> query_words('the second "Sign in" button from the left')
-        ['sign', 'in']
+        >>> query_words('the second "Log out" button from the left')
+        ['log', 'out']
     """
     from ..tools.reading import FUNCTION_WORDS, _norm
 
