@@ -7,7 +7,8 @@ afresh, runs the state's script (or clicks its selector), and reads the page's a
 (``DOM.getBoxModel``). An element is kept when its box lies inside the viewport and the browser's own
 hit test (``elementFromPoint``) finds it, or something inside it, at three or more of five interior
 points (the centre and four points a quarter in from the corners): elements that are hidden,
-scrolled away, or under a dialog are left out. Boxes are in screenshot pixels: CSS pixels times the
+scrolled away, or under a dialog are left out; so is a ``<label>`` wrapped around its control (its box is
+the control's, and its text is already the control's name). Boxes are in screenshot pixels: CSS pixels times the
 device scale factor, which each screen records.
 
 Dark and light themes are the page's own: ``prefers-color-scheme`` is emulated before the page loads,
@@ -49,7 +50,7 @@ __all__ = ["WebCaptureConfig", "WebCapturer", "capture_web", "chromium_path", "p
 ICON_MAX_CSS_PX = 48
 
 # Hit test of each element, run in the page: how many of five interior points land on it (or inside it),
-# and its tag. Points are in CSS pixels of the viewport.
+# its tag, and whether it holds a form control. Points are in CSS pixels of the viewport.
 _HIT_TEST = """function(boxes, ...els) {
   const out = [];
   for (let k = 0; k < els.length; k++) {
@@ -62,10 +63,14 @@ _HIT_TEST = """function(boxes, ...els) {
       const h = root.elementFromPoint(b[0] + fx * (b[2] - b[0]), b[1] + fy * (b[3] - b[1]));
       if (h && (h === el || el.contains(h) || (el.nodeType !== 1 && h.contains(el)))) hits++;
     }
-    out.push([hits, el.nodeType === 1 ? el.tagName.toLowerCase() : "#text"]);
+    const control = el.nodeType === 1 && !!el.querySelector("input,select,textarea,button");
+    out.push([hits, el.nodeType === 1 ? el.tagName.toLowerCase() : "#text", control]);
   }
   return out;
 }"""
+
+# What ``click:text=NAME`` looks among, in document order.
+_CLICKABLE = "button,a,[role],input,label,summary,select"
 
 # AX properties worth keeping with an element (its state on this screen).
 _STATE_PROPERTIES = ("checked", "expanded", "selected", "disabled", "pressed", "focused", "required", "level")
@@ -80,7 +85,8 @@ class WebCaptureConfig:
         themes: ``light`` and/or ``dark`` (``prefers-color-scheme``).
         states: scripted states ``(name, script)`` captured besides the page as loaded: ``script`` is
             JavaScript run in the page (a returned promise is awaited) or ``click:SELECTOR`` (a real
-            mouse click at the centre of the first element matching the CSS selector).
+            mouse click at the centre of the first shown element matching the CSS selector; ``click:text=Save``:
+            of the first button, link or control whose ``aria-label`` or text is ``Save``, else begins with it).
         include_default: also capture the page as loaded (state ``default``).
         device_scale_factor: device pixels per CSS pixel (the screenshot's scale).
         wait_for: a JavaScript expression polled after loading until it is truthy (for pages that
@@ -216,8 +222,16 @@ class WebCapturer:
         b = self.browser
         if script.startswith("click:"):
             selector = script[len("click:"):].strip()
+            shown = ("const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 "
+                     "&& getComputedStyle(e).visibility !== 'hidden'; }; ")
+            find = (f"(() => {{ {shown} return [...document.querySelectorAll({_js_string(selector)})].find(shown); }})()"
+                    if not selector.startswith("text=") else
+                    f"((want) => {{ {shown} const els = [...document.querySelectorAll({_js_string(_CLICKABLE)})].filter(shown); "
+                    "const t = e => (e.getAttribute('aria-label') || e.innerText || e.value || '').replace(/\\s+/g, ' ').trim(); "
+                    "return els.find(e => t(e) === want) || els.find(e => t(e).startsWith(want)); })"
+                    f"({_js_string(' '.join(selector[len('text='):].split()))})")
             r = b.call("Runtime.evaluate", {"returnByValue": True, "expression": (
-                f"(() => {{ const e = document.querySelector({_js_string(selector)}); if (!e) return null; "
+                f"(() => {{ const e = {find}; if (!e) return null; "
                 "e.scrollIntoView({block: 'nearest'}); const r = e.getBoundingClientRect(); "
                 "return [r.left + r.width / 2, r.top + r.height / 2]; })()")})
             xy = r.get("result", {}).get("value")
@@ -275,15 +289,17 @@ class WebCapturer:
                                                  "returnByValue": True})["result"]["value"]
         b.call_many([("Runtime.releaseObject", {"objectId": o["object"]["objectId"]}) for o in objects if "object" in o])
         out = []
-        for (n, engine_role, role), css, (n_hits, tag) in zip(wanted, css_boxes, hits):
+        for (n, engine_role, role), css, (n_hits, tag, holds_control) in zip(wanted, css_boxes, hits):
             if css is None or n_hits < 3:
+                continue
+            if role == "label" and holds_control:  # a <label> around its input: the box is the control's, its text the control's name
                 continue
             x0, y0, x1, y1 = css
             if role == "image" and max(x1 - x0, y1 - y0) <= ICON_MAX_CSS_PX:
                 role = "icon"
             props = {p["name"]: p.get("value", {}).get("value") for p in n.get("properties", [])
                      if p.get("name") in _STATE_PROPERTIES}
-            name = " ".join(str(n.get("name", {}).get("value", "")).split()) or _text_of(n, by_id)
+            name = _clean_name(str(n.get("name", {}).get("value", ""))) or _clean_name(_text_of(n, by_id))
             out.append(CapturedElement(
                 role=role, name=name,
                 xyxy_px=(round(max(0.0, x0) * dsf, 2), round(max(0.0, y0) * dsf, 2),
@@ -323,6 +339,21 @@ class WebCapturer:
                     elif light is not None:
                         screen.meta["theme_differs"] = light.tobytes() != screen.image.tobytes()
                     yield screen
+
+
+def _clean_name(name: str) -> str:
+    """Whitespace collapsed, and a name said twice said once ("Settings Settings": an icon's alt text beside the same
+    word).
+
+    Example:
+        >>> _clean_name("  Settings  Settings "), _clean_name("Save as"), _clean_name("Open Recent Open Recent")
+        ('Settings', 'Save as', 'Open Recent')
+    """
+    words = name.split()
+    half = len(words) // 2
+    if words and len(words) % 2 == 0 and words[:half] == words[half:]:
+        words = words[:half]
+    return " ".join(words)
 
 
 def _text_of(node: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> str:
