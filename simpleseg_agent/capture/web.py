@@ -55,7 +55,7 @@ _HIT_TEST = """function(boxes, ...els) {
   const out = [];
   for (let k = 0; k < els.length; k++) {
     const el = els[k], b = boxes[k];
-    if (!el || !b) { out.push([0, ""]); continue; }
+    if (!el || !b) { out.push([0, "", false]); continue; }
     const root = el.getRootNode && el.getRootNode().elementFromPoint ? el.getRootNode() : document;
     const pts = [[0.5, 0.5], [0.25, 0.25], [0.75, 0.25], [0.25, 0.75], [0.75, 0.75]];
     let hits = 0;
