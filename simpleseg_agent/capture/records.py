@@ -73,16 +73,28 @@ def _noun_phrase(role: str, name: str) -> str | None:
     return f"the {name} {noun}"
 
 
+#: Roles of containers that take their name from what they hold (a list item around its link).
+CONTAINER_ROLES = frozenset({"listitem", "treeitem", "label"})
+
+
+def _inside(inner: tuple, outer: tuple, tol: float = 1.0) -> bool:
+    return (inner[0] >= outer[0] - tol and inner[1] >= outer[1] - tol and inner[2] <= outer[2] + tol
+            and inner[3] <= outer[3] + tol)
+
+
 def _dedupe(elements: Iterable[CapturedElement]) -> list[CapturedElement]:
-    """One element per (role, name, box): a tree may report a control and its inner node alike."""
+    """One element per (role, name, box): a tree may report a control and its inner node alike; and a list
+    item, tree item or label named exactly as a control inside it is left to the control."""
     seen: set[tuple] = set()
-    out = []
+    unique = []
     for e in elements:
         key = (e.role, e.name, tuple(round(v) for v in e.xyxy_px))
         if key not in seen:
             seen.add(key)
-            out.append(e)
-    return out
+            unique.append(e)
+    return [e for e in unique if not (e.role in CONTAINER_ROLES and e.name and any(
+        o is not e and o.role not in CONTAINER_ROLES and o.name == e.name and _inside(o.xyxy_px, e.xyxy_px)
+        for o in unique))]
 
 
 def _ordinal(group: list[CapturedElement], phrase: str) -> list[tuple[CapturedElement, str]]:

@@ -188,6 +188,9 @@ class WebCapturer:
         b.call("Emulation.setDeviceMetricsOverride", {"width": viewport_wh[0], "height": viewport_wh[1],
                                                       "deviceScaleFactor": cfg.device_scale_factor, "mobile": False})
         b.call("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": theme}]})
+        # every screen from a fresh page: no theme or menu state a page kept in its storage from the last load
+        u = urlparse(url)
+        b.call("Storage.clearDataForOrigin", {"origin": f"{u.scheme}://{u.netloc}", "storageTypes": "all"})
         b.events.clear()
         nav = b.call("Page.navigate", {"url": url})
         if nav.get("errorText"):

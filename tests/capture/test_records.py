@@ -40,6 +40,10 @@ def _screen(*elements, source="web:test"):
     ([E("link", "word " * 20, (0, 0, 50, 20)), E("other", "Pane", (0, 0, 50, 20))], []),
     # the same element reported twice by the tree counts once
     ([E("button", "Save", (0, 0, 50, 20)), E("button", "Save", (0.2, 0, 50, 20))], ["the Save button"]),
+    # a list item around its own link is left to the link; one around other words stays
+    ([E("listitem", "Home", (0, 0, 200, 30)), E("link", "Home", (10, 5, 60, 25)),
+      E("listitem", "Check out docs", (0, 40, 200, 70)), E("link", "docs", (80, 45, 120, 65))],
+     ["the Home link", "the Check out docs list item", "the docs link"]),
     ([], []),
 ])
 def test_referring_expressions(elements, expected):

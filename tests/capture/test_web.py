@@ -127,3 +127,12 @@ def test_a_folder_of_html_is_every_page(tmp_path):
 def test_bad_configs_are_refused(kwargs, message):
     with pytest.raises(CaptureError, match=message):
         WebCaptureConfig(**kwargs)
+
+
+def test_every_screen_starts_from_a_fresh_page_storage(tmp_path):
+    require_chromium()
+    page = tmp_path / "remembers.html"
+    page.write_text("<button>Go</button><script>if (localStorage.getItem('seen')) document.body.style.background = '#000';"
+                    "localStorage.setItem('seen', '1');</script>")
+    first, second = capture_web([page.as_uri(), page.as_uri()], WebCaptureConfig(viewports_wh=((320, 200),)))
+    assert first.image.getpixel((300, 190)) == second.image.getpixel((300, 190)) == (255, 255, 255)
