@@ -5,7 +5,7 @@
     simpleseg data capture web http://localhost:8000/ --out data/mysite --viewport 1280x800 --viewport 1920x1080 \\
         --theme light,dark --state menu=click:#menu-button
     simpleseg data capture web site/ --out data/site        # every .html file of a folder
-    simpleseg data capture desktop ...                      # an app on a private X server (see --help)
+    simpleseg data capture desktop --out data/zenity --theme light,dark -- zenity --question
 
 Writes ``images/`` + ``records.jsonl`` + ``capture.json`` like ``simpleseg data synth``; bad input
 (an unreachable URL, a page without nameable elements, a folder that already holds data) exits 2
@@ -56,13 +56,45 @@ def _cmd_web(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_desktop(args: argparse.Namespace) -> int:
+def _desktop_engine():
+    """``(capture_desktop, capture_tk)`` of the desktop engine, or a CaptureError saying it is not there."""
     try:
-        from .desktop import cli as desktop_cli  # the AT-SPI / Tk engines, where installed
-    except ImportError:
-        raise CaptureError("desktop capture is not available in this version of simpleseg-agent "
-                           "(no simpleseg_agent.capture.desktop engine)") from None
-    return desktop_cli.run(args)
+        from .desktop import capture_desktop, capture_tk
+    except ImportError as exc:
+        raise CaptureError(f"desktop capture is not available in this installation (simpleseg_agent.capture.desktop: "
+                           f"{exc})") from None
+    return capture_desktop, capture_tk
+
+
+def _cmd_desktop(args: argparse.Namespace) -> int:
+    from .records import check_out_dir, write_capture
+
+    command = [c for c in args.app if c != "--"]
+    if not command:
+        raise CaptureError("no app to capture: give its command line after the options, e.g. -- zenity --question")
+    themes = [t.strip() for t in args.theme.split(",") if t.strip()]
+    if not themes or any(t not in ("light", "dark") for t in themes):
+        raise CaptureError(f"--theme must be light, dark or light,dark, got {args.theme!r}")
+    if args.toolkit == "tk" and themes != ["light"]:
+        raise CaptureError("Tk apps are captured as they draw themselves: --theme light only")
+    check_out_dir(args.out, overwrite=args.overwrite)
+    capture_desktop, capture_tk = _desktop_engine()
+
+    def screens():
+        for resolution in args.resolution or [(1280, 800)]:
+            for theme in themes:
+                if args.toolkit == "tk":
+                    yield capture_tk(command, resolution_wh=resolution, wait_role=args.wait_role,
+                                     timeout_s=args.timeout_s, source=args.source)
+                else:
+                    yield capture_desktop(command, toolkit=args.toolkit, resolution_wh=resolution, theme=theme,
+                                          wait_role=args.wait_role, timeout_s=args.timeout_s, source=args.source)
+
+    summary = write_capture(screens(), args.out, overwrite=args.overwrite)
+    print(json.dumps(summary.to_json()) if args.json else
+          f"{summary.screens} screens, {summary.records} records -> {summary.records_file} "
+          f"({', '.join(f'{k} {v}' for k, v in summary.by_role.items())})")
+    return 0
 
 
 def add_capture_commands(subparsers) -> None:
@@ -98,10 +130,21 @@ def add_capture_commands(subparsers) -> None:
     w.add_argument("--json", action="store_true", help="print the summary as JSON")
     w.set_defaults(func=_cmd_web)
 
-    d = engines.add_parser("desktop", help="a desktop app on a private X server, labelled from its accessibility tree")
-    d.add_argument("args", nargs=argparse.REMAINDER, help="the desktop engine's arguments")
+    d = engines.add_parser("desktop", help="a desktop app on a private X server, labelled from its accessibility tree "
+                                           "(GTK, Qt, wx over AT-SPI) or Tk's widget tree")
+    d.add_argument("app", nargs=argparse.REMAINDER, help="the app's command line, after -- (Tk: the script and its arguments)")
+    d.add_argument("--out", required=True, help="output folder (images/ + records.jsonl + capture.json)")
+    d.add_argument("--toolkit", choices=["auto", "gtk", "qt", "wx", "tk"], default="auto",
+                   help="the app's toolkit (auto: as it reports itself over AT-SPI; tk: a Python Tk script)")
+    d.add_argument("--resolution", type=_viewport, action="append", metavar="WxH",
+                   help="screen size, repeatable (default 1280x800)")
+    d.add_argument("--theme", default="light", help="light, dark or light,dark (default light)")
+    d.add_argument("--wait-role", default="button", help="capture once an element of this role shows (default button)")
+    d.add_argument("--timeout-s", type=float, default=15.0, help="how long the app may take to show it (default 15)")
+    d.add_argument("--source", default=None, help="the records' source (default: the app's own name)")
+    d.add_argument("--overwrite", action="store_true", help="replace the dataset already in --out")
+    d.add_argument("--json", action="store_true", help="print the summary as JSON")
     d.set_defaults(func=_cmd_desktop)
-
 
 if __name__ == "__main__":  # pragma: no cover
     print("use: simpleseg data capture ...", file=sys.stderr)

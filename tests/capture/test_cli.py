@@ -1,11 +1,14 @@
 """``simpleseg data capture``: a real page to records from the command line; bad input exits 2 with one line."""
 
+import sys
+
 import pytest
+from PIL import Image
 
 from simpleseg_agent.cli import main
 from simpleseg_agent.training.records import read_records
 
-from .conftest import require_chromium
+from .web_page import known_page, require_chromium  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -76,11 +79,36 @@ def test_bad_options_are_usage_errors(known_page, tmp_path, capsys, args, messag
     assert exc.value.code == 2 and message in capsys.readouterr().err
 
 
-def test_desktop_capture_says_when_its_engine_is_missing(tmp_path, capsys):
-    try:
-        import simpleseg_agent.capture.desktop  # noqa: F401
-    except ImportError:
-        assert main(["data", "capture", "desktop", "zenity"]) == 2
-        assert "desktop capture is not available" in _one_line_error(capsys)
-    else:
-        pytest.skip("the desktop engine is installed: its own tests cover it")
+def test_desktop_capture_says_when_its_engine_is_missing(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "simpleseg_agent.capture.desktop", None)  # as in an installation without it
+    assert main(["data", "capture", "desktop", "--out", str(tmp_path / "cap"), "--", "zenity", "--question"]) == 2
+    assert "desktop capture is not available" in _one_line_error(capsys)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_desktop_capture_runs_the_engine_per_resolution_and_theme(tmp_path, capsys, monkeypatch):
+    """The command's wiring, with a fake engine (named so) standing in for the AT-SPI one."""
+    from simpleseg_agent.capture import CapturedElement, CapturedScreen
+    from simpleseg_agent.capture import cli as capture_cli
+
+    calls = []
+
+    def fake_capture_desktop(command, *, toolkit, resolution_wh, theme, wait_role, timeout_s, source):
+        calls.append((tuple(command), toolkit, resolution_wh, theme, wait_role))
+        return CapturedScreen(Image.new("RGB", resolution_wh), (CapturedElement("button", "Yes", (10, 10, 60, 30)),),
+                              source="zenity", toolkit="gtk", theme=theme)
+
+    monkeypatch.setattr(capture_cli, "_desktop_engine", lambda: (fake_capture_desktop, None))
+    out = tmp_path / "cap"
+    rc = main(["data", "capture", "desktop", "--out", str(out), "--theme", "light,dark", "--resolution", "1920x1080",
+               "--toolkit", "gtk", "--", "zenity", "--question"])
+    assert rc == 0, capsys.readouterr().err
+    assert calls == [(("zenity", "--question"), "gtk", (1920, 1080), t, "button") for t in ("light", "dark")]
+    recs = list(read_records(out / "records.jsonl"))
+    assert [(r.expressions[0], r.meta["theme"], r.source) for r in recs] == [
+        ("the Yes button", "light", "zenity"), ("the Yes button", "dark", "zenity")]
+
+
+def test_desktop_capture_without_an_app_exits_2(tmp_path, capsys):
+    assert main(["data", "capture", "desktop", "--out", str(tmp_path / "cap")]) == 2
+    assert "no app to capture" in _one_line_error(capsys)

@@ -5,7 +5,7 @@ import pytest
 from simpleseg_agent.capture.web import WebCaptureConfig, WebCapturer, capture_web, page_urls
 from simpleseg_agent.errors import CaptureError
 
-from .conftest import KNOWN, require_chromium
+from .web_page import KNOWN, known_page, require_chromium  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -1,4 +1,4 @@
-"""Chromium for the web capture tests: skipped where it is missing, unless SIMPLESEG_REQUIRE_CHROMIUM=1 (CI),
+"""The web capture tests' page and Chromium check: skipped where it is missing, unless SIMPLESEG_REQUIRE_CHROMIUM=1 (CI),
 where they fail instead."""
 
 import os
