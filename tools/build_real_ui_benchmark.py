@@ -147,7 +147,15 @@ def serve(cmd: list[str], url: str, *, cwd: Path | None = None, env: dict | None
 
 def capture_pages(spec: SourceSpec, urls: list[str], states: tuple[tuple[str, str], ...] = (), *,
                   wait_for: str | None = None, settle_s: float = 0.5) -> Iterator[CapturedScreen]:
-    """Every page in every viewport and theme; the states on the first page only."""
+    """Every page in every viewport and theme; the states on the first page only. A dark screen identical to its
+    light one (the page did not follow the colour scheme) is left out: it would count one screen twice."""
+    for screen in _capture_pages(spec, urls, states, wait_for=wait_for, settle_s=settle_s):
+        if screen.meta.get("theme_differs") is not False:
+            yield screen
+
+
+def _capture_pages(spec: SourceSpec, urls: list[str], states: tuple[tuple[str, str], ...], *,
+                   wait_for: str | None, settle_s: float) -> Iterator[CapturedScreen]:
     with WebCapturer(WebCaptureConfig(viewports_wh=VIEWPORTS, themes=THEMES, wait_for=wait_for, settle_s=settle_s,
                                       idle_s=5.0, timeout_s=60.0)) as first:
         yield from first.capture_all(urls[0], source=spec.name)
