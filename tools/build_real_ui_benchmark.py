@@ -25,7 +25,8 @@ that split; a source is in one split only, never split by screen), and ``benchma
 counts by source, split and role, size on disk). The folder is written to a temporary sibling and
 renamed. Evaluate with ``simpleseg eval --data OUT/test.jsonl --baselines ocr,unsnapped``.
 
-Adding a source (the desktop engines plug in the same way): append a :class:`SourceSpec` to
+The desktop engine's apps (``simpleseg_agent.capture.desktop.sources``: GTK, Qt, wx, Tk), where it is
+installed, are sources too (:func:`desktop_sources`). Adding a source: append a :class:`SourceSpec` to
 :data:`SOURCES` whose ``capture(spec, python, work)`` yields :class:`~simpleseg_agent.capture.CapturedScreen`
 objects (``python``: the source venv's interpreter; ``work``: a scratch folder).
 
@@ -93,6 +94,8 @@ class SourceSpec:
 # -- helpers ---------------------------------------------------------------------------------------
 def ensure_venv(spec: SourceSpec) -> Path:
     """The python of the source's venv, created and filled with its pinned packages when they differ."""
+    if not spec.packages:  # runs on this interpreter (the desktop engines)
+        return Path(sys.executable)
     venv = VENVS / spec.venv
     marker = venv / "simpleseg-pins.txt"
     pins = "\n".join(spec.packages) + "\n"
@@ -299,6 +302,31 @@ SOURCES: list[SourceSpec] = [
     SourceSpec("pydata-sphinx-theme", "web", "test", ("pydata-sphinx-theme==0.24.0", "sphinx==8.2.3"), "sphinx",
                capture_sphinx, "API documentation of the scientific-Python look (Bootstrap)"),
 ]
+
+
+def desktop_sources() -> list[SourceSpec]:
+    """The desktop engine's apps (GTK, Qt, wx, Tk) as sources, where that engine is installed; apps alternate
+    between test and dev in name order, so each split holds several toolkits."""
+    try:
+        from simpleseg_agent.capture.desktop import sources as desktop
+    except ImportError:
+        return []
+    by_app: dict[str, list] = {}
+    for screen in desktop.DESKTOP_SOURCES:
+        by_app.setdefault(screen.app, []).append(screen)
+
+    def capture(spec: SourceSpec, python: Path, work: Path) -> Iterator[CapturedScreen]:
+        for screen in by_app[spec.name]:
+            for resolution in desktop.RESOLUTIONS:
+                for theme in screen.themes:
+                    yield screen.capture(theme=theme, resolution_wh=resolution)
+
+    return [SourceSpec(app, screens[0].toolkit, "test" if k % 2 == 0 else "dev", (), "", capture,
+                       f"{screens[0].toolkit} app captured over its accessibility tree")
+            for k, (app, screens) in enumerate(sorted(by_app.items()))]
+
+
+SOURCES += desktop_sources()
 
 
 def build(out: Path, sources: list[SourceSpec], *, overwrite: bool = False) -> dict:
