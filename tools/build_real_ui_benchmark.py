@@ -322,7 +322,7 @@ def desktop_sources() -> list[SourceSpec]:
                     yield screen.capture(theme=theme, resolution_wh=resolution)
 
     return [SourceSpec(app, screens[0].toolkit, "test" if k % 2 == 0 else "dev", (), "", capture,
-                       f"{screens[0].toolkit} app captured over its accessibility tree")
+                       f"a {screens[0].toolkit} app, captured from its " + ("widget tree" if screens[0].toolkit == "tk" else "accessibility tree"))
             for k, (app, screens) in enumerate(sorted(by_app.items()))]
 
 
