@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -375,8 +376,6 @@ def _text_of(node: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> str:
 
 
 def _js_string(text: str) -> str:
-    import json
-
     return json.dumps(text)
 
 
