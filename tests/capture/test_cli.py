@@ -13,6 +13,7 @@ from .web_page import known_page, require_chromium  # noqa: F401 (a fixture)
 pytestmark = pytest.mark.timeout(180)
 
 
+@pytest.mark.slow
 def test_capture_web_writes_records_training_reads(known_page, tmp_path, capsys):
     require_chromium()
     out = tmp_path / "cap"
