@@ -72,10 +72,10 @@ def _edge_outline(outer: np.ndarray, holes: list[np.ndarray]) -> list[tuple[np.n
     for hole in holes:
         # the hole contour runs through the centres of the object pixels around the hole
         grown = grown.difference(shapely.difference(inside(hole), band(hole)))
-    from .adapters import _polygonal
+    from .adapters import polygonal_pieces
 
     out = []
-    for poly in _polygonal(grown).geoms:
+    for poly in polygonal_pieces(grown).geoms:
         if poly.area > 0:
             out.append((np.asarray(poly.exterior.coords)[:-1], [np.asarray(r.coords)[:-1] for r in poly.interiors]))
     return out
@@ -108,7 +108,16 @@ def _trace(mask: np.ndarray, holes: bool, outline: Outline) -> list[_Traced]:
     return traced
 
 
-def _simplify(ring: np.ndarray, epsilon_frac: float | None, epsilon_px: float | None) -> np.ndarray:
+def simplify_ring(ring: np.ndarray, epsilon_frac: float | None, epsilon_px: float | None) -> np.ndarray:
+    """Douglas-Peucker on a closed ``(N, 2)`` pixel ring, with epsilon ``epsilon_px`` or ``epsilon_frac`` of its
+    perimeter; at least 3 points stay.
+
+    Example:
+        >>> import numpy as np
+        >>> square = np.array([[0, 0], [5, 0], [10, 0], [10, 10], [0, 10]], float)
+        >>> simplify_ring(square, 0.001, None).tolist()
+        [[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]]
+    """
     curve = ring.astype(np.float32).reshape(-1, 1, 2)
     eps = epsilon_px if epsilon_px is not None else epsilon_frac * cv2.arcLength(curve, True)
     if eps <= 0 or len(ring) <= 3:
@@ -120,11 +129,11 @@ def _simplify(ring: np.ndarray, epsilon_frac: float | None, epsilon_px: float | 
 def _to_region(traced: list[_Traced], frac: float | None, eps_px: float | None, wh: np.ndarray) -> Region:
     parts = []
     for t in traced:
-        outer = _simplify(t.outer, frac, eps_px)
+        outer = simplify_ring(t.outer, frac, eps_px)
         if len(outer) < 3:  # a reference-outline component of one or two pixels: its pixel box
             lo, hi = t.outer.min(axis=0), t.outer.max(axis=0) + 1
             outer = np.array([[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]], float)
-        holes = tuple(h for h in (_simplify(h, frac, eps_px) for h in t.holes) if len(h) >= 3)
+        holes = tuple(h for h in (simplify_ring(h, frac, eps_px) for h in t.holes) if len(h) >= 3)
         parts.append(Part(outer / wh, tuple(h / wh for h in holes)))
     return Region(parts).canonical()
 
@@ -186,6 +195,34 @@ def mask_to_region(
     if token_budget is None:
         return _to_region(traced, epsilon_frac, epsilon_px, wh)
     return _fit_budget(traced, wh, int(token_budget), token_counter, style, m)
+
+
+def reference_polygons(mask, *, epsilon_frac: float = 0.001) -> list[np.ndarray]:
+    """A mask's outlines exactly as the reference data script writes them: OpenCV's external contours
+    (simple chain) in the order and from the start point OpenCV gives, each simplified by
+    Douglas-Peucker at ``epsilon_frac`` of its perimeter, divided by the image's width and height
+    (pixel indices, no half-pixel shift; holes dropped). Nothing is reordered, unlike
+    :func:`mask_to_region`: this is what the released SimpleSeg checkpoints learned to write, so
+    targets for fine-tuning them keep it. Components left with fewer than three vertices (specks)
+    are dropped.
+
+    Example:
+        >>> import numpy as np
+        >>> m = np.zeros((40, 40), bool); m[10:30, 5:25] = True
+        >>> [p.tolist() for p in reference_polygons(m)]
+        [[[0.125, 0.25], [0.125, 0.725], [0.6, 0.725], [0.6, 0.25]]]
+    """
+    m = as_mask(mask)
+    if not (np.isfinite(epsilon_frac) and epsilon_frac >= 0):
+        raise GeometryError(f"epsilon_frac must be a finite number >= 0, got {epsilon_frac!r}")
+    h, w = m.shape
+    contours, _ = cv2.findContours(m.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    out = []
+    for c in contours:
+        approx = cv2.approxPolyDP(c, epsilon_frac * cv2.arcLength(c, True), True)
+        if len(approx) >= 3:
+            out.append(approx[:, 0, :].astype(np.float64) / np.array([w, h], dtype=np.float64))
+    return out
 
 
 def _fit_budget(traced: list[_Traced], wh: np.ndarray, budget: int, counter, style: str, mask: np.ndarray) -> Region:

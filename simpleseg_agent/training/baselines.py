@@ -1,6 +1,6 @@
 """Baselines a model's evaluation is read against, computed on the same queries in the same run.
 
-- ``ocr``: no model at all. Tesseract reads the screen (:func:`~simpleseg_agent.tools.reading.read_screen`);
+- ``ocr``: no model at all. Tesseract reads the screen (:func:`~simpleseg_agent.screen.words.read_screen`);
   the query's own words (without glue words, role nouns and position words: "the *Save* button",
   "the second *Docs* link from the left") are looked for among the screen's words, in order on one
   line; the click goes to the centre of the best run found (most of the query's words, then the first
@@ -13,7 +13,7 @@
 :func:`breakdown` groups any list of evaluated queries by their source or element type.
 
 Example (words as the engine would report them):
-    >>> from simpleseg_agent.tools.reading import ScreenWord
+    >>> from simpleseg_agent.screen.words import ScreenWord
     >>> words = [ScreenWord((10, 10, 40, 20), "Save"), ScreenWord((60, 10, 100, 20), "Remember"), ScreenWord((104, 10, 120, 20), "me")]
     >>> ocr_click("the Remember me checkbox", words)
     ((60.0, 10.0, 120.0, 20.0), 2)
@@ -47,7 +47,7 @@ def query_words(query: str) -> list[str]:
         >>> query_words('the second "Log out" button from the left')
         ['log', 'out']
     """
-    from ..tools.reading import FUNCTION_WORDS, _norm
+    from ..screen.words import FUNCTION_WORDS, normalize_word as _norm
 
     words = [_norm(w) for w in re.split(r"\s+", query.strip())]
     return [w for w in words if w and w not in FUNCTION_WORDS and w not in QUERY_ROLE_WORDS]
@@ -56,7 +56,7 @@ def query_words(query: str) -> list[str]:
 def ocr_click(query: str, words: Sequence[Any]) -> tuple[tuple[float, float, float, float], int] | None:
     """The box (``xyxy_px``) of the best run of screen ``words`` spelling the query's words, and how many
     of them it matched; ``None`` when none is on the screen. See the module docstring."""
-    from ..tools.reading import _found, _norm
+    from ..screen.words import _found, normalize_word as _norm
 
     wanted = query_words(query)
     if not wanted:
@@ -92,7 +92,7 @@ def ocr_baseline(records: Sequence[Any], records_file: str | Path, *, progress: 
     """
     from PIL import Image
 
-    from ..tools.reading import read_screen
+    from ..screen.words import read_screen
     from .evaluate import SampleResult
     from .records import resolve_image
 

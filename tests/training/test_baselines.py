@@ -7,7 +7,7 @@ from simpleseg_agent.capture import CapturedElement, CapturedScreen
 from simpleseg_agent.capture.records import write_capture
 from simpleseg_agent.testing.fakes import FakeAnswerBackend
 from simpleseg_agent.tools import SimpleSeg
-from simpleseg_agent.tools.reading import ScreenWord, tesseract_path
+from simpleseg_agent.screen.words import ScreenWord, tesseract_path
 from simpleseg_agent.training.baselines import ocr_click, query_words
 from simpleseg_agent.training.evaluate import evaluate
 
