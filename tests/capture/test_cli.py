@@ -113,3 +113,18 @@ def test_desktop_capture_runs_the_engine_per_resolution_and_theme(tmp_path, caps
 def test_desktop_capture_without_an_app_exits_2(tmp_path, capsys):
     assert main(["data", "capture", "desktop", "--out", str(tmp_path / "cap")]) == 2
     assert "no app to capture" in _one_line_error(capsys)
+
+
+@pytest.mark.timeout(120)
+def test_desktop_capture_of_a_real_gtk_dialog(desktop, no_strays, tmp_path, capsys):
+    out = tmp_path / "cap"
+    rc = main(["data", "capture", "desktop", "--out", str(out), "--theme", "light,dark", "--toolkit", "gtk", "--",
+               "zenity", "--question", "--text", "Delete the selected file?"])
+    assert rc == 0, capsys.readouterr().err
+    recs = list(read_records(out / "records.jsonl"))
+    for theme in ("light", "dark"):
+        texts = {r.expressions[0]: r for r in recs if r.meta["theme"] == theme}
+        assert {"the Yes button", "the No button"} <= set(texts)
+        yes, no = texts["the Yes button"].region.xyxy, texts["the No button"].region.xyxy
+        assert no[2] <= yes[0] + 1e-3  # No stands left of Yes, as GTK lays the dialog out
+    assert {r.source for r in recs} == {"zenity"} and {r.meta["toolkit"] for r in recs} == {"gtk"}
