@@ -24,6 +24,7 @@ Example (words as the engine would report them):
 from __future__ import annotations
 
 import copy
+import difflib
 import re
 import time
 from collections.abc import Sequence
@@ -53,10 +54,17 @@ def query_words(query: str) -> list[str]:
     return [w for w in words if w and w not in FUNCTION_WORDS and w not in QUERY_ROLE_WORDS]
 
 
+def _found(word: str, among: Sequence[str]) -> bool:
+    """Whether ``word`` is one of ``among``, forgiving the reader a letter (as the snapping's reader does)."""
+    from ..screen.words import WORD_SIMILARITY
+
+    return any(difflib.SequenceMatcher(None, word, other).ratio() >= WORD_SIMILARITY for other in among)
+
+
 def ocr_click(query: str, words: Sequence[Any]) -> tuple[tuple[float, float, float, float], int] | None:
     """The box (``xyxy_px``) of the best run of screen ``words`` spelling the query's words, and how many
     of them it matched; ``None`` when none is on the screen. See the module docstring."""
-    from ..screen.words import _found, normalize_word as _norm
+    from ..screen.words import normalize_word as _norm
 
     wanted = query_words(query)
     if not wanted:
