@@ -261,7 +261,8 @@ def capture_mkdocs(spec: SourceSpec, python: Path, work: Path) -> Iterator[Captu
         text = (REPO / src).read_text(encoding="utf-8") if (REPO / src).exists() else f"# {dst}\n"
         (docs / dst).write_text(text, encoding="utf-8")
     (work / "mkdocs.yml").write_text(textwrap.dedent(MKDOCS_YML))
-    subprocess.run([str(python), "-m", "mkdocs", "build", "-q", "-d", str(work / "site")], cwd=work, check=True)
+    subprocess.run([str(python), "-m", "mkdocs", "build", "-q", "-d", str(work / "site")], cwd=work, check=True,
+                   env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
     with serve([str(python), "-m", "http.server", str(port), "--bind", "127.0.0.1"], base, cwd=work / "site"):
