@@ -305,9 +305,15 @@ SOURCES: list[SourceSpec] = [
 ]
 
 
+#: The desktop apps' splits, chosen so each split holds several toolkits and about as many queries; an app not
+#: named here goes by its place in name order (even: test, odd: dev).
+DESKTOP_SPLITS = {"gtk3-widget-factory": "test", "yad": "test", "wx-dialogs": "test", "tk-idle": "test",
+                  "zenity": "dev", "qt-dialogs": "dev", "tk-tkinter-test": "dev", "tk-turtledemo": "dev"}
+
+
 def desktop_sources() -> list[SourceSpec]:
-    """The desktop engine's apps (GTK, Qt, wx, Tk) as sources, where that engine is installed; apps alternate
-    between test and dev in name order, so each split holds several toolkits."""
+    """The desktop engine's apps (GTK, Qt, wx, Tk) as sources, where that engine is installed (splits:
+    :data:`DESKTOP_SPLITS`)."""
     try:
         from simpleseg_agent.capture.desktop import sources as desktop
     except ImportError:
@@ -322,7 +328,7 @@ def desktop_sources() -> list[SourceSpec]:
                 for theme in screen.themes:
                     yield screen.capture(theme=theme, resolution_wh=resolution)
 
-    return [SourceSpec(app, screens[0].toolkit, "test" if k % 2 == 0 else "dev", (), "", capture,
+    return [SourceSpec(app, screens[0].toolkit, DESKTOP_SPLITS.get(app, "test" if k % 2 == 0 else "dev"), (), "", capture,
                        f"a {screens[0].toolkit} app, captured from its " + ("widget tree" if screens[0].toolkit == "tk" else "accessibility tree"))
             for k, (app, screens) in enumerate(sorted(by_app.items()))]
 
