@@ -20,7 +20,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
                           samples=args.samples, temperature=args.temperature, seed=args.seed,
                           constrained=args.constrained, snap=args.snap, choose_only=args.choose_only,
                           read_text=args.read_text, text_extent=args.text_extent, shape_extent=args.shape_extent,
-                          kinds=args.kinds, **kwargs)
+                          kinds=args.kinds, baselines=[b for b in (args.baselines or "").split(",") if b], **kwargs)
     except FileNotFoundError as exc:
         raise SimpleSegError(str(exc)) from None
     print(json.dumps(report.to_json(with_samples=False)) if args.json else report.table())
@@ -38,6 +38,9 @@ def add_eval_commands(sub) -> None:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--max-samples", type=int, default=None, help="evaluate the first N queries only")
     p.add_argument("--max-new-tokens", type=int, default=None)
+    p.add_argument("--baselines", default=None, metavar="ocr,unsnapped",
+                   help="also compute these baselines on the same queries (ocr: click the query's words read by Tesseract; "
+                        "unsnapped: the model's own answer without snapping), and break all down by source and element type")
     add_consensus_arguments(p)
     p.add_argument("--device", default=None)
     p.add_argument("--json", action="store_true")
