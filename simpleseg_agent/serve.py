@@ -59,7 +59,7 @@ from typing import Any
 
 from PIL import Image
 
-from .backends.base import Backend, GenerationRequest, GenerationResult, ScoreRequest
+from .backends.base import Backend, GenerationRequest, GenerationResult, ModelPreset, ScoreRequest
 from .errors import ModelError
 
 __all__ = ["ServerHandle", "make_server", "serve_forever", "server_info"]
@@ -148,6 +148,7 @@ def _check_model(body: dict, model_name: str) -> None:
 def _requested_grammar(body: dict, backend: Backend) -> str | None:
     """The answer grammar a request's guided decoding asks for (vLLM's ``structured_outputs.regex`` or the
     older ``guided_regex``), as a :class:`GenerationRequest` ``grammar``; ``None`` when it asks for none."""
+    from .grammar import CoordSpace
     from .grammar.constrain import answer_regex
 
     guided = body.get("structured_outputs")
@@ -166,7 +167,7 @@ def _requested_grammar(body: dict, backend: Backend) -> str | None:
     if not getattr(backend, "supports_grammar", False):
         raise _BadRequest("this server's model cannot be constrained (structured_outputs is false at /v1/models)",
                           param="structured_outputs")
-    space = backend.preset.coord_space
+    space = CoordSpace(server_info(backend)["coord_space"])
     for kind in ("mask", "box", "point"):
         if regex == answer_regex(kind, space):
             return kind
@@ -247,10 +248,10 @@ def server_info(backend: Backend) -> dict:
     Example (a named fake backend; the preset says the space):
         >>> from simpleseg_agent.testing.fakes import FakeAnswerBackend
         >>> info = server_info(FakeAnswerBackend(["[0.5, 0.5]"]))
-        >>> info["coord_space"], info["scoring"], info["structured_outputs"]
-        ('norm', False, False)
+        >>> info["preset"], info["coord_space"], info["scoring"]
+        ('fake', 'norm', False)
     """
-    preset = backend.preset
+    preset = getattr(backend, "preset", None) or ModelPreset("custom", "")  # a backend without one: SimpleSeg's 0-1
     return {
         "preset": preset.name,
         "coord_space": preset.coord_space.value,

@@ -101,7 +101,7 @@ def test_a_backend_that_cannot_mask_tokens_is_never_called_constrained():
     answer = "[[[0.1, 0.1], [0.5, 0.1], [0.5, 0.5]]]"
     server = FakeAnswerBackend([answer], preset=ModelPreset("on", "on", constrained=True))
     server.supports_grammar = False  # a named fake standing in for a remote server
-    with pytest.raises(ModelError, match="cannot mask its tokens"):
+    with pytest.raises(ModelError, match="cannot constrain its answers"):
         SimpleSeg(server, constrained=True)
     seg = SimpleSeg(server)  # the preset asks for the grammar, the backend cannot: off, and said so
     seg.segment(_image(), "a")
