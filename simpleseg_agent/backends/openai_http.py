@@ -232,6 +232,7 @@ class OpenAIHTTPBackend(Backend):
         self.guided = guided
         self._preset_given = preset
         self._info: dict | None = None  # the server's entry for the model at /models, once asked
+        self._pinned = False  # the server could not be asked how it answers: the generic preset stays
 
         self._requests = require("requests", extra="model", feature=_FEATURE)
         self._generic_preset = preset or ModelPreset(
@@ -302,9 +303,13 @@ class OpenAIHTTPBackend(Backend):
     def _served(self) -> dict:
         """The server's ``simpleseg`` object (``simpleseg serve``), ``{}`` from other servers or when the
         server cannot be reached now (then asked again next time)."""
+        if self._pinned:
+            return {}
         try:
             ours = self._server_entry().get("simpleseg")
         except ModelError as exc:
+            # pinned, so that the tool that read this preset and this backend keep reading answers alike
+            self._pinned = True
             logger.warning("cannot ask %s/models how the model answers (%s); reading its answers as %s",
                            self.base_url, exc, self._generic_preset.coord_space.value)
             return {}
@@ -330,6 +335,8 @@ class OpenAIHTTPBackend(Backend):
             return self.guided == "on"
         if self._served().get("structured_outputs") is True:
             return True
+        if self._pinned:
+            return False
         try:
             return self._server_entry().get("owned_by") == "vllm"
         except ModelError:
@@ -488,6 +495,12 @@ class OpenAIHTTPBackend(Backend):
                 extra["server_model_s"] = float(ours["model_s"])
             if ours.get("decoding") in ("constrained", "free"):
                 extra["decoding"] = ours["decoding"]
+            space = ours.get("coord_space")
+            if self._pinned and self._preset_given is None and isinstance(space, str) and space != self._generic_preset.coord_space.value:
+                raise ModelError(f"POST {url}: the server answers in the {space!r} coordinate space (preset "
+                                 f"{ours.get('preset')!r}), but it could not be asked at first use, so this client "
+                                 f"reads {self._generic_preset.coord_space.value!r}: name the preset (preset=..., "
+                                 f"--preset) or start the server before the tool")
         return GenerationResult(
             text=text,
             n_tokens=n_tokens,

@@ -110,3 +110,28 @@ def test_a_preset_named_by_the_user_wins_over_the_servers_word(served):
         assert remote.preset.coord_space.value == "norm"
     finally:
         remote.close()
+
+
+@pytest.mark.timeout(60)
+def test_a_server_that_could_not_be_asked_at_first_use_is_not_misread_later():
+    """The tool read the generic 0-1 preset while the server was down; once it answers in 0-1000 the answer
+    is a clear error naming the preset, not a box read in the wrong space. (A named fake backend: this is
+    about the client, not the model.)"""
+    import socket
+
+    from simpleseg_agent.backends.base import ModelPreset
+    from simpleseg_agent.grammar import CoordSpace
+    from simpleseg_agent.testing.fakes import FakeAnswerBackend
+    from PIL import Image
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    remote = SimpleSeg(f"http://127.0.0.1:{port}/v1", snap=False, max_retries=0)
+    assert remote.preset.coord_space.value == "norm"
+    fake = FakeAnswerBackend(["[[[100,100],[600,100],[600,600]]]"],
+                             preset=ModelPreset("fake-1000", "fake", CoordSpace.THOUSAND))
+    with make_server(fake, port=port):
+        result = remote.segment(Image.new("RGB", (64, 48)), "the thing")
+    remote.close()
+    assert not result.ok and "'1000' coordinate space" in result.error.message and "--preset" in result.error.message
