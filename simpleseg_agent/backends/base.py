@@ -48,20 +48,24 @@ class ModelPreset:
             answer adds to its score (0: the model's choice alone).
         snap_read_weight: nats of log-likelihood one unit of a candidate's match with the words a text
             query names adds to its score, the words read off the screen
-            (:mod:`~simpleseg_agent.tools.reading`; :class:`~simpleseg_agent.tools.SimpleSeg` ``read_text``;
+            (:mod:`~simpleseg_agent.screen.words`; :class:`~simpleseg_agent.tools.SimpleSeg` ``read_text``;
             0: no reading by default).
         snap_text_grow: when the model chooses a line of text while snapping, return its ink box grown by
             this fraction of its height, whichever of its grown boxes the model chose
-            (:func:`~simpleseg_agent.geometry.snap.text_line_extent`; :class:`~simpleseg_agent.tools.SimpleSeg`
+            (:func:`~simpleseg_agent.screen.elements.text_line_extent`; :class:`~simpleseg_agent.tools.SimpleSeg`
             ``text_extent``); ``None``: the model's choice stands.
         snap_icon_grow: when the model chooses another shape while snapping, settle its outline from the
-            pixels (:func:`~simpleseg_agent.geometry.snap.shape_extent`; :class:`~simpleseg_agent.tools.SimpleSeg`
+            pixels (:func:`~simpleseg_agent.screen.elements.shape_extent`; :class:`~simpleseg_agent.tools.SimpleSeg`
             ``shape_extent``): a filled or bordered element's own box and rounded corners, an icon's glyph
             grown by this fraction of its short side; ``None``: the model's choice stands.
         snap_icon_round: ... and that icon's corners rounded by this fraction of its short side.
         snap_kind_weight: nats added to a candidate whose pixels show the kind of element the query names
-            (a switch, a checkbox, a dropdown, a field, a link: :mod:`~simpleseg_agent.tools.kinds`;
+            (a switch, a checkbox, a dropdown, a field, a link: :mod:`~simpleseg_agent.screen.kinds`;
             :class:`~simpleseg_agent.tools.SimpleSeg` ``kinds``; 0: none by default).
+        target_style: how fine-tuning targets for this model are written, the way it writes its answers:
+            ``"released"`` (the reference data script: OpenCV's vertex order and start point, numbers as
+            Python prints them, ``0.25``) for the released SimpleSeg checkpoints; ``"canonical"`` (clockwise
+            from the top-most vertex, fixed decimals) for the rest (:mod:`simpleseg_agent.training.tasks`).
     """
 
     name: str
@@ -80,8 +84,12 @@ class ModelPreset:
     snap_icon_grow: float | None = None
     snap_icon_round: float = 0.0
     snap_kind_weight: float = 0.0
+    target_style: str = "canonical"
 
     def __post_init__(self) -> None:
+        if self.target_style not in ("canonical", "released"):
+            raise ValueError(f"ModelPreset {self.name!r}: target_style must be 'canonical' or 'released', "
+                             f"got {self.target_style!r}")
         for name in ("snap_reach", "snap_overlap_weight", "snap_read_weight", "snap_kind_weight"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:

@@ -80,10 +80,20 @@ class DataConfig:
                               "clockwise")
     simplify_eps_frac: float = _help("Douglas-Peucker on mask answers at this fraction of the perimeter (0: as recorded)",
                                      0.0)
+    target_style: str = _help("how targets are written when building from records: auto (as the starting model "
+                              "writes its answers: released for simpleseg-qwen2.5-vl, simpleseg-kimi-vl and models "
+                              "fine-tuned on released targets, else canonical), canonical (clockwise from the "
+                              "top-most vertex, 0.250) or released (OpenCV's vertex order, 0.25)", "auto")
+
+    def __post_init__(self) -> None:
+        if self.target_style not in ("auto", "canonical", "released"):
+            raise ValueError(f"target_style must be auto, canonical or released, got {self.target_style!r}")
 
 
 @dataclass
-class _Common:
+class RecipeBase:
+    """The fields every recipe has (SFT, GSPO, choose): its name, model, data and run settings."""
+
     name: str = _help("recipe name (also the default output folder runs/<name>)", "run")
     model: ModelConfig = _help("the model section", factory=ModelConfig)
     data: DataConfig = _help("the data section", factory=DataConfig)
@@ -192,7 +202,7 @@ class _Common:
 
 
 @dataclass
-class SFTRecipe(_Common):
+class SFTRecipe(RecipeBase):
     """Supervised fine-tuning: teaches the answer format and the basics (TRL's SFTTrainer)."""
 
     learning_rate: float = _help("peak learning rate", 1e-5)
@@ -201,7 +211,7 @@ class SFTRecipe(_Common):
 
 
 @dataclass
-class GSPORecipe(_Common):
+class GSPORecipe(RecipeBase):
     """GSPO: sequence-level GRPO with the IoU reward, starting from an SFT checkpoint (TRL's GRPOTrainer)."""
 
     learning_rate: float = _help("peak learning rate", 1e-6)
@@ -227,7 +237,7 @@ class GSPORecipe(_Common):
 
 
 @dataclass
-class ChooseRecipe(_Common):
+class ChooseRecipe(RecipeBase):
     """Choice training: the model learns to pick, among the element boxes near a target, the target's
     (the decision snapping asks of it; :mod:`simpleseg_agent.training.choose`)."""
 
@@ -317,5 +327,5 @@ def add_recipe_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
 
 
 def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    """The options the user gave, as dotted overrides for :meth:`_Common.with_overrides`."""
+    """The options the user gave, as dotted overrides for :meth:`RecipeBase.with_overrides`."""
     return {k.split("::", 1)[1]: v for k, v in vars(args).items() if k.startswith("override::") and v is not None}
