@@ -296,7 +296,8 @@ class OpenAIHTTPBackend(Backend):
                 url = f"{self.base_url}/models"
                 body, _, _ = self._call("GET", url, None)
                 data = body.get("data") if isinstance(body, dict) else None
-                entries = [e for e in data if isinstance(e, dict) and e.get("id") == model] if isinstance(data, list) else []
+                data = data if isinstance(data, list) else []
+                entries = [e for e in data if isinstance(e, dict) and e.get("id") == model]
                 self._info = entries[0] if entries else {}
             return self._info
 
@@ -496,10 +497,11 @@ class OpenAIHTTPBackend(Backend):
             if ours.get("decoding") in ("constrained", "free"):
                 extra["decoding"] = ours["decoding"]
             space = ours.get("coord_space")
-            if self._pinned and self._preset_given is None and isinstance(space, str) and space != self._generic_preset.coord_space.value:
+            read = self._generic_preset.coord_space.value
+            if self._pinned and self._preset_given is None and isinstance(space, str) and space != read:
                 raise ModelError(f"POST {url}: the server answers in the {space!r} coordinate space (preset "
                                  f"{ours.get('preset')!r}), but it could not be asked at first use, so this client "
-                                 f"reads {self._generic_preset.coord_space.value!r}: name the preset (preset=..., "
+                                 f"reads {read!r}: name the preset (preset=..., "
                                  f"--preset) or start the server before the tool")
         return GenerationResult(
             text=text,

@@ -226,8 +226,10 @@ def answer_regex(kind: GrammarKind, space: CoordSpace | str) -> str:
         >>> rx = re.compile(answer_regex("mask", "1000"))
         >>> bool(rx.fullmatch("It is at [[[62,372], [272,37],[277,44]]].")), bool(rx.fullmatch("[[[1,2],[3,4]]]"))
         (True, False)
-        >>> bool(re.fullmatch(answer_regex("box", "norm"), "[0.1, 0.25, 0.5, 1.0]")), bool(re.fullmatch(answer_regex("point", "1000"), "[1001, 5]"))
-        (True, False)
+        >>> bool(re.fullmatch(answer_regex("box", "norm"), "[0.1, 0.25, 0.5, 1.0]"))
+        True
+        >>> bool(re.fullmatch(answer_regex("point", "1000"), "[1001, 5]"))
+        False
     """
     if kind not in _SHAPES:
         raise ValueError(f"kind must be one of {sorted(_SHAPES)}, got {kind!r}")
