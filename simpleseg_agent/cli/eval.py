@@ -7,6 +7,7 @@ import json
 
 from ..backends.presets import DEFAULT_MODEL
 from ..errors import SimpleSegError
+from .common import add_server_arguments, server_kwargs
 from .decoding import add_consensus_arguments
 
 
@@ -14,6 +15,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from ..training.evaluate import evaluate
 
     kwargs = {"device": args.device} if args.device else {}
+    kwargs.update(server_kwargs(args))
     try:
         report = evaluate(args.model, args.data, split=args.split, out_dir=args.out, batch_size=args.batch_size,
                           max_samples=args.max_samples, max_new_tokens=args.max_new_tokens, preset=args.preset,
@@ -42,6 +44,7 @@ def add_eval_commands(sub) -> None:
                    help="also compute these baselines on the same queries (ocr: click the query's words read by Tesseract; "
                         "unsnapped: the model's own answer without snapping), and break all down by source and element type")
     add_consensus_arguments(p)
+    add_server_arguments(p)
     p.add_argument("--device", default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_eval)

@@ -140,7 +140,9 @@ def evaluate_records(
         on_image.setdefault(r.image_path, []).append(r)
     landed = dict.fromkeys(("target", "same-kind", "other", "nothing", "no click"), 0)
     bar = tqdm(total=len(records), desc=f"eval {split}", unit="query", disable=not progress)
-    for chunk in _chunks(list(records), batch_size):
+    # a server's backend keeps `concurrency` requests in flight: a chunk gives it at least that many
+    chunk_size = max(batch_size, int(getattr(segmenter.backend, "concurrency", 1) or 1))
+    for chunk in _chunks(list(records), chunk_size):
         images = [str(resolve_image(r, records_file)) for r in chunk]
         t0 = time.perf_counter()
         results = segmenter.run_batch(images, [r.expressions[0] for r in chunk], "mask")
