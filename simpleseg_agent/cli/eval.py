@@ -8,15 +8,18 @@ import json
 from ..backends.presets import DEFAULT_MODEL
 from ..errors import SimpleSegError
 from ..tools.decoding import add_decoding_arguments, decoding_from_args
+from .common import add_server_arguments, server_kwargs
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from ..training.evaluate import evaluate
 
     kwargs = {"device": args.device} if args.device else {}
+    kwargs.update(server_kwargs(args))
     try:
         report = evaluate(args.model, args.data, split=args.split, out_dir=args.out, batch_size=args.batch_size,
-                          max_samples=args.max_samples, preset=args.preset, decoding=decoding_from_args(args), **kwargs)
+                          max_samples=args.max_samples, preset=args.preset, decoding=decoding_from_args(args),
+                          baselines=[b for b in (args.baselines or "").split(",") if b], **kwargs)
     except FileNotFoundError as exc:
         raise SimpleSegError(str(exc)) from None
     print(json.dumps(report.to_json(with_samples=False)) if args.json else report.table())
@@ -33,7 +36,11 @@ def add_eval_commands(sub) -> None:
     p.add_argument("--out", default=None, help="folder for <split>.json and <split>.png")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--max-samples", type=int, default=None, help="evaluate the first N queries only")
+    p.add_argument("--baselines", default=None, metavar="ocr,unsnapped",
+                   help="also compute these baselines on the same queries (ocr: click the query's words read by Tesseract; "
+                        "unsnapped: the model's own answer without snapping), and break all down by source and element type")
     add_decoding_arguments(p)
+    add_server_arguments(p)
     p.add_argument("--device", default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_eval)

@@ -7,8 +7,8 @@ import sys
 
 from ..backends.presets import DEFAULT_MODEL
 from ..errors import SimpleSegError
-from .common import floats
 from ..tools.decoding import add_decoding_arguments, decoding_from_args
+from .common import add_server_arguments, floats, server_kwargs
 
 
 def _cmd_segment(args: argparse.Namespace) -> int:
@@ -27,6 +27,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     backend_kwargs = {}
     if args.device:
         backend_kwargs["device"] = args.device
+    backend_kwargs.update(server_kwargs(args))
     tool = SimpleSeg(args.model, preset=args.preset, decoding=decoding_from_args(args), **backend_kwargs)
     try:
         method = {"mask": tool.segment, "box": tool.locate_box, "point": tool.locate_point}[args.answer]
@@ -90,6 +91,7 @@ def add_model_commands(sub) -> None:
     p.add_argument("--box", type=floats(4), default=None, metavar="X1,Y1,X2,Y2", help="a box query (normalized)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, auto (local models)")
     add_decoding_arguments(p)
+    add_server_arguments(p)
     p.add_argument("--out", default=None, help="write an overlay PNG here")
     p.add_argument("--json", action="store_true", help="print the typed result as JSON")
     p.set_defaults(func=_cmd_segment)

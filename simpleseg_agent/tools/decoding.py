@@ -235,8 +235,9 @@ def resolve(decoding: Decoding | None, preset: Any, backend: Any) -> Decoding:
     d = asked.merged(Decoding.for_preset(preset))
     can_mask = bool(getattr(backend, "supports_grammar", False))
     if asked.constrained and not can_mask:  # the preset's choice only applies where the backend can
-        raise ModelError(f"constrained decoding needs a model this process decodes (a local checkpoint); "
-                         f"{type(backend).__name__} cannot mask its tokens: use constrained=False")
+        raise ModelError(f"constrained decoding needs a model this process decodes (a local checkpoint) or a "
+                         f"server with guided decoding (simpleseg serve, vLLM); {type(backend).__name__} "
+                         f"cannot constrain its answers: use constrained=False")
     snap = bool(d.snap)
 
     def needs_snap(name: str, why: str) -> None:

@@ -79,7 +79,9 @@ class SimpleSeg:
             :class:`~simpleseg_agent.errors.ModelError`), kept as ``self.decoding``, and recorded in every
             result (``result.decoding``).
         preset: how to prompt the model and read its coordinates (default: from ``model``).
-        **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...).
+        **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...; for a
+            server URL ``concurrency``, the requests of a batch in flight at once, default 8, and ``guided``,
+            ``"auto"``/``"on"``/``"off"``: :class:`~simpleseg_agent.backends.openai_http.OpenAIHTTPBackend`).
 
     With ``decoding.samples`` K > 0 (consensus decoding), besides the greedy answer K sampled answers are
     asked for and the one that agrees best with the others is returned (mean mask IoU for outlines, box IoU for
@@ -192,11 +194,15 @@ class SimpleSeg:
                 continue
             if self.decoding.read_text and job.answer in ("mask", "box") and job.query.kind == "text":
                 job.reading = self._screen_reader().submit(pil)  # read while the model scores
-            if self.decoding.choose_only and job.answer in ("mask", "box"):
-                job.chosen = self._choose(job)
-                if job.chosen is not None:
-                    continue
+        # a server answers several requests at once: its jobs' scoring goes out together (see _in_flight)
+        choosing = [job for job in jobs if job.error is None and self.decoding.choose_only and job.answer in ("mask", "box")]
+        for job, chosen in zip(choosing, self._in_flight(self._choose, choosing)):
+            job.chosen = chosen
+        for job in jobs:
+            if job.error is not None or job.chosen is not None:
+                continue
             grammar = job.answer if self.decoding.constrained and self.preset.prompt_style == "simpleseg" else None
+            pil = job.pil
             requests.append(GenerationRequest(pil, job.prompt, self.decoding.max_new_tokens, grammar=grammar))
             # each sample its own seed: a backend that answers one request at a time (a server, batch size
             # 1) would otherwise repeat one sample K times
@@ -218,7 +224,8 @@ class SimpleSeg:
         by_job = {id(j): answers[k * per : (k + 1) * per] for k, j in enumerate(live)}
         results = [job.chosen if job.chosen is not None else self._pick(job, by_job.get(id(job), [None])) for job in jobs]
         if self.decoding.snap:
-            results = [r if job.chosen is not None else self._snap(job, r) for job, r in zip(jobs, results)]
+            results = self._in_flight(lambda jr: jr[1] if jr[0].chosen is not None else self._snap(*jr),
+                                      list(zip(jobs, results)))
         t1 = time.perf_counter()
         # a batch's own time is shared evenly between its queries
         share = (t1 - t0) / max(len(jobs), 1)
@@ -229,6 +236,17 @@ class SimpleSeg:
             out.append(r.model_copy(update={"latency": latency, "decoding": self._decoding_dict, "stage": _stage(job, r),
                                             "fallback": "; ".join(job.fallbacks) or None}))
         return out
+
+    def _in_flight(self, fn, items: list) -> list:
+        """``fn`` of each item in order; up to the backend's ``concurrency`` at once (a server's: its
+        requests then overlap, and the server sets the throughput), one at a time for a local model."""
+        workers = min(int(getattr(self.backend, "concurrency", 1) or 1), len(items))
+        if workers <= 1:
+            return [fn(item) for item in items]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="simpleseg-job") as pool:
+            return list(pool.map(fn, items))
 
     def _pick(self, job: _Job, gens: list[GenerationResult | None]):
         """The greedy answer's result, or with samples the consensus of all answers (see ``samples``)."""
