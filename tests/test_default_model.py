@@ -43,6 +43,7 @@ from simpleseg_agent.training.default_model import (
     TRAINING_DATA,
     VALIDATION_DATA,
 )
+from simpleseg_agent.training.recipes import find_recipe
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL = default_model_dir()
@@ -75,9 +76,10 @@ def test_the_architecture_is_the_documented_qwen2_5_vl() -> None:
 def _recipe_fields(yaml_name: str) -> dict:
     """The recipe's fields that decide the weights (``num_threads`` only decides the speed: the GSPO run
     shared the CPU with the evaluation and ran on one thread)."""
-    data = yaml.safe_load((REPO / "training" / yaml_name).read_text())
+    data = yaml.safe_load(find_recipe(yaml_name).read_text())
     data.pop("kind")
     data.pop("num_threads", None)
+    data.pop("output_dir", None)  # where the run wrote, not what it learned
     model, dat = data.pop("model"), data.pop("data")
     flat = {k: v for k, v in data.items()}
     flat.update({f"model.{k}": v for k, v in model.items() if k != "model"})

@@ -13,6 +13,7 @@ from PIL import Image
 
 from simpleseg_agent.backends.presets import default_model_dir
 from simpleseg_agent.training.default_model import DEFAULT_MODEL_SETTINGS, validation_reports
+from simpleseg_agent.training.recipes import find_recipe
 
 DEFAULT_MODEL_DIR = default_model_dir()
 
@@ -45,9 +46,23 @@ def test_the_pipeline_trains_each_stage_from_the_one_before_with_its_own_recipe(
     assert tuple(t[0] for t in pipeline.TRAINING_STEPS) == STAGES
     assert [t[3] for t in pipeline.TRAINING_STEPS] == ["init", *STAGES[:-1]]
     for stage, kind, recipe, _start, _records in pipeline.TRAINING_STEPS:
-        card = yaml.safe_load((REPO / "training" / f"{recipe}.yaml").read_text())
+        card = yaml.safe_load(find_recipe(recipe).read_text())
         assert card["name"] == recipe and card.get("kind", "sft") == kind, stage
 
+
+
+def test_each_stage_recipe_runs_on_its_own_from_the_pipeline_folders() -> None:
+    # `simpleseg train <kind> --recipe <stage recipe>` after the init and data steps of
+    # `--work runs/default` trains what the pipeline trains: the same model, records and output folder
+    import yaml
+
+    pipeline = _script("train_default_model")
+    for stage, _kind, recipe, start, records in pipeline.TRAINING_STEPS:
+        card = yaml.safe_load(find_recipe(recipe).read_text())
+        want_model = "runs/default/init" if start == "init" else f"runs/default/{start}/final"
+        assert card["model"]["model"] == want_model, stage
+        assert card["data"]["train"] == f"runs/default/data/{records}/records.jsonl", stage
+        assert card["output_dir"] == f"runs/default/{stage}", stage
 
 @pytest.mark.timeout(300)
 def test_the_pipeline_init_step_writes_the_documented_architecture(tmp_path: Path, capsys) -> None:

@@ -30,6 +30,7 @@ from simpleseg_agent.training.choose import (  # noqa: E402
 from simpleseg_agent.training.config import ChooseRecipe  # noqa: E402
 from simpleseg_agent.training.records import Record, read_records  # noqa: E402
 from simpleseg_agent.training.runner import run_choose, set_single_thread  # noqa: E402
+from simpleseg_agent.training.recipes import find_recipe
 
 from .crash_resume import crash_then_resume  # noqa: E402
 
@@ -219,7 +220,7 @@ def test_scores_equal_plain_forward_passes_and_the_backends_scoring(tiny_model_p
 
 
 def _recipe(model, data, out, **kw):
-    base = ChooseRecipe.from_yaml(REPO / "training" / "tiny-cpu-choose.yaml")
+    base = ChooseRecipe.from_yaml(find_recipe("tiny-cpu-choose"))
     return base.with_overrides({"model.model": str(model), "data.train": str(data), "output_dir": str(out), **kw})
 
 
@@ -276,6 +277,6 @@ def test_choose_recipes_refuse_bad_values(tmp_path):
             ChooseRecipe.from_dict({"name": "c", "n_candidates": 16, "hard_negatives": 6, "extent_negatives": bad})
     assert ChooseRecipe.from_dict({"name": "c", "n_candidates": 16, "hard_negatives": 6, "extent_negatives": 9}).extent_negatives == 9
     with pytest.raises(ValueError, match="not 'choose'"):
-        ChooseRecipe.from_yaml(REPO / "training" / "tiny-cpu-sft.yaml")
+        ChooseRecipe.from_yaml(find_recipe("tiny-cpu-sft"))
     with pytest.raises(FileNotFoundError, match="records.jsonl"):
         run_choose(ChooseRecipe.from_dict({"name": "c", "model": {"model": "x"}, "data": {"train": str(tmp_path / "no")}}))

@@ -18,6 +18,7 @@ from safetensors.numpy import load_file  # noqa: E402
 from simpleseg_agent.testing.memorize import synthetic_examples, tool_examples  # noqa: E402
 from simpleseg_agent.training.config import ChooseRecipe, GSPORecipe, SFTRecipe  # noqa: E402
 from simpleseg_agent.training.runner import run_gspo, run_sft, set_single_thread  # noqa: E402
+from simpleseg_agent.training.recipes import find_recipe, recipe_names
 
 from .crash_resume import crash_then_resume  # noqa: E402
 
@@ -52,7 +53,7 @@ def data_dirs(tmp_path_factory):
 
 
 def tiny_sft_recipe(model, data, out, **kw):
-    base = SFTRecipe.from_yaml(REPO / "training" / "tiny-cpu-sft.yaml")
+    base = SFTRecipe.from_yaml(find_recipe("tiny-cpu-sft"))
     return base.with_overrides({"model.model": str(model), "data.train": str(data), "output_dir": str(out), **kw})
 
 
@@ -79,7 +80,7 @@ def test_sft_lowers_the_loss(sft_run):
 
 @pytest.mark.timeout(600)
 def test_gspo_from_the_sft_checkpoint_moves_the_weights(sft_run, data_dirs, tmp_path):
-    base = GSPORecipe.from_yaml(REPO / "training" / "tiny-cpu-gspo.yaml")
+    base = GSPORecipe.from_yaml(find_recipe("tiny-cpu-gspo"))
     recipe = base.with_overrides({"model.model": str(sft_run), "data.train": str(data_dirs / "grpo"), "output_dir": str(tmp_path)})
     final = run_gspo(recipe)
     info = json.loads((final / "simpleseg_model.json").read_text())
@@ -120,7 +121,7 @@ def test_a_resumed_run_continues_from_the_checkpoint_weights(kind, tiny_model_pa
                                    lr_scheduler_type="constant", **lora)
         run = run_sft
     else:
-        base = GSPORecipe.from_yaml(REPO / "training" / "tiny-cpu-gspo.yaml")
+        base = GSPORecipe.from_yaml(find_recipe("tiny-cpu-gspo"))
 
         def recipe(out):
             return base.with_overrides({"model.model": str(sft_run), "data.train": str(data_dirs / "grpo"),
@@ -194,7 +195,7 @@ def test_resuming_from_another_architectures_checkpoint_is_a_clear_error(tiny_mo
 
 
 def test_recipe_files_load():
-    paths = sorted((REPO / "training").glob("*.yaml"))
+    paths = [find_recipe(name) for name in recipe_names()]
     assert len(paths) >= 10
     for path in paths:  # each file says its kind; the name need not (default-gui-locate is an SFT stage)
         kind = yaml.safe_load(path.read_text())["kind"]
@@ -212,7 +213,7 @@ def test_bad_recipe_values_are_refused_with_a_hint(tmp_path):
     with pytest.raises(ValueError, match="key=value pairs"):
         GSPORecipe.from_dict({"name": "g", "lr_scheduler_kwargs": "num_decay_steps"})
     with pytest.raises(ValueError, match="not 'gspo'"):
-        GSPORecipe.from_yaml(REPO / "training" / "tiny-cpu-sft.yaml")
+        GSPORecipe.from_yaml(find_recipe("tiny-cpu-sft"))
 
 
 @pytest.mark.timeout(600)
