@@ -239,12 +239,16 @@ def main(argv: list[str] | None = None) -> int:
         ranked = snapped if snapped.keys() >= reports.keys() else reports
         best = max(ranked, key=lambda n: ranked[n]["giou"])
         target = REPO / "simpleseg_agent" / "models" / "simpleseg-gui-small"
+        card = target / "README.md"  # the model card is written by hand: it outlives the weights it describes
+        card_text = card.read_text() if card.is_file() else None
         if target.exists():
             shutil.rmtree(target)
         target.mkdir(parents=True)
+        if card_text is not None:
+            card.write_text(card_text)
         src = work / best / "final"
         for f in src.iterdir():
-            if f.is_file() and f.name != "simpleseg_model.json" and not f.name.startswith(("training_args", "data-")):
+            if f.is_file() and f.name not in ("simpleseg_model.json", "README.md") and not f.name.startswith(("training_args", "data-")):
                 shutil.copy2(f, target / f.name)
         info = provenance(stage=best, run_dir=src, reports=reports, repo=REPO,
                           constrained_reports=_reports(work, "-constrained"), validation={s: validation_reports(work, s) for s in VALIDATED_STAGES},

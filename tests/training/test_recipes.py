@@ -48,6 +48,7 @@ def test_a_recipe_resolves_by_name_from_an_installed_copy_outside_the_checkout(t
                     "--target", str(target), str(REPO)], check=True, timeout=540,
                    env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
     assert not (target / "training").exists()  # the repository's folders do not travel
+    assert (target / "simpleseg_agent" / "models" / "simpleseg-gui-small" / "README.md").is_file()  # the model card
     env = {**os.environ, "PYTHONPATH": str(target), "OMP_NUM_THREADS": "1"}
     probe = ("import simpleseg_agent; from simpleseg_agent.training.recipes import find_recipe; "
              "from simpleseg_agent.training.config import SFTRecipe; "
