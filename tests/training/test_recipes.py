@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -41,11 +42,14 @@ def test_every_shipped_recipe_names_its_model_and_data() -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_a_recipe_resolves_by_name_from_an_installed_copy_outside_the_checkout(tmp_path: Path) -> None:
-    target, elsewhere = tmp_path / "site", tmp_path / "elsewhere"
+    target, elsewhere, source = tmp_path / "site", tmp_path / "elsewhere", tmp_path / "source"
     elsewhere.mkdir()
+    # a copy of the sources, so the build's own folders (build/, *.egg-info) stay out of the checkout
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".git", ".venv", "runs", "data", "build", "dist", "*.egg-info",
+                                                                "__pycache__", ".pytest_cache", ".hypothesis", "*.so"))
     # install the package as a wheel would lay it out (no build isolation: the venv's setuptools builds it)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                    "--target", str(target), str(REPO)], check=True, timeout=540,
+                    "--target", str(target), str(source)], check=True, timeout=540,
                    env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
     assert not (target / "training").exists()  # the repository's folders do not travel
     assert (target / "simpleseg_agent" / "models" / "simpleseg-gui-small" / "README.md").is_file()  # the model card
