@@ -31,7 +31,7 @@ Steps (each is skipped when its output exists; SFT and GSPO resume from their la
    worse), so the model learns how far an element extends;
 12. ``validate`` — ``simpleseg eval`` of every checkpoint of both GSPO cycles (as they answer) and of the choice
    stages (snapped, reading the screen's words and settling lines of text, as the preset decodes) on the
-   validation screens (never the held-out ones): the curves the recipes' schedules were chosen from (run a step with a larger ``max_steps`` in a scratch folder to
+   validation screens (never the held-out ones): the curves each recipe's length and schedule are judged by (run a step with a larger ``max_steps`` in a scratch folder to
    extend one);
 13. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers, with
    ``--constrained`` (the answer grammar) and with ``--constrained --snap --read-text --text-extent`` (snapped
@@ -204,8 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     if "validate" in steps:
         for stage in VALIDATED_STAGES:
             # the choice stages train the choice snapping makes: their checkpoints are scored as the preset
-            # decodes (snapped, reading the words, settling lines of text; curves kept from earlier releases keep
-            # their decoding)
+            # decodes (snapped, reading the words, settling lines of text); an existing report is kept as it is
             flags = list(PRESET_DECODING) if stage in CHOICE_STAGES else []
             for ckpt in sorted((work / stage).glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1])):
                 out = work / "reports" / f"{stage}-validation" / ckpt.name.split("-")[1]

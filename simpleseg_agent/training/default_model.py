@@ -26,15 +26,15 @@ trained from random weights with this project's own recipes on generated GUI scr
    model, on screens of its own (:data:`CONTRAST_MIX`), with hard negatives: the boxes of the screen's other
    labelled elements (what reading confuses with the target) among each question's wrong boxes;
 10. ``squares`` — ``default-gui-squares``: 400 more steps of the same choice training from the
-   contrast stage's model, on its screens in another order, now that a thin mark (a minimize dash) is also a
+   contrast stage's model, on its screens in another order, with a thin mark (a minimize dash) also a
    candidate as the square around it (:func:`~simpleseg_agent.tools.snapping.snap_candidates`): the
    minimize/maximize pair is trained against each other;
 11. ``extent`` — ``default-gui-extent``: 400 more steps from the squares stage's model, on the same
    screens in a third order, with extent negatives: boxes that overlap the target but fit it worse (its
    element outlined too tightly or too loosely), so the model learns how far an element extends;
 12. ``validate`` — ``simpleseg eval`` of every checkpoint of the GSPO cycles and of the choice stages (snapped,
-   reading the screen's words) on the validation screens (:data:`VALIDATION_DATA`), the curves their
-   schedules were chosen from;
+   reading the screen's words) on the validation screens (:data:`VALIDATION_DATA`): the curves each
+   stage's length and schedule are judged by;
 13. ``eval``  — ``simpleseg eval`` on the held-out screens (easy; and starter), as each model answers,
    constrained and snapped.
 
