@@ -64,6 +64,7 @@ def test_each_stage_recipe_runs_on_its_own_from_the_pipeline_folders() -> None:
         assert card["data"]["train"] == f"runs/default/data/{records}/records.jsonl", stage
         assert card["output_dir"] == f"runs/default/{stage}", stage
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_the_pipeline_init_step_writes_the_documented_architecture(tmp_path: Path, capsys) -> None:
     pytest.importorskip("torch")
@@ -91,6 +92,7 @@ def test_the_data_step_refuses_to_draw_screens_without_the_generators_fonts(tmp_
     assert not (tmp_path / "data" / "train").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validation_screens(tmp_path: Path, capsys) -> None:
     pytest.importorskip("torch")
@@ -123,6 +125,7 @@ def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validati
     assert "$ simpleseg eval" not in capsys.readouterr().out
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_the_pipeline_eval_step_scores_each_decoding_and_ship_records_them(tmp_path: Path, capsys, monkeypatch) -> None:
     """Each stage on the held-out screens as it answers, constrained and snapped, and on the starter
@@ -303,6 +306,7 @@ def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, c
     assert not (out / "gspo_reward.png").exists()  # no GSPO run: no chart
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_the_position_probe_scores_every_layer_on_screens_it_did_not_fit(tmp_path: Path) -> None:
     pytest.importorskip("torch")

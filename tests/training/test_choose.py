@@ -185,6 +185,7 @@ def test_examples_skip_a_target_no_box_fits(tmp_path):
         choice_examples(tmp_path / "r.jsonl", space=CoordSpace.PIXELS)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_scores_equal_plain_forward_passes_and_the_backends_scoring(tiny_model_path, boxes_records):
     """The cached, batched, differentiable scores are the log-likelihoods a plain forward pass over each
@@ -224,6 +225,7 @@ def _recipe(model, data, out, **kw):
     return base.with_overrides({"model.model": str(model), "data.train": str(data), "output_dir": str(out), **kw})
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_choice_training_teaches_the_tiny_model_to_pick_the_right_box(tiny_model_path, boxes_records, tmp_path):
     set_single_thread()
@@ -254,6 +256,7 @@ def test_choice_training_teaches_the_tiny_model_to_pick_the_right_box(tiny_model
     assert card["kind"] == "choose" and card["coord_space"] == info["coord_space"]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_an_interrupted_choice_run_resumes_from_its_last_checkpoint(tiny_model_path, boxes_records, tmp_path):
     out = tmp_path / "run"

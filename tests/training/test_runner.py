@@ -65,6 +65,7 @@ def sft_run(tiny_model_path, data_dirs, tmp_path_factory):
     return final
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_sft_lowers_the_loss(sft_run):
     info = json.loads((sft_run / "simpleseg_model.json").read_text())
@@ -78,6 +79,7 @@ def test_sft_lowers_the_loss(sft_run):
         assert card["coord_space"] == info["coord_space"] and card["global_step"] == step and card["kind"] == "sft"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_gspo_from_the_sft_checkpoint_moves_the_weights(sft_run, data_dirs, tmp_path):
     base = GSPORecipe.from_yaml(find_recipe("tiny-cpu-gspo"))
@@ -91,6 +93,7 @@ def test_gspo_from_the_sft_checkpoint_moves_the_weights(sft_run, data_dirs, tmp_
     assert changed, "GSPO left every weight unchanged"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_interrupted_run_resumes_from_its_last_checkpoint(tiny_model_path, data_dirs, tmp_path):
     out = tmp_path / "run"
@@ -106,6 +109,7 @@ def _weights(folder):
     return load_file(str(folder / "model.safetensors"))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("kind", ["sft", "lora-sft", "gspo"])
 def test_a_resumed_run_continues_from_the_checkpoint_weights(kind, tiny_model_path, sft_run, data_dirs, tmp_path):
@@ -153,6 +157,7 @@ def test_a_resumed_run_continues_from_the_checkpoint_weights(kind, tiny_model_pa
         assert all(np.array_equal(start[k], c[k]) for k in start)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_a_constant_run_continued_with_a_decay_ends_where_the_decay_schedule_ends(tiny_model_path, data_dirs, tmp_path):
     """warmup_stable_decay over N + D steps is a constant run for N steps, then a decay: a constant
@@ -216,6 +221,7 @@ def test_bad_recipe_values_are_refused_with_a_hint(tmp_path):
         GSPORecipe.from_yaml(find_recipe("tiny-cpu-sft"))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_lora_sft_saves_merged_weights_and_an_adapter_the_backend_loads(tiny_model_path, data_dirs, tmp_path):
     from simpleseg_agent.backends.base import GenerationRequest
@@ -242,6 +248,7 @@ def test_lora_sft_saves_merged_weights_and_an_adapter_the_backend_loads(tiny_mod
     assert vision and all((before[k] == after[k]).all() for k in vision)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_a_recipe_trains_and_saves_at_its_own_image_budget(tiny_model_path, data_dirs, tmp_path):
     """``model.max_pixels`` retunes the processor: the model trains on more image tokens, and the saved
