@@ -7,7 +7,7 @@
     simpleseg demo --model ./checkpoint --preset simpleseg-gui-small --json
 
 The screen is the first generated ``easy`` screen, from ``--seed`` on, that holds one button
-labelled ``--button`` (:func:`~simpleseg_agent.agent.tk_layout.find_button_screen`; the default
+labelled ``--button`` (:func:`~simpleseg_agent.fixtures.find_button_screen`; the default
 model's training seed is skipped), so its true box is known. Every mode goes through the screen
 agent (:class:`~simpleseg_agent.agent.ScreenAgent`): the model's answer, the checks, the planned
 click pixel. Without ``--window``/``--click`` the agent plans on the generated image (dry run).
@@ -50,14 +50,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .agent.tk_layout import (
-    ButtonScreen,
-    clickable_at,
-    element_label,
-    find_button_screen,
-)
+from .agent.tk_layout import clickable_at, element_label
 from .backends.presets import DEFAULT_MODEL, default_model_dir
 from .errors import ImageError, ModelError, SimpleSegError
+from .fixtures import ButtonScreen, find_button_screen
 
 Mode = Literal["image", "window", "click"]
 DEFAULT_QUERY = "the Submit button"
@@ -236,7 +232,9 @@ class _Display:
             return
         from Xlib.display import Display
 
-        from .agent.screen import DisplayError
+        from .agent.screen import DisplayError, ensure_xauthority
+
+        ensure_xauthority()  # python-xlib raises XauthError on a bare Xvfb otherwise
 
         try:
             fresh = Display(self.name)
@@ -334,7 +332,7 @@ def run_demo(
     """
     from .agent import AgentActionError, ScreenAgent, StaticScreen
     from .geometry import region_iou
-    from .training.synth.gui import element_region
+    from .mockup.layout import element_region
 
     say = progress or (lambda message: None)
     if mode not in ("image", "window", "click"):

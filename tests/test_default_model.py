@@ -113,13 +113,13 @@ def test_training_validation_and_held_out_screens_never_share_a_seed() -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_a_freshly_generated_held_out_sample_scores_as_the_provenance_says(tmp_path: Path, capsys) -> None:
-    from simpleseg_agent.training.synth._common import available_fonts
+    from simpleseg_agent.mockup.fonts import available_fonts
 
     fonts = [f.name for f in available_fonts()]
     assert fonts == INFO["data"]["fonts"], (
         f"this machine draws screens with {fonts}, the model's held-out screens were drawn with "
         f"{INFO['data']['fonts']}: install the generator's font packages (see .ci/run)")
-    from simpleseg_agent.tools.reading import tesseract_path
+    from simpleseg_agent.screen.words import tesseract_path
 
     assert tesseract_path() is not None, "the preset reads the screen's words: install tesseract (apt-get install tesseract-ocr)"
     data = tmp_path / "heldout"
@@ -147,8 +147,8 @@ def test_a_freshly_generated_held_out_sample_scores_as_the_provenance_says(tmp_p
 
 
 def test_the_demo_and_the_window_tests_never_show_a_training_screen() -> None:
-    from simpleseg_agent.agent.tk_layout import TRAINING_SEEDS, find_button_screen
+    from simpleseg_agent.fixtures import TRAINING_SEEDS, find_button_screen
 
-    assert {d["seed"] for d in TRAINING_DATA} <= set(TRAINING_SEEDS)
+    assert {d["seed"] for d in TRAINING_DATA} == set(TRAINING_SEEDS)
     for seed in sorted(TRAINING_SEEDS):  # a search starting at a training seed moves past it
         assert find_button_screen("Submit", start_seed=seed).seed not in TRAINING_SEEDS

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _needs_tesseract(why: str) -> None:
     """Skip (or fail, where CI requires the OCR) unless the ``tesseract`` program is installed."""
-    from simpleseg_agent.tools.reading import tesseract_path
+    from simpleseg_agent.screen.words import tesseract_path
 
     if tesseract_path() is None:
         if os.environ.get("SIMPLESEG_REQUIRE_OCR"):

@@ -22,9 +22,10 @@ import pytest
 from PIL import Image
 
 from simpleseg_agent import demo as demo_module
-from simpleseg_agent.agent.tk_layout import CLICKABLE_KINDS, find_button_screen
+from simpleseg_agent.agent.tk_layout import CLICKABLE_KINDS
 from simpleseg_agent.cli import main
 from simpleseg_agent.grammar import CoordSpace
+from simpleseg_agent.fixtures import find_button_screen
 
 pytestmark = pytest.mark.timeout(300)
 QUERY = "the submit button"  # the memorized model learned this phrase (on another image)
@@ -172,7 +173,7 @@ def test_a_choice_trained_preset_chooses_without_an_answer_and_the_report_says_s
     assert report.hit and report.exit_status == 0 and report.snapped == "model" and report.answer_tokens == 0
     assert "without an answer of its own" in "\n".join(report.lines())
     assert not report.read_text and "words read" not in "\n".join(report.lines())  # the preset has no read weight
-    if shutil.which("tesseract"):  # reading the screen's words (CI has tesseract: tests/tools/test_reading.py)
+    if shutil.which("tesseract"):  # reading the screen's words (CI has tesseract: tests/screen/test_words.py)
         read = demo_module.run_demo(model=FakeScoringBackend([], scorer=nearest_submit, preset=chooser), out=None,
                                     progress=None, read_text=True)
         assert read.hit and read.read_text and "with the words read on the screen" in "\n".join(read.lines())

@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> dict:
     gmed, gp90 = statistics.median(generating), sorted(generating)[int(0.9 * (len(generating) - 1))]
     unread = _time_each(SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=True, read_text=False), jobs)
     umed, up90 = statistics.median(unread), sorted(unread)[int(0.9 * (len(unread) - 1))]
-    from simpleseg_agent.tools.reading import ScreenReader
+    from simpleseg_agent.screen.words import ScreenReader
 
     before = SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=True, shape_extent=False, kinds=False)
     snap_tool = SimpleSeg(args.model or DEFAULT_MODEL, constrained=True, snap=True)  # choose-only, reading where they apply

@@ -7,7 +7,7 @@ release) on an interactive element; ``MISSED <x> <y>`` for a click anywhere else
 for each later stdin line ``ping <token>``, once every X event sent before it has been handled.
 End of input closes the window.
 
-The drawing mirrors :mod:`simpleseg_agent.training.synth.gui_pil`. Tk draws the surfaces, the
+The drawing mirrors :mod:`simpleseg_agent.mockup.draw`. Tk draws the surfaces, the
 element shapes (rounded rectangles as polygons, outlines as an outer and an inner shape, since
 Pillow draws an outline inside the box) and all text, placed at the whole-pixel pen position that
 best matches Pillow's (:func:`pil_pen`). Icons (the glyphs of icon buttons, the search glass, the
@@ -23,9 +23,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..training.synth._common import load_font
-from ..training.synth.gui_layout import Element, ScreenLayout
-from ..training.synth.gui_pil import draw_glyph
+from ..mockup.draw import draw_glyph
+from ..mockup.fonts import load_font
+from ..mockup.layout import Element, ScreenLayout
 from ._tk_child import serve_pings
 from .tk_layout import CLICKABLE_KINDS, element_label, layout_from_json
 
@@ -179,7 +179,7 @@ class Painter:
         self.c.create_text(pen_x - self.ox, pen_y - font.metrics("ascent") - self.oy, text=text, fill=_hex(color),
                            font=font, anchor="nw")
 
-    # elements (gui_pil.draw_element) -----------------------------------------------------------
+    # elements (mockup.draw.draw_element) -----------------------------------------------------------
     def element(self, el: Element) -> None:
         th = self.layout.theme
         x0, y0, x1, y1 = el.box

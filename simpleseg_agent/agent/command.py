@@ -42,6 +42,19 @@ def _ask(record) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
+def check_screen(monitor: int) -> None:
+    """Raise :class:`~simpleseg_agent.agent.screen.DisplayError` when the display cannot be reached or has no
+    monitor ``monitor``: what ``simpleseg click`` checks before it loads a model (seconds) it could not use."""
+    from .screen import MssScreen, check_display
+
+    check_display("simpleseg click (it takes a screenshot)")
+    screen = MssScreen()
+    try:
+        screen.monitor(monitor)
+    finally:
+        screen.close()
+
+
 def run_click(args: argparse.Namespace) -> int:
     from ..errors import ImageError
     from ..tools import SimpleSeg
@@ -52,6 +65,7 @@ def run_click(args: argparse.Namespace) -> int:
     if args.overlay and not args.overlay.lower().endswith(".png"):
         raise ImageError(f"--overlay: expected a file name ending in .png, got {args.overlay!r}")  # before anything acts
     config = config_from_args(args)
+    check_screen(config.monitor)  # no display or no such monitor: exit 2 now, not after the model loads
     backend_kwargs = {"device": args.device} if args.device else {}
     tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, samples=args.samples,
                      temperature=args.temperature, seed=args.seed, constrained=args.constrained, snap=args.snap,
@@ -77,4 +91,4 @@ def run_click(args: argparse.Namespace) -> int:
     return 2 if record.status == "failed" else 1
 
 
-__all__ = ["ACTIONS", "add_click_arguments", "run_click"]
+__all__ = ["ACTIONS", "add_click_arguments", "check_screen", "run_click"]

@@ -17,7 +17,7 @@ from typing import Literal, Protocol
 
 from .._optional import require
 from ..errors import ActionError
-from .screen import DisplayError, check_display
+from .screen import DisplayError, check_display, ensure_xauthority
 
 Button = Literal["left", "right", "middle"]
 XY = tuple[int, int]
@@ -43,12 +43,18 @@ class Pointer(Protocol):
 
 def _import_pyautogui():
     check_display("moving the pointer")
+    ensure_xauthority()  # python-xlib raises XauthError on a bare Xvfb otherwise
     try:
         gui = require("pyautogui", extra="agent", feature="the screen agent's pointer")
     except ImportError:
         raise
     except Exception as exc:  # pyautogui connects to the display at import: Xlib errors, KeyError, ...
-        raise DisplayError(f"pyautogui cannot connect to the display {os.environ.get('DISPLAY', '')!r}: {type(exc).__name__}: {exc}") from exc
+        hint = ""
+        if type(exc).__name__ == "XauthError":
+            hint = (" (the X authority file is unreadable: point XAUTHORITY at a readable one, or at an empty file for "
+                    "a server without access control such as a bare Xvfb)")
+        raise DisplayError(f"pyautogui cannot connect to the display {os.environ.get('DISPLAY', '')!r}: "
+                           f"{type(exc).__name__}: {exc}{hint}") from exc
     if sys.platform.startswith("linux"):
         # pyautogui keeps the X connection it opened at import; after DISPLAY changes it would talk to the old
         # server (and hang once that one is gone), so say so instead.

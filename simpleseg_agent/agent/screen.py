@@ -45,6 +45,39 @@ def check_display(feature: str) -> None:
         )
 
 
+_EMPTY_XAUTHORITY: str | None = None
+_XAUTH_LOCK = threading.Lock()
+
+
+def ensure_xauthority() -> str | None:
+    """Where X11 is used and neither ``XAUTHORITY`` nor ``~/.Xauthority`` exists, point ``XAUTHORITY`` at an
+    empty private file (once per process) and return its path; else change nothing and return ``None``.
+
+    python-xlib (under pyautogui) reads that file when it connects and raises ``XauthError`` when it is missing,
+    which a bare Xvfb (no display manager wrote a cookie) always hits; with an empty file it connects without
+    a cookie, as libX11 (under mss) does. A server that needs a cookie still refuses, with its own error.
+
+    Example:
+        >>> import os
+        >>> path = ensure_xauthority()
+        >>> path is None or (os.environ["XAUTHORITY"] == path and os.path.getsize(path) == 0)
+        True
+    """
+    global _EMPTY_XAUTHORITY
+    if not sys.platform.startswith("linux"):
+        return None
+    with _XAUTH_LOCK:
+        if os.environ.get("XAUTHORITY") or os.path.exists(os.path.expanduser("~/.Xauthority")):
+            return None
+        if _EMPTY_XAUTHORITY is None or not os.path.exists(_EMPTY_XAUTHORITY):
+            import tempfile
+
+            fd, _EMPTY_XAUTHORITY = tempfile.mkstemp(prefix="simpleseg-xauth-")  # mode 0600: this user's only
+            os.close(fd)
+        os.environ["XAUTHORITY"] = _EMPTY_XAUTHORITY
+        return _EMPTY_XAUTHORITY
+
+
 @dataclass(frozen=True)
 class Screenshot:
     """An RGB image of a monitor, the frame it was taken in, and how long the grab took."""

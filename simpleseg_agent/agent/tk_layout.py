@@ -1,7 +1,8 @@
-"""A generated GUI screen as a REAL Tk window that looks like its Pillow rendering, and a screen finder.
+"""A mock-up GUI screen as a REAL Tk window that looks like its Pillow rendering.
 
 The default model learned from screens that :mod:`simpleseg_agent.training.synth.gui` draws with
-Pillow. :class:`LayoutWindow` shows the same :class:`~simpleseg_agent.training.synth.gui_layout.ScreenLayout`
+Pillow (:mod:`simpleseg_agent.mockup.draw`). :class:`LayoutWindow` shows the same
+:class:`~simpleseg_agent.mockup.layout.ScreenLayout`
 as a real Tk window in its own process (:mod:`._tk_layout_window`), so the model can be shown a
 real window and an agent's click can be checked by the window itself:
 
@@ -21,15 +22,12 @@ real window and an agent's click can be checked by the window itself:
   anywhere else prints ``MISSED <x> <y>``. Elements do not change state when clicked, so the screen
   stays what the model saw.
 
-:func:`find_button_screen` finds, deterministically, a generated screen with a button of a given
-text (seed search from a start seed; the default model's training seed is skipped).
+The layouts come from the caller: the screen generator, or a fixture
+(:func:`simpleseg_agent.fixtures.find_button_screen`).
 
 Example (no display needed):
+    >>> from simpleseg_agent.fixtures import find_button_screen
     >>> screen = find_button_screen("Submit")
-    >>> screen.element.kind, screen.element.text, screen.image.size == screen.layout.size_wh
-    ('button', 'Submit', True)
-    >>> screen.seed == find_button_screen("Submit").seed  # deterministic
-    True
     >>> layout_from_json(json.loads(json.dumps(layout_to_json(screen.layout)))) == screen.layout
     True
     >>> clickable_at(screen.layout, screen.element.center) == screen.element_index
@@ -49,13 +47,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from PIL import Image
-
-from ..errors import NotFoundError, SimpleSegError
-from ..training.default_model import TRAINING_DATA
-from ..training.synth._common import FontFamily
-from ..training.synth.gui_layout import Element, ScreenLayout, Surface
-from ..training.synth.gui_theme import Theme
+from ..errors import SimpleSegError
+from ..mockup.fonts import FontFamily
+from ..mockup.layout import Element, ScreenLayout, Surface, Theme
 from ._child import LineChild
 from .screen import DisplayError
 
@@ -63,9 +57,6 @@ from .screen import DisplayError
 CLICKABLE_KINDS: tuple[str, ...] = (
     "button", "icon_button", "text_field", "dropdown", "checkbox", "toggle", "menu_item", "tab", "nav_item", "link",
 )
-#: Seeds of the default model's training screens (every stage, :mod:`simpleseg_agent.training.default_model`):
-#: never shown by the demo.
-TRAINING_SEEDS: tuple[int, ...] = tuple(sorted({d["seed"] for d in TRAINING_DATA}))
 
 
 # layouts <-> JSON (the window process reads its layout from stdin) ------------------------------
@@ -122,64 +113,6 @@ def clickable_at(layout: ScreenLayout, xy_px: tuple[float, float]) -> int | None
         if el.kind in CLICKABLE_KINDS and x0 <= x < x1 and y0 <= y < y1:
             return i
     return None
-
-
-# finding a screen --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ButtonScreen:
-    """A generated screen holding the wanted button: ``screen(index, seed)`` of the generator."""
-
-    seed: int
-    index: int
-    difficulty: str
-    image: Image.Image
-    layout: ScreenLayout
-    element_index: int
-
-    @property
-    def element(self) -> Element:
-        return self.layout.elements[self.element_index]
-
-
-def find_button_screen(
-    text: str = "Submit",
-    *,
-    start_seed: int = 0,
-    max_seeds: int = 2000,
-    index: int = 0,
-    difficulty: str = "easy",
-    skip_seeds: tuple[int, ...] = TRAINING_SEEDS,
-) -> ButtonScreen:
-    """The first screen ``index`` of seed ``start_seed``, ``start_seed + 1``, ... that holds exactly one
-    ``button`` whose text is ``text`` (case-insensitive), rendered with the Pillow engine.
-
-    Only layouts are built while searching (about 2 ms each); the found one is rendered once.
-
-    Raises:
-        NotFoundError: no such screen among ``max_seeds`` seeds (the message names the button texts seen).
-        SimpleSegError: an empty ``text`` or a bad ``max_seeds``.
-    """
-    from ..training.synth.gui import GuiScreenGenerator, GuiSynthConfig
-    from ..training.synth.gui_pil import render_pil
-
-    if not isinstance(text, str) or not text.strip():
-        raise SimpleSegError(f"the button text must be a non-empty string such as 'Submit', got {text!r}")
-    if isinstance(max_seeds, bool) or not isinstance(max_seeds, int) or max_seeds < 1:
-        raise SimpleSegError(f"max_seeds must be an int >= 1, got {max_seeds!r}")
-    gen = GuiScreenGenerator(GuiSynthConfig(difficulty=difficulty, engine="pil"))
-    wanted = text.strip().casefold()
-    seen: set[str] = set()
-    for seed in range(int(start_seed), int(start_seed) + max_seeds):
-        if seed in skip_seeds:
-            continue
-        layout = gen.layout(index, seed)
-        hits = [i for i, el in enumerate(layout.elements) if el.kind == "button" and el.text.casefold() == wanted]
-        seen.update(el.text for el in layout.elements if el.kind == "button")
-        if len(hits) == 1:
-            return ButtonScreen(seed, index, difficulty, render_pil(layout), layout, hits[0])
-    shown = ", ".join(sorted(seen)[:12]) or "none"
-    raise NotFoundError(f"no {difficulty} screen among seeds {start_seed}..{start_seed + max_seeds - 1} has a "
-                        f"{text!r} button (button texts seen: {shown})")
 
 
 # the window --------------------------------------------------------------------------------------
@@ -334,6 +267,6 @@ class LayoutWindow(LineChild):
 
 
 __all__ = [
-    "CLICKABLE_KINDS", "TRAINING_SEEDS", "ButtonScreen", "LayoutEvent", "LayoutWindow", "clickable_at", "element_label",
-    "find_button_screen", "fontconfig_dir", "layout_from_json", "layout_to_json",
+    "CLICKABLE_KINDS", "LayoutEvent", "LayoutWindow", "clickable_at", "element_label", "fontconfig_dir",
+    "layout_from_json", "layout_to_json",
 ]

@@ -48,19 +48,19 @@ class ModelPreset:
             answer adds to its score (0: the model's choice alone).
         snap_read_weight: nats of log-likelihood one unit of a candidate's match with the words a text
             query names adds to its score, the words read off the screen
-            (:mod:`~simpleseg_agent.tools.reading`; :class:`~simpleseg_agent.tools.SimpleSeg` ``read_text``;
+            (:mod:`~simpleseg_agent.screen.words`; :class:`~simpleseg_agent.tools.SimpleSeg` ``read_text``;
             0: no reading by default).
         snap_text_grow: when the model chooses a line of text while snapping, return its ink box grown by
             this fraction of its height, whichever of its grown boxes the model chose
-            (:func:`~simpleseg_agent.geometry.snap.text_line_extent`; :class:`~simpleseg_agent.tools.SimpleSeg`
+            (:func:`~simpleseg_agent.screen.elements.text_line_extent`; :class:`~simpleseg_agent.tools.SimpleSeg`
             ``text_extent``); ``None``: the model's choice stands.
         snap_icon_grow: when the model chooses another shape while snapping, settle its outline from the
-            pixels (:func:`~simpleseg_agent.geometry.snap.shape_extent`; :class:`~simpleseg_agent.tools.SimpleSeg`
+            pixels (:func:`~simpleseg_agent.screen.elements.shape_extent`; :class:`~simpleseg_agent.tools.SimpleSeg`
             ``shape_extent``): a filled or bordered element's own box and rounded corners, an icon's glyph
             grown by this fraction of its short side; ``None``: the model's choice stands.
         snap_icon_round: ... and that icon's corners rounded by this fraction of its short side.
         snap_kind_weight: nats added to a candidate whose pixels show the kind of element the query names
-            (a switch, a checkbox, a dropdown, a field, a link: :mod:`~simpleseg_agent.tools.kinds`;
+            (a switch, a checkbox, a dropdown, a field, a link: :mod:`~simpleseg_agent.screen.kinds`;
             :class:`~simpleseg_agent.tools.SimpleSeg` ``kinds``; 0: none by default).
     """
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -243,6 +244,12 @@ class TransformersBackend(Backend):
         self._torch = torch
         self._transformers = transformers
         self._token_filters: dict[str, TokenFilter] = {}
+        # One model call at a time: transformers keeps per-call state on the model itself (Qwen2-VL's
+        # ``rope_deltas``, set by a prefill and read by the steps after it and by score()), the global
+        # random state is reseeded for seeded samples, and a fast tokenizer raises "Already borrowed" when
+        # two threads pad at once. A forward pass already takes every core (or the GPU), so serializing
+        # model calls costs little; the work around them (images, OCR, candidates, parsing) stays parallel.
+        self._lock = threading.RLock()
         self.device = _resolve_device(torch, device)
         self.dtype = _resolve_dtype(torch, dtype, self.device)
 
@@ -382,7 +389,9 @@ class TransformersBackend(Backend):
             indices = [i for i, k in enumerate(keys) if k == key]
             for start in range(0, len(indices), self.batch_size):
                 chunk = indices[start : start + self.batch_size]
-                for i, result in zip(chunk, self._generate_batch([requests[i] for i in chunk], *key)):
+                with self._lock:  # see __init__: the model holds per-call state
+                    batch = self._generate_batch([requests[i] for i in chunk], *key)
+                for i, result in zip(chunk, batch):
                     results[i] = result
         return results  # type: ignore[return-value]
 
@@ -406,6 +415,8 @@ class TransformersBackend(Backend):
         grammar: str | None = None,
     ) -> list[GenerationResult]:
         torch = self._torch
+        if self.model is None:  # closed by another thread since generate() began
+            raise ModelError(f"{self!r} is closed")
         t0 = time.perf_counter()
         try:
             texts = [self.chat_text(r.prompt) for r in requests]
@@ -508,19 +519,22 @@ class TransformersBackend(Backend):
         if not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1:
             raise ModelError(f"chunk must be a positive int, got {chunk!r}")
         image = request.image if request.image.mode == "RGB" else request.image.convert("RGB")
-        try:
-            prefix = self.processor(text=[self.chat_text(request.prompt)], images=[image], return_tensors="pt")
-        except Exception as exc:
-            raise ModelError(f"the processor of {self.model_path} failed: {exc}") from exc
-        prefix = prefix.to(self._input_device, dtype=self.model.dtype)
-        tok = self.processor.tokenizer
-        ids = [tok(c, add_special_tokens=False)["input_ids"] for c in conts]
-        try:
-            with torch.inference_mode():
-                return self._score_rows(prefix, ids, chunk)
-        finally:
-            if hasattr(getattr(self.model, "model", None), "rope_deltas"):
-                self.model.model.rope_deltas = None  # the next generate() computes its own positions
+        with self._lock:  # the prefix's rope_deltas live on the model until reset below (see __init__)
+            if self.model is None:
+                raise ModelError(f"{self!r} is closed")
+            try:
+                prefix = self.processor(text=[self.chat_text(request.prompt)], images=[image], return_tensors="pt")
+            except Exception as exc:
+                raise ModelError(f"the processor of {self.model_path} failed: {exc}") from exc
+            prefix = prefix.to(self._input_device, dtype=self.model.dtype)
+            tok = self.processor.tokenizer
+            ids = [tok(c, add_special_tokens=False)["input_ids"] for c in conts]
+            try:
+                with torch.inference_mode():
+                    return self._score_rows(prefix, ids, chunk)
+            finally:
+                if hasattr(getattr(self.model, "model", None), "rope_deltas"):
+                    self.model.model.rope_deltas = None  # the next generate() computes its own positions
 
     def _score_rows(self, prefix: Any, ids: list[list[int]], chunk: int) -> list[float]:
         """:meth:`score`'s forward passes: the prefix once, then the continuations' token ids on its cache."""
@@ -542,8 +556,13 @@ class TransformersBackend(Backend):
         return scores
 
     def close(self) -> None:
-        """Drop the model and free cached GPU memory."""
-        self.model = None
+        """Drop the model (after the calls in flight) and free cached GPU memory."""
+        lock = getattr(self, "_lock", None)
+        if lock is not None:
+            with lock:
+                self.model = None
+        else:
+            self.model = None
         torch = getattr(self, "_torch", None)
         if torch is not None and torch.cuda.is_available():
             torch.cuda.empty_cache()

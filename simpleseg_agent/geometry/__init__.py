@@ -10,6 +10,7 @@ Example:
 """
 
 from .adapters import region_from_coco, region_from_rle, region_from_shapely, region_to_coco, region_to_rle, region_to_shapely
+from .boxes import grown_box, rounded_box_polygon, xyxy_iou
 from .contours import BUDGET_FRACTIONS, mask_to_region
 from .masks import as_mask, region_to_mask
 from .metrics import (
@@ -33,8 +34,8 @@ from .targets import ClickTarget, click_target, point_in_region
 
 __all__ = [
     "BUDGET_FRACTIONS", "EMPTY_IOU", "HAVE_C_KERNEL", "ClickTarget", "HitRate", "IoUAccumulator", "Part", "Region",
-    "as_mask", "as_region", "box_iou", "centroid_distance", "click_hit", "click_target", "mask_iou", "mask_overlap",
+    "as_mask", "as_region", "box_iou", "centroid_distance", "click_hit", "click_target", "grown_box", "mask_iou", "mask_overlap",
     "mask_to_region", "point_in_region", "rec_hit", "region_from_coco", "region_from_rle", "region_from_shapely",
     "region_iou", "region_iou_batch", "region_mask_iou", "region_overlap_batch", "region_to_coco", "region_to_mask",
-    "region_to_rle", "region_to_shapely", "signed_area2",
+    "region_to_rle", "region_to_shapely", "rounded_box_polygon", "signed_area2", "xyxy_iou",
 ]

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import GeometryError
-from .region import Part, Region, _scale
+from .region import Part, Region, resolution_scale
 
 
 def region_to_shapely(region: Region, resolution_wh: tuple[int, int] | None = None, *, repair: bool = False):
@@ -29,16 +29,24 @@ def region_to_shapely(region: Region, resolution_wh: tuple[int, int] | None = No
     import shapely
     from shapely.geometry import MultiPolygon, Polygon
 
-    scale = _scale(resolution_wh) if resolution_wh is not None else np.ones(2)
+    scale = resolution_scale(resolution_wh) if resolution_wh is not None else np.ones(2)
     polys = [Polygon(p.outer * scale, [h * scale for h in p.holes]) for p in region.parts]
     if not repair:
         return MultiPolygon(polys)
     fixed = [shapely.make_valid(p) for p in polys]
-    return _polygonal(shapely.unary_union(fixed) if fixed else MultiPolygon())
+    return polygonal_pieces(shapely.unary_union(fixed) if fixed else MultiPolygon())
 
 
-def _polygonal(geom):
-    """Keep only the polygonal pieces of a geometry (make_valid may return lines and points too)."""
+def polygonal_pieces(geom):
+    """Keep only the polygonal pieces of a shapely geometry (make_valid may return lines and points too), as
+    a ``MultiPolygon``.
+
+    Example:
+        >>> from shapely.geometry import GeometryCollection, LineString, Polygon
+        >>> mixed = GeometryCollection([Polygon([(0, 0), (1, 0), (1, 1)]), LineString([(0, 0), (2, 2)])])
+        >>> len(polygonal_pieces(mixed).geoms)
+        1
+    """
     from shapely.geometry import MultiPolygon, Polygon
 
     if isinstance(geom, Polygon):
@@ -47,16 +55,16 @@ def _polygonal(geom):
         return geom
     pieces = []
     for g in getattr(geom, "geoms", ()):
-        sub = _polygonal(g)
+        sub = polygonal_pieces(g)
         pieces.extend(sub.geoms)
     return MultiPolygon(pieces)
 
 
 def region_from_shapely(geom, resolution_wh: tuple[int, int] | None = None) -> Region:
     """A canonical :class:`Region` from a shapely (Multi)Polygon or collection (non-polygonal parts dropped)."""
-    scale = _scale(resolution_wh) if resolution_wh is not None else np.ones(2)
+    scale = resolution_scale(resolution_wh) if resolution_wh is not None else np.ones(2)
     parts = []
-    for poly in _polygonal(geom).geoms:
+    for poly in polygonal_pieces(geom).geoms:
         if poly.is_empty or poly.area <= 0:
             continue
         outer = np.asarray(poly.exterior.coords)[:-1] / scale

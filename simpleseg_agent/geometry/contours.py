@@ -72,10 +72,10 @@ def _edge_outline(outer: np.ndarray, holes: list[np.ndarray]) -> list[tuple[np.n
     for hole in holes:
         # the hole contour runs through the centres of the object pixels around the hole
         grown = grown.difference(shapely.difference(inside(hole), band(hole)))
-    from .adapters import _polygonal
+    from .adapters import polygonal_pieces
 
     out = []
-    for poly in _polygonal(grown).geoms:
+    for poly in polygonal_pieces(grown).geoms:
         if poly.area > 0:
             out.append((np.asarray(poly.exterior.coords)[:-1], [np.asarray(r.coords)[:-1] for r in poly.interiors]))
     return out
@@ -108,7 +108,16 @@ def _trace(mask: np.ndarray, holes: bool, outline: Outline) -> list[_Traced]:
     return traced
 
 
-def _simplify(ring: np.ndarray, epsilon_frac: float | None, epsilon_px: float | None) -> np.ndarray:
+def simplify_ring(ring: np.ndarray, epsilon_frac: float | None, epsilon_px: float | None) -> np.ndarray:
+    """Douglas-Peucker on a closed ``(N, 2)`` pixel ring, with epsilon ``epsilon_px`` or ``epsilon_frac`` of its
+    perimeter; at least 3 points stay.
+
+    Example:
+        >>> import numpy as np
+        >>> square = np.array([[0, 0], [5, 0], [10, 0], [10, 10], [0, 10]], float)
+        >>> simplify_ring(square, 0.001, None).tolist()
+        [[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]]
+    """
     curve = ring.astype(np.float32).reshape(-1, 1, 2)
     eps = epsilon_px if epsilon_px is not None else epsilon_frac * cv2.arcLength(curve, True)
     if eps <= 0 or len(ring) <= 3:
@@ -120,11 +129,11 @@ def _simplify(ring: np.ndarray, epsilon_frac: float | None, epsilon_px: float | 
 def _to_region(traced: list[_Traced], frac: float | None, eps_px: float | None, wh: np.ndarray) -> Region:
     parts = []
     for t in traced:
-        outer = _simplify(t.outer, frac, eps_px)
+        outer = simplify_ring(t.outer, frac, eps_px)
         if len(outer) < 3:  # a reference-outline component of one or two pixels: its pixel box
             lo, hi = t.outer.min(axis=0), t.outer.max(axis=0) + 1
             outer = np.array([[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]], float)
-        holes = tuple(h for h in (_simplify(h, frac, eps_px) for h in t.holes) if len(h) >= 3)
+        holes = tuple(h for h in (simplify_ring(h, frac, eps_px) for h in t.holes) if len(h) >= 3)
         parts.append(Part(outer / wh, tuple(h / wh for h in holes)))
     return Region(parts).canonical()
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import GeometryError
 from .raster import parts_to_mask
-from .region import Region, _scale
+from .region import Region, resolution_scale
 
 
 def region_to_mask(region: Region, resolution_wh: tuple[int, int]) -> np.ndarray:
@@ -23,7 +23,7 @@ def region_to_mask(region: Region, resolution_wh: tuple[int, int]) -> np.ndarray
         >>> int(region_to_mask(r, (10, 10)).sum())
         16
     """
-    w, h = (int(v) for v in _scale(resolution_wh))
+    w, h = (int(v) for v in resolution_scale(resolution_wh))
     if region.is_empty:
         return np.zeros((h, w), bool)
     return parts_to_mask(region.to_px((w, h)), (w, h))

@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import GeometryError
 from .masks import as_mask
 from .raster import iou_from_areas, parts_iou_batch
-from .region import Region, _scale, as_region
+from .region import Region, as_region, resolution_scale
 
 EMPTY_IOU = 1.0
 
@@ -74,7 +74,7 @@ def region_overlap_batch(regions_a: Sequence, regions_b: Sequence, resolution_wh
         raise GeometryError(f"need as many A as B regions, got {len(regions_a)} and {len(regions_b)}")
     res = np.asarray(resolution_wh, dtype=np.float64)
     for wh in res.reshape(-1, 2) if res.size % 2 == 0 else [resolution_wh]:
-        _scale(wh)  # positive, finite, two numbers
+        resolution_scale(wh)  # positive, finite, two numbers
     return parts_iou_batch(
         [_parts_norm(r) for r in regions_a], [_parts_norm(r) for r in regions_b],
         res.astype(np.int64), backend=backend, normalized=True,
@@ -190,7 +190,7 @@ def click_hit(xy, target, resolution_wh: tuple[int, int] | None = None) -> bool:
         from .targets import point_in_region
 
         if resolution_wh is not None:
-            p = p / _scale(resolution_wh)
+            p = p / resolution_scale(resolution_wh)
         return point_in_region(p, target)
     m = as_mask(target, name="target")
     col, row = int(np.floor(p[0])), int(np.floor(p[1]))
@@ -206,7 +206,7 @@ def centroid_distance(region_a, region_b, resolution_wh: tuple[int, int]) -> tup
         >>> [round(v, 3) for v in centroid_distance(a, b, (100, 100))]
         [30.0, 0.212]
     """
-    scale = _scale(resolution_wh)
+    scale = resolution_scale(resolution_wh)
     ca, cb = as_region(region_a).centroid * scale, as_region(region_b).centroid * scale
     d = float(np.hypot(*(ca - cb)))
     return d, d / float(np.hypot(*scale))

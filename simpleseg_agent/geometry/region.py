@@ -131,7 +131,7 @@ class Region:
             >>> Region.from_px([[[0, 0], [100, 0], [100, 50]]], (200, 100)).xyxy.tolist()
             [0.0, 0.0, 0.5, 0.5]
         """
-        scale = _scale(resolution_wh)
+        scale = resolution_scale(resolution_wh)
         return cls(Part(_as_ring(p, what="polygon") / scale) for p in polygons_xy_px)
 
     # properties ---------------------------------------------------------------------------
@@ -163,7 +163,7 @@ class Region:
 
     def area_px(self, resolution_wh: tuple[int, int]) -> float:
         """Continuous area in pixels for an image of ``resolution_wh``."""
-        w, h = _scale(resolution_wh)
+        w, h = resolution_scale(resolution_wh)
         return float(self.area * w * h)
 
     @property
@@ -196,12 +196,12 @@ class Region:
     # conversions --------------------------------------------------------------------------
     def to_px(self, resolution_wh: tuple[int, int]) -> list[list[np.ndarray]]:
         """Parts as lists of rings in pixels (``x * W``, ``y * H``): the rasterizer's input."""
-        scale = _scale(resolution_wh)
+        scale = resolution_scale(resolution_wh)
         return [[ring * scale for ring in part.rings] for part in self._parts]
 
     def polygons_px(self, resolution_wh: tuple[int, int]) -> list[np.ndarray]:
         """Outer rings in pixels."""
-        scale = _scale(resolution_wh)
+        scale = resolution_scale(resolution_wh)
         return [p.outer * scale for p in self._parts]
 
     def canonical(self) -> Region:
@@ -252,7 +252,14 @@ class Region:
         return f"Region(parts={len(self._parts)}, holes={holes}, vertices={self.n_vertices})"
 
 
-def _scale(resolution_wh) -> np.ndarray:
+def resolution_scale(resolution_wh) -> np.ndarray:
+    """``resolution_wh`` as a float array ``[w, h]``, checked: two positive finite numbers, else a
+    :class:`~simpleseg_agent.errors.GeometryError` naming what came.
+
+    Example:
+        >>> resolution_scale((640, 480)).tolist()
+        [640.0, 480.0]
+    """
     try:
         w, h = (float(v) for v in resolution_wh)
     except (TypeError, ValueError):

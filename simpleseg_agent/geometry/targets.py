@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import GeometryError
-from .region import Region, _scale
+from .region import Region, resolution_scale
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def click_target(region: Region, resolution_wh: tuple[int, int], *, tolerance_px
     from shapely.geometry import Polygon
     from shapely.ops import polylabel
 
-    scale = _scale(resolution_wh)
+    scale = resolution_scale(resolution_wh)
     best: ClickTarget | None = None
     for i, part in enumerate(region.parts):
         poly = Polygon(part.outer * scale, [h * scale for h in part.holes])

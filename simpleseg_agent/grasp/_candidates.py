@@ -78,7 +78,7 @@ def _smooth(normals: np.ndarray, half: int) -> np.ndarray:
     return np.where(norm > 1e-9, out / np.maximum(norm, 1e-12), normals)
 
 
-def _build_part(index: int, rings_px: list[np.ndarray], sample_step_px: float, max_samples: int, smoothing_px: float) -> _Part | None:
+def build_part(index: int, rings_px: list[np.ndarray], sample_step_px: float, max_samples: int, smoothing_px: float) -> _Part | None:
     rings = [_clean_ring(np.asarray(r, dtype=np.float64)) for r in rings_px]
     if len(rings[0]) < 3:
         return None
@@ -170,7 +170,7 @@ def _inside(points: np.ndarray, part: _Part) -> np.ndarray:
     return out
 
 
-def _border_distance(points: np.ndarray, part: _Part) -> np.ndarray:
+def border_distance(points: np.ndarray, part: _Part) -> np.ndarray:
     A, E = part.A, part.B - part.A
     ee = np.maximum((E * E).sum(axis=1), 1e-18)
     out = np.empty(len(points))
@@ -189,7 +189,7 @@ def _normal_at(part: _Part, edge: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 # candidates -----------------------------------------------------------------------------------------
 @dataclass
-class _Candidates:
+class Candidates:
     p1: np.ndarray  # (K, 2)
     p2: np.ndarray
     cos1: np.ndarray  # cosine between each jaw's push and the inward normal at its contact
@@ -198,17 +198,17 @@ class _Candidates:
     part: np.ndarray  # (K,) part index (into the list of parts)
 
     @staticmethod
-    def concat(items: list[_Candidates]) -> _Candidates:
+    def concat(items: list[Candidates]) -> Candidates:
         if not items:
             z = np.zeros((0, 2))
-            return _Candidates(z, z, np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64))
-        return _Candidates(*(np.concatenate([getattr(c, f.name) for c in items]) for f in fields(_Candidates)))
+            return Candidates(z, z, np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64))
+        return Candidates(*(np.concatenate([getattr(c, f.name) for c in items]) for f in fields(Candidates)))
 
-    def take(self, keep: np.ndarray) -> _Candidates:
-        return _Candidates(*(getattr(self, f.name)[keep] for f in fields(_Candidates)))
+    def take(self, keep: np.ndarray) -> Candidates:
+        return Candidates(*(getattr(self, f.name)[keep] for f in fields(Candidates)))
 
 
-def _axis_candidates(part: _Part, k: int, centers: np.ndarray, axes: np.ndarray, methods: list[int]) -> tuple[_Candidates, int]:
+def _axis_candidates(part: _Part, k: int, centers: np.ndarray, axes: np.ndarray, methods: list[int]) -> tuple[Candidates, int]:
     """Grasps closing along ``axes`` through ``centers``; those centred on empty space are dropped."""
     inside = _inside(centers, part)
     n_outside = int((~inside).sum())
@@ -222,11 +222,11 @@ def _axis_candidates(part: _Part, k: int, centers: np.ndarray, axes: np.ndarray,
     n1, n2 = _normal_at(part, j_minus, u_minus), _normal_at(part, j_plus, u_plus)
     cos1 = -(axes * n1).sum(axis=1)  # the jaw at p1 pushes along +axis, into the material: against n1
     cos2 = (axes * n2).sum(axis=1)
-    cands = _Candidates(p1, p2, cos1, cos2, methods, np.full(len(p1), k, np.int64)).take(ok)
+    cands = Candidates(p1, p2, cos1, cos2, methods, np.full(len(p1), k, np.int64)).take(ok)
     return cands, n_outside
 
 
-def _part_candidates(part: _Part, k: int) -> tuple[_Candidates, int]:
+def part_candidates(part: _Part, k: int) -> tuple[Candidates, int]:
     centers, axes, methods = [], [], []
     rect = cv2.minAreaRect(part.outer.astype(np.float32))
     corners = cv2.boxPoints(rect).astype(np.float64)
@@ -253,5 +253,5 @@ def _part_candidates(part: _Part, k: int) -> tuple[_Candidates, int]:
     n_outside += int((~inside).sum())
     P, D, Q, j, u = P[inside], D[inside], Q[inside], j[inside], u[inside]
     nq = _normal_at(part, j, u)
-    ap = _Candidates(P, Q, np.ones(len(P)), (D * nq).sum(axis=1), np.full(len(P), 2, np.int64), np.full(len(P), k, np.int64))
-    return _Candidates.concat([axis_cands, ap]), n_outside
+    ap = Candidates(P, Q, np.ones(len(P)), (D * nq).sum(axis=1), np.full(len(P), 2, np.int64), np.full(len(P), k, np.int64))
+    return Candidates.concat([axis_cands, ap]), n_outside

@@ -57,13 +57,13 @@ from ..errors import GeometryError
 from ..geometry import Part, Region, mask_to_region
 from ..geometry.masks import as_mask
 from ..geometry.raster import parts_to_mask
-from ..geometry.region import _scale
+from ..geometry.region import resolution_scale
 from ._candidates import (
     METHODS,
-    _border_distance,
-    _build_part,
-    _Candidates,
-    _part_candidates,
+    Candidates,
+    border_distance,
+    build_part,
+    part_candidates,
 )
 from .results import Grasp, GraspError
 
@@ -194,8 +194,17 @@ def config_help(config_cls) -> dict[str, str]:
 
 
 # targets and obstacles ------------------------------------------------------------------------------
-def _as_target(shape, resolution_wh, cfg: PlannerConfig | None = None) -> tuple[Region, np.ndarray | None, tuple[int, int]]:
-    """The shape as a Region and, for masks, the mask itself; with the image size."""
+def as_grasp_target(shape, resolution_wh, cfg: PlannerConfig | None = None) -> tuple[Region, np.ndarray | None, tuple[int, int]]:
+    """The shape to grasp (a Region, an ``(H, W)`` mask, or a Segmentation) as a Region and, for masks, the
+    mask itself; with the image size.
+
+    Example:
+        >>> import numpy as np
+        >>> m = np.zeros((20, 40), bool); m[5:15, 10:30] = True
+        >>> region, mask, wh = as_grasp_target(m, None)
+        >>> wh, mask is m
+        ((40, 20), True)
+    """
     if hasattr(shape, "region") and hasattr(shape, "image_wh") and not isinstance(shape, Region):
         if getattr(shape, "ok", True) is False:
             raise GeometryError("the segmentation failed: there is no shape to grasp")
@@ -217,7 +226,7 @@ def _as_target(shape, resolution_wh, cfg: PlannerConfig | None = None) -> tuple[
         )
     if resolution_wh is None:
         raise GeometryError("a Region is normalized: pass resolution_wh=(width, height) of its image")
-    w, h = (int(v) for v in _scale(resolution_wh))
+    w, h = (int(v) for v in resolution_scale(resolution_wh))
     if shape.is_empty:
         raise GeometryError("the target region is empty: nothing to grasp")
     if not _valid(shape):
@@ -371,18 +380,18 @@ def plan_2d(
     t0 = time.perf_counter()
     gripper = gripper or GripperConfig()
     cfg = config or PlannerConfig()
-    region, mask, wh = _as_target(shape, resolution_wh, cfg)
+    region, mask, wh = as_grasp_target(shape, resolution_wh, cfg)
     max_w = gripper.max_opening(px_per_m)
     rings_px = region.to_px(wh)
-    built = (_build_part(i, rings, cfg.sample_step_px, cfg.max_samples, cfg.normal_smoothing_px) for i, rings in enumerate(rings_px))
+    built = (build_part(i, rings, cfg.sample_step_px, cfg.max_samples, cfg.normal_smoothing_px) for i, rings in enumerate(rings_px))
     parts = [p for p in built if p is not None]
     if not parts:
         raise GeometryError(f"the target is degenerate: none of its {len(region.parts)} part(s) encloses any area")
     largest = max(p.area for p in parts)
     parts = [p for p in parts if p.area >= cfg.min_part_fraction * largest]
 
-    per_part = [_part_candidates(part, k) for k, part in enumerate(parts)]
-    cands = _Candidates.concat([c for c, _ in per_part])
+    per_part = [part_candidates(part, k) for k, part in enumerate(parts)]
+    cands = Candidates.concat([c for c, _ in per_part])
     out = Planned2D([], max_w, n_candidates=len(cands.p1) + sum(n for _, n in per_part), n_outside=sum(n for _, n in per_part))
 
     # hard constraints: opening and friction cone
@@ -451,7 +460,7 @@ def plan_2d(
     for k, part in enumerate(parts):
         sel = cands.part == k
         if sel.any():
-            border[sel] = _border_distance(centers[sel], part)
+            border[sel] = border_distance(centers[sel], part)
             centroid_term[sel] = 1 - np.clip(np.linalg.norm(centers[sel] - part.centroid, axis=1) / part.radius, 0, 1)
     worst = np.arccos(np.clip(np.minimum(cands.cos1, cands.cos2), -1, 1))
     terms = {

@@ -38,7 +38,7 @@ from .lifting import (
     lift_grasp,
     robust_depth,
 )
-from .planner import GripperConfig, PlannerConfig, _as_target, plan_2d
+from .planner import GripperConfig, PlannerConfig, as_grasp_target, plan_2d
 from .results import GraspError, GraspPlan, GraspToolError
 
 ObstacleInput = Any  # a Region, an (H, W) mask, a Segmentation, or (for grasp()) a query string
@@ -143,7 +143,7 @@ class GraspPlanner:
         wh = None
         notes: list[str] = []
         try:
-            region, mask, wh = _as_target(shape, resolution_wh, self.config)
+            region, mask, wh = as_grasp_target(shape, resolution_wh, self.config)
         except GeometryError as exc:
             return fail("geometry", str(exc))
         target = mask if mask is not None else region

@@ -35,13 +35,14 @@ from langchain_core.tools import BaseTool  # noqa: E402
 from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
 
 from ..agent import ActionRecord, AgentActionError, ScreenAgent  # noqa: E402
-from .langchain import SimpleSegToolkit  # noqa: E402
+from ..errors import SimpleSegError  # noqa: E402
+from .langchain import ERROR_HANDLING, QueryText, SimpleSegToolkit, tool_error  # noqa: E402
 
 
 class ClickArgs(BaseModel):
     """Arguments the LLM fills in."""
 
-    query: str = Field(description="what to click, in a few words, e.g. 'the submit button'")
+    query: QueryText = Field(description="what to click, in a few words, e.g. 'the submit button'")
     action: Literal["click", "double_click", "right_click", "hover"] = Field(
         "click", description="click (default), double_click, right_click, or hover (move the pointer over it)"
     )
@@ -50,7 +51,7 @@ class ClickArgs(BaseModel):
 class TypeArgs(BaseModel):
     """Arguments the LLM fills in."""
 
-    query: str = Field(description="the text field to type into, e.g. 'the email field'")
+    query: QueryText = Field(description="the text field to type into, e.g. 'the email field'")
     text: str = Field(description="the text to type")
     enter: bool = Field(False, description="press Enter after typing (submits many forms)")
 
@@ -60,6 +61,8 @@ def _outcome(call) -> tuple[str, ActionRecord]:
         record = call()
     except AgentActionError as exc:  # refused / declined / failed: the LLM reads why
         record = exc.record
+    except SimpleSegError as exc:  # bad input the schema let through: a tool error, the agent run goes on
+        raise tool_error(exc) from exc
     return record.summary(), record
 
 
@@ -68,6 +71,8 @@ class _AgentTool(BaseTool):
 
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     agent: ScreenAgent
+    handle_tool_error: Any = ERROR_HANDLING["handle_tool_error"]
+    handle_validation_error: Any = ERROR_HANDLING["handle_validation_error"]
 
     async def _arun(self, *args: Any, run_manager: Any = None, **kwargs: Any) -> tuple[str, ActionRecord]:
         return await asyncio.to_thread(self._run, *args, **kwargs)

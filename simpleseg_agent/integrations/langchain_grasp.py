@@ -37,16 +37,17 @@ require("langchain_core", extra="langchain", feature="the LangChain grasp tool")
 from langchain_core.tools import BaseTool  # noqa: E402
 from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
 
-from ..errors import ImageError  # noqa: E402
+from ..errors import ImageError, SimpleSegError  # noqa: E402
 from ..grasp import GraspPlan, GraspPlanner, GraspToolError, Intrinsics  # noqa: E402
 from ..tools import SimpleSeg  # noqa: E402
+from .langchain import ERROR_HANDLING, QueryText, tool_error  # noqa: E402
 
 
 class GraspArgs(BaseModel):
     """Arguments the LLM fills in."""
 
-    query: str = Field(description="the object to pick up, in a few words, e.g. 'the red mug'")
-    avoid: list[str] = Field(default_factory=list, description="other objects the gripper's jaws must not touch, e.g. ['the bottle']")
+    query: QueryText = Field(description="the object to pick up, in a few words, e.g. 'the red mug'")
+    avoid: list[QueryText] = Field(default_factory=list, description="other objects the gripper's jaws must not touch, e.g. ['the bottle']")
 
 
 FrameProvider = Callable[[], Any]  # returns an image, or (image, depth)
@@ -85,6 +86,8 @@ class GraspTool(BaseTool):
     T_base_camera: Optional[Any] = None
     depth_scale: Optional[float] = None
     obstacles: list[Any] = Field(default_factory=list)
+    handle_tool_error: Any = ERROR_HANDLING["handle_tool_error"]
+    handle_validation_error: Any = ERROR_HANDLING["handle_validation_error"]
 
     def _frame(self) -> tuple[Any, Any]:
         if self.frame_provider is not None:
@@ -99,6 +102,12 @@ class GraspTool(BaseTool):
         return self.image, self.depth
 
     def _run(self, query: str, avoid: Optional[list[str]] = None, run_manager: Any = None) -> tuple[str, GraspPlan]:
+        try:
+            return self._plan(query, avoid)
+        except SimpleSegError as exc:  # bad input the schema let through: a tool error, the agent run goes on
+            raise tool_error(exc) from exc
+
+    def _plan(self, query: str, avoid: Optional[list[str]]) -> tuple[str, GraspPlan]:
         try:
             image, depth = self._frame()
         except Exception as exc:  # a camera can fail in many ways; report it, do not crash the agent

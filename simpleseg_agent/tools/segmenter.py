@@ -16,6 +16,7 @@ Example (with a named fake backend that answers a fixed text; real use passes a 
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 import warnings
 from collections.abc import Sequence
@@ -94,8 +95,8 @@ class SimpleSeg:
             snapping scores (192) still gets an answer, to keep those nearest to it. ``None`` (default): on
             wherever it applies (with ``samples`` 0); ``True`` where it does not is a :class:`ModelError`.
         read_text: when snapping, read the screen's words (the Tesseract OCR program,
-            :mod:`~simpleseg_agent.tools.reading`) and add the preset's ``snap_read_weight`` nats (or
-            :data:`~simpleseg_agent.tools.reading.DEFAULT_READ_WEIGHT` where the preset has none) per unit of
+            :mod:`~simpleseg_agent.screen.words`) and add the preset's ``snap_read_weight`` nats (or
+            :data:`~simpleseg_agent.screen.words.DEFAULT_READ_WEIGHT` where the preset has none) per unit of
             match between a candidate's words and a text query's to the model's score of it: the model
             chooses the kind of element, the words which one ("the Save button", not "Cancel"). The words
             are read while the model scores, and a screen asked about again is not read again. ``None``
@@ -104,24 +105,24 @@ class SimpleSeg:
             :class:`ModelError`, without ``tesseract`` a :class:`~simpleseg_agent.errors.MissingDependencyError`.
         text_extent: when snapping and the model chose a line of text (a wide shape of ink, not a
             bordered box), return its ink box, with the words beside it on its line, grown by the preset's
-            ``snap_text_grow`` (or :data:`~simpleseg_agent.geometry.snap.DEFAULT_TEXT_GROW` where the preset
+            ``snap_text_grow`` (or :data:`~simpleseg_agent.screen.elements.DEFAULT_TEXT_GROW` where the preset
             has none) of its height, whichever of its grown boxes the model chose: the model decides which
             element, the pixels how far a label's box extends
-            (:func:`~simpleseg_agent.geometry.snap.text_line_extent`). The click target stays on that line.
+            (:func:`~simpleseg_agent.screen.elements.text_line_extent`). The click target stays on that line.
             ``None`` (default): on where the preset has a ``snap_text_grow`` and snapping is on; ``True``
             without snapping is a :class:`ModelError`.
         shape_extent: when snapping and the model chose another shape, settle its outline from the
-            pixels (:func:`~simpleseg_agent.geometry.snap.shape_extent`): a filled or bordered element
+            pixels (:func:`~simpleseg_agent.screen.elements.shape_extent`): a filled or bordered element
             (a button, a field, a checkbox) chosen as drawn gets its own box and rounded corners; an icon's
             glyph, whichever grown box was chosen, is grown by the preset's ``snap_icon_grow`` (or
-            :data:`~simpleseg_agent.geometry.snap.DEFAULT_ICON_GROW`) of its short side with corners rounded
+            :data:`~simpleseg_agent.screen.elements.DEFAULT_ICON_GROW`) of its short side with corners rounded
             by its ``snap_icon_round``. ``None`` (default): on where the preset has a ``snap_icon_grow`` and
             snapping is on; ``True`` without snapping is a :class:`ModelError`.
         kinds: when snapping, add the preset's ``snap_kind_weight`` nats (or
-            :data:`~simpleseg_agent.tools.kinds.DEFAULT_KIND_WEIGHT`) to each candidate whose pixels show the
+            :data:`~simpleseg_agent.screen.kinds.DEFAULT_KIND_WEIGHT`) to each candidate whose pixels show the
             kind of element the query names (a switch, a checkbox, a window's maximize control, a
             dropdown, a field, a link, and toolbar icons by their glyphs where the screen shows none of the
-            query's words; :mod:`~simpleseg_agent.tools.kinds`). ``None`` (default): on where the
+            query's words; :mod:`~simpleseg_agent.screen.kinds`). ``None`` (default): on where the
             preset has a kind weight and snapping is on; ``True`` without snapping is a :class:`ModelError`.
         **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...).
     """
@@ -195,10 +196,11 @@ class SimpleSeg:
             self.backend.close()
             raise
         self._reader = None
+        self._reader_lock = threading.Lock()  # one reader (one OCR thread and cache) however many threads call
 
     def _reading(self, read_text: bool | None) -> tuple[bool, float]:
         """Whether to read the screen's words when snapping, and their weight (see ``read_text``)."""
-        from . import reading
+        from ..screen import words as reading
 
         weight = self.preset.snap_read_weight
         if read_text is False or (read_text is None and (weight <= 0 or not self.snap)):
@@ -221,7 +223,7 @@ class SimpleSeg:
 
     def _text_grow(self, text_extent: bool | None) -> float | None:
         """How far a chosen line of text is grown when snapping (see ``text_extent``); ``None``: not settled."""
-        from ..geometry.snap import DEFAULT_TEXT_GROW
+        from ..screen.elements import DEFAULT_TEXT_GROW
 
         grow = self.preset.snap_text_grow
         if text_extent is False or (text_extent is None and (grow is None or not self.snap)):
@@ -233,7 +235,7 @@ class SimpleSeg:
     def _shapes(self, shape_extent: bool | None) -> tuple[float, float] | None:
         """How a chosen shape's outline is settled when snapping (see ``shape_extent``): ``(icon_grow,
         icon_round)``, or ``None``: as chosen."""
-        from ..geometry.snap import DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND
+        from ..screen.elements import DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND
 
         p = self.preset
         if shape_extent is False or (shape_extent is None and (p.snap_icon_grow is None or not self.snap)):
@@ -246,7 +248,7 @@ class SimpleSeg:
 
     def _kind_weight(self, kinds: bool | None) -> float:
         """Nats per candidate that shows the kind of element a query names (see ``kinds``); 0: off."""
-        from .kinds import DEFAULT_KIND_WEIGHT
+        from ..screen.kinds import DEFAULT_KIND_WEIGHT
 
         weight = self.preset.snap_kind_weight
         if kinds is False or (kinds is None and (weight <= 0 or not self.snap)):
@@ -295,12 +297,22 @@ class SimpleSeg:
         return self._run([_Job(img, _as_query(q), answer) for img, q in zip(images, queries)])
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
         self.backend.close()
 
     # internals ------------------------------------------------------------------------------
+    def _screen_reader(self):
+        """The screen reader, started on first use (once, even when threads ask at the same time)."""
+        with self._reader_lock:
+            if self._reader is None:
+                from ..screen.words import ScreenReader
+
+                self._reader = ScreenReader()
+            return self._reader
+
     def _one(self, image, query, answer: AnswerKind, raise_on_error: bool):
         result = self._run([_Job(image, _as_query(query), answer)])[0]
         if raise_on_error:
@@ -333,11 +345,7 @@ class SimpleSeg:
                 job.error = ToolError(kind="model", message=str(exc))
                 continue
             if self.read_text and job.answer in ("mask", "box") and job.query.kind == "text":
-                if self._reader is None:
-                    from .reading import ScreenReader
-
-                    self._reader = ScreenReader()
-                job.reading = self._reader.submit(pil)  # read while the model scores
+                job.reading = self._screen_reader().submit(pil)  # read while the model scores
             if self.choose_only and job.answer in ("mask", "box"):
                 job.chosen = self._choose(job)
                 if job.chosen is not None:
@@ -403,12 +411,12 @@ class SimpleSeg:
     def _bonus(self, job: _Job):
         """The bonus of ``job``'s candidates: the screen's words (``read_text``) and the kinds their pixels show
         (``kinds``); ``None`` when neither applies."""
-        from .kinds import kind_match, query_kinds
+        from ..screen.kinds import kind_match, query_kinds
 
         by_kind = self.kind_weight > 0 and job.pil is not None and bool(query_kinds(job.query.rendered))
         if job.reading is None and not by_kind:
             return None
-        from .reading import text_match
+        from ..screen.words import text_match
 
         def bonus(cands):
             read = [0.0] * len(cands)
@@ -468,7 +476,7 @@ class SimpleSeg:
         """The words read on ``cand`` when the screen's words helped choose it, else ``None``."""
         if job.reading is None or not job.reading.done() or job.reading.exception() is not None:
             return None
-        from .reading import words_in
+        from ..screen.words import words_in
 
         return words_in(cand.xyxy_px, job.reading.result())
 

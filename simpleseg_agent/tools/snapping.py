@@ -1,6 +1,6 @@
 """Snapping a tool's answer to a screen element, with the model choosing the element.
 
-The pixels propose (:func:`~simpleseg_agent.geometry.snap.snap_candidates`: the boxes of the shapes
+The pixels propose (:func:`~simpleseg_agent.screen.elements.snap_candidates`: the boxes of the shapes
 near the answer, as drawn and grown; "near" is the preset's ``snap_reach`` times the answer's size, the
 whole screen for a model trained to choose, ``simpleseg train choose``), the model chooses: each
 candidate is written as the model's own answer would be (its phrase, its coordinate style) and scored by
@@ -16,12 +16,12 @@ choice, so :class:`~simpleseg_agent.tools.SimpleSeg` does not generate it (``cho
 :func:`choose_on_screen` scores every element of the screen, and ``raw_answer`` is the chosen one's text.
 
 A model that cannot read its labels gets help from the screen's words (``SimpleSeg(read_text=...)``,
-:mod:`~simpleseg_agent.tools.reading`): each candidate's match with the words a text query names, times
+:mod:`~simpleseg_agent.screen.words`): each candidate's match with the words a text query names, times
 the preset's ``snap_read_weight``, is added to its score (``bonus``). Where the model chose a line of
 text, the preset's ``snap_text_grow`` settles how far it extends (``text_grow``,
-:func:`~simpleseg_agent.geometry.snap.text_line_extent`): its ink grown by that fraction of its height.
+:func:`~simpleseg_agent.screen.elements.text_line_extent`): its ink grown by that fraction of its height.
 Where it chose another shape, the preset's ``snap_icon_grow`` and ``snap_icon_round`` settle its outline
-(``shapes``, :func:`~simpleseg_agent.geometry.snap.shape_extent`): a filled or bordered element's own
+(``shapes``, :func:`~simpleseg_agent.screen.elements.shape_extent`): a filled or bordered element's own
 rounded corners, an icon's glyph grown by that margin.
 
 On the validation screens of the default model (60 easy screens, seed 2029, 409 queries), the weight
@@ -50,8 +50,8 @@ from PIL import Image
 from ..backends.base import ScoreRequest
 from ..errors import SimpleSegError
 from ..geometry import Region
-from ..geometry.snap import (DEFAULT_MAX_CANDIDATES, DEFAULT_REACH, SnapCandidate, shape_extent, snap_candidates,
-                             text_line_extent)
+from ..screen.elements import (DEFAULT_MAX_CANDIDATES, DEFAULT_REACH, SnapCandidate, shape_extent, snap_candidates,
+                               text_line_extent)
 from ..grammar import CoordSpace
 from ..grammar.format import ANSWER_TEMPLATES, format_box, format_polygons
 
@@ -72,7 +72,7 @@ def candidate_answer(raw_answer: str, candidate: SnapCandidate, resolution_wh: t
     the list in the model's style (compact integers for the 0-1000 space, three decimals for 0-1).
 
     Example:
-        >>> from simpleseg_agent.geometry.snap import SnapCandidate
+        >>> from simpleseg_agent.screen.elements import SnapCandidate
         >>> c = SnapCandidate((10.0, 20.0, 50.0, 40.0), 0.5)
         >>> candidate_answer("It is at [[[1,2],[3,4],[5,6]]].", c, (100, 100), "mask", CoordSpace.THOUSAND)
         'It is at [[[100,200],[500,200],[500,400],[100,400]]].'
@@ -102,7 +102,7 @@ def choose(candidates: list[SnapCandidate], scores: list[float] | None, overlap_
     no scores the highest overlap; the earliest on a tie.
 
     Example:
-        >>> from simpleseg_agent.geometry.snap import SnapCandidate
+        >>> from simpleseg_agent.screen.elements import SnapCandidate
         >>> cands = [SnapCandidate((0, 0, 1, 1), 0.6), SnapCandidate((0, 0, 2, 2), 0.5)]
         >>> choose(cands, None), choose(cands, [-40.0, -20.0]), choose(cands, [-40.0, -39.0], overlap_weight=0.0)
         (0, 1, 1)
@@ -121,17 +121,17 @@ def choose(candidates: list[SnapCandidate], scores: list[float] | None, overlap_
 
 
 #: How a chosen shape's outline is settled: ``(icon_grow, icon_round)`` of
-#: :func:`~simpleseg_agent.geometry.snap.shape_extent`, or ``None`` (as chosen).
+#: :func:`~simpleseg_agent.screen.elements.shape_extent`, or ``None`` (as chosen).
 Shapes = tuple[float, float] | None
 
 
 def settle(candidate: SnapCandidate, rgb: np.ndarray, text_grow: float | None, shapes: Shapes = None,
            others: Sequence[SnapCandidate] = ()) -> SnapCandidate:
     """The chosen ``candidate``, a line of text's extent settled by ``text_grow`` (``None``: as chosen;
-    :func:`~simpleseg_agent.geometry.snap.text_line_extent` on the screen ``rgb``; a word takes in the rest of
+    :func:`~simpleseg_agent.screen.elements.text_line_extent` on the screen ``rgb``; a word takes in the rest of
     its line among the shapes of the ``others``, the candidates it was chosen from) and any other shape's
     outline by ``shapes`` (``(icon_grow, icon_round)``; ``None``: as chosen;
-    :func:`~simpleseg_agent.geometry.snap.shape_extent`).
+    :func:`~simpleseg_agent.screen.elements.shape_extent`).
 
     Example:
         >>> import numpy as np
@@ -157,7 +157,7 @@ def settle(candidate: SnapCandidate, rgb: np.ndarray, text_grow: float | None, s
 
 def chooses_whole_screen(reach: float, overlap_weight: float) -> bool:
     """Whether snapping with these settings ignores the model's own answer on screens with at most
-    :data:`~simpleseg_agent.geometry.snap.DEFAULT_MAX_CANDIDATES` candidates: every element is a
+    :data:`~simpleseg_agent.screen.elements.DEFAULT_MAX_CANDIDATES` candidates: every element is a
     candidate (``reach`` >= :data:`WHOLE_SCREEN_REACH`) and overlap with the answer counts for nothing
     (``overlap_weight`` 0). The answer is then not worth generating (:func:`choose_on_screen`).
 
@@ -172,12 +172,12 @@ def choose_on_screen(backend: Any, image: Image.Image, prompt: str, kind: str, s
                      max_candidates: int = DEFAULT_MAX_CANDIDATES, bonus: Bonus | None = None,
                      text_grow: float | None = None, shapes: Shapes = None) -> tuple[SnapCandidate, str, float] | None:
     """The screen element the model chooses as the answer to ``prompt``, without an answer of its own:
-    every element box of ``image`` (as drawn and grown, :func:`~simpleseg_agent.geometry.snap.snap_candidates`)
+    every element box of ``image`` (as drawn and grown, :func:`~simpleseg_agent.screen.elements.snap_candidates`)
     is written as an answer of ``kind`` (``"mask"``/``"box"``) in :data:`CHOICE_PHRASE` and scored by
     ``backend`` (one that ``supports_scoring``). Returns the chosen candidate, its text and the seconds
     spent scoring; ``None`` when the screen shows no element or more than ``max_candidates`` candidates
     (then an answer is needed to keep the nearest: use :func:`snap_answer`). ``bonus`` adds nats to each
-    candidate's score (the screen's words, :func:`~simpleseg_agent.tools.reading.text_match`); ``text_grow``
+    candidate's score (the screen's words, :func:`~simpleseg_agent.screen.words.text_match`); ``text_grow``
     settles a chosen line of text's extent (:func:`settle`; the text stays the one the model scored). Raises what
     ``backend.score`` raises (:class:`~simpleseg_agent.errors.ModelError`).
 

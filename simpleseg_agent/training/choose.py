@@ -4,7 +4,7 @@ Snapping (:mod:`simpleseg_agent.tools.snapping`) shows the model the element box
 each written as its own answer would be, and keeps the one it finds most likely. SFT and GSPO never
 trained that decision: they train the text of one outline. A *choice* step does: for a referring
 expression on a screen, the boxes of the shapes the screen shows (the same proposals snapping makes:
-:func:`~simpleseg_agent.geometry.snap.snap_candidates` around the target, as drawn and grown) are
+:func:`~simpleseg_agent.screen.elements.snap_candidates` around the target, as drawn and grown) are
 scored by the model's log-likelihood, and the loss is the cross-entropy of picking the one that fits
 the target best (listwise, over ``n_candidates`` boxes), plus ``sft_weight`` times the per-token loss
 of that box's text (the answer the model should write).
@@ -34,7 +34,7 @@ import numpy as np
 
 from ..geometry import Region
 from ..geometry.metrics import box_iou
-from ..geometry.snap import SnapCandidate, element_boxes, snap_candidates
+from ..screen.elements import SnapCandidate, element_boxes, snap_candidates
 from ..grammar import CoordSpace
 from ..prompts import Query, build_prompt, training_answer
 

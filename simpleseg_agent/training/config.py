@@ -83,7 +83,9 @@ class DataConfig:
 
 
 @dataclass
-class _Common:
+class RecipeBase:
+    """The fields every recipe has (SFT, GSPO, choose): its name, model, data and run settings."""
+
     name: str = _help("recipe name (also the default output folder runs/<name>)", "run")
     model: ModelConfig = _help("the model section", factory=ModelConfig)
     data: DataConfig = _help("the data section", factory=DataConfig)
@@ -192,7 +194,7 @@ class _Common:
 
 
 @dataclass
-class SFTRecipe(_Common):
+class SFTRecipe(RecipeBase):
     """Supervised fine-tuning: teaches the answer format and the basics (TRL's SFTTrainer)."""
 
     learning_rate: float = _help("peak learning rate", 1e-5)
@@ -201,7 +203,7 @@ class SFTRecipe(_Common):
 
 
 @dataclass
-class GSPORecipe(_Common):
+class GSPORecipe(RecipeBase):
     """GSPO: sequence-level GRPO with the IoU reward, starting from an SFT checkpoint (TRL's GRPOTrainer)."""
 
     learning_rate: float = _help("peak learning rate", 1e-6)
@@ -227,7 +229,7 @@ class GSPORecipe(_Common):
 
 
 @dataclass
-class ChooseRecipe(_Common):
+class ChooseRecipe(RecipeBase):
     """Choice training: the model learns to pick, among the element boxes near a target, the target's
     (the decision snapping asks of it; :mod:`simpleseg_agent.training.choose`)."""
 
@@ -317,5 +319,5 @@ def add_recipe_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
 
 
 def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    """The options the user gave, as dotted overrides for :meth:`_Common.with_overrides`."""
+    """The options the user gave, as dotted overrides for :meth:`RecipeBase.with_overrides`."""
     return {k.split("::", 1)[1]: v for k, v in vars(args).items() if k.startswith("override::") and v is not None}

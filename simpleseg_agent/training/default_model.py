@@ -187,7 +187,7 @@ def validation_reports(work: str | Path, stage: str = "gspo") -> dict[int, dict]
 
 def _font_names() -> list[str]:
     """The font families the generator found (screens are drawn with them: other fonts, other pixels)."""
-    from .synth._common import available_fonts
+    from ..mockup.fonts import available_fonts
 
     return [f.name for f in available_fonts()]
 
@@ -205,10 +205,10 @@ def missing_fonts() -> list[str]:
         >>> isinstance(missing_fonts(), list)
         True
     """
-    from .synth._common import _FAMILIES
+    from ..mockup.fonts import FONT_FAMILIES
 
     found = set(_font_names())
-    return [name for name, _, _ in _FAMILIES if name not in found]
+    return [name for name, _, _ in FONT_FAMILIES if name not in found]
 
 
 def _git_commit(repo: Path) -> str | None:

@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from .._optional import require
-from .config import ChooseRecipe, GSPORecipe, SFTRecipe, _Common
+from .config import ChooseRecipe, GSPORecipe, SFTRecipe, RecipeBase
 
 
 def _torch():
     return require("torch", extra="train", feature="training")
 
 
-def _device_flags(recipe: _Common) -> dict[str, Any]:
+def _device_flags(recipe: RecipeBase) -> dict[str, Any]:
     torch = _torch()
     on_gpu = torch.cuda.is_available()
     bf16 = recipe.bf16 if recipe.bf16 is not None else bool(on_gpu and torch.cuda.is_bf16_supported())
@@ -35,11 +35,11 @@ def _device_flags(recipe: _Common) -> dict[str, Any]:
     }
 
 
-def _report_to(recipe: _Common) -> list[str]:
+def _report_to(recipe: RecipeBase) -> list[str]:
     return [] if recipe.report_to in ("", "none") else [s.strip() for s in recipe.report_to.split(",") if s.strip()]
 
 
-def load_model_and_processor(recipe: _Common, *, padding_side: str | None = None):
+def load_model_and_processor(recipe: RecipeBase, *, padding_side: str | None = None):
     """The model and processor a recipe starts from, with the vision tower frozen if asked and
     LoRA / QLoRA wrapped when asked (returns ``(model, processor, peft_config_or_None)``)."""
     torch = _torch()
@@ -96,7 +96,7 @@ def load_model_and_processor(recipe: _Common, *, padding_side: str | None = None
     return model, processor, peft_config
 
 
-def _load_rows(path: str, kind: str, recipe: _Common):
+def _load_rows(path: str, kind: str, recipe: RecipeBase):
     """A training dataset: a saved dataset folder, or records.jsonl built into tasks on the fly."""
     datasets = require("datasets", extra="train", feature="training data")
     p = Path(path)
@@ -125,7 +125,7 @@ def _load_rows(path: str, kind: str, recipe: _Common):
     return ds
 
 
-def _resume_arg(recipe: _Common) -> str | bool | None:
+def _resume_arg(recipe: RecipeBase) -> str | bool | None:
     if recipe.resume == "never":
         return None
     if recipe.resume != "auto":
@@ -138,77 +138,27 @@ def _resume_arg(recipe: _Common) -> str | bool | None:
     return get_last_checkpoint(str(out)) if out.is_dir() else None
 
 
-def _load_weights_on_resume(trainer) -> None:
-    """Make ``trainer`` restore a checkpoint's weights the way ``from_pretrained`` reads them.
-
-    The trainer's own resume loads ``model.safetensors`` with a plain ``load_state_dict(strict=False)``;
-    Qwen2.5-VL checkpoints are saved under the architecture's original key names (``visual.*``,
-    ``model.layers.*``), which ``from_pretrained`` renames (``model.visual.*``,
-    ``model.language_model.*``) but a plain state-dict load does not: every key missed, the run went on
-    from the weights it started with under the checkpoint's optimizer state, with only a warning.
-    Here the checkpoint is read through ``from_pretrained`` and copied in strictly; a checkpoint whose
-    weights still do not match is a :class:`~simpleseg_agent.errors.ModelError`. LoRA checkpoints
-    (adapter files) keep the trainer's own loading. The save and logging cadence of the resumed run
-    are the recipe's, not the checkpoint's.
-    """
-    original = trainer._load_from_checkpoint
-
-    def load(resume_from_checkpoint: str, model=None) -> None:
-        model = trainer.model if model is None else model
-        folder = Path(resume_from_checkpoint)
-        full = any((folder / n).is_file() for n in ("model.safetensors", "model.safetensors.index.json"))
-        if hasattr(model, "peft_config") or not full:
-            return original(resume_from_checkpoint, model)
-        from ..errors import ModelError
-
-        dtype = next(model.parameters()).dtype
-        hint = "start a new output_dir or pass --resume never"
-        saved = type(model).from_pretrained(str(folder), dtype=dtype)
-        try:
-            result = model.load_state_dict(saved.state_dict(), strict=False)
-        except RuntimeError as e:  # shapes differ: another architecture's checkpoint
-            detail = " ".join(str(e).split())[:300]
-            raise ModelError(f"cannot resume from {folder}: its weights do not fit the model ({detail}); {hint}") from e
-        finally:
-            del saved
-        if result.missing_keys or result.unexpected_keys:
-            raise ModelError(
-                f"cannot resume from {folder}: its weights do not match the model "
-                f"(missing {result.missing_keys[:3]}, unexpected {result.unexpected_keys[:3]}); {hint}"
-            )
-
-    trainer._load_from_checkpoint = load
-    # the trainer also takes the checkpoint's logging / save cadence over the one asked for now (only a
-    # warning says so): a resumed run saves and logs as its recipe says
-    load_callback_state = trainer._load_callback_state
-
-    def load_state() -> None:
-        args = trainer.args
-        trainer.state.compute_steps(args, args.max_steps if args.max_steps > 0 else trainer.state.max_steps)
-        load_callback_state()
-
-    trainer._load_callback_state = load_state
-
-
 def _train(trainer, resume: str | None) -> None:
     """``trainer.train``, resuming from ``resume`` with its weights restored (see
-    :func:`_load_weights_on_resume`). A checkpoint that already reached ``max_steps`` is the finished
+    :func:`~simpleseg_agent.training.trainer_patches.load_weights_on_resume`). A checkpoint that already reached ``max_steps`` is the finished
     model: its weights and state are taken as they are (the trainer would take one more step when the
     checkpoint came from a run set to go further)."""
-    _load_weights_on_resume(trainer)
+    from .trainer_patches import load_checkpoint_weights, load_weights_on_resume
+
+    load_weights_on_resume(trainer)
     if resume and trainer.args.max_steps > 0:
         from transformers import TrainerState
 
         state_file = Path(resume) / "trainer_state.json"
         state = TrainerState.load_from_json(str(state_file)) if state_file.is_file() else None
         if state is not None and state.global_step >= trainer.args.max_steps:
-            trainer._load_from_checkpoint(resume)
+            load_checkpoint_weights(trainer, resume)
             trainer.state = state
             return
     trainer.train(resume_from_checkpoint=resume)
 
 
-def _common_args(recipe: _Common) -> dict[str, Any]:
+def _common_args(recipe: RecipeBase) -> dict[str, Any]:
     return dict(
         output_dir=recipe.output_dir,
         max_steps=recipe.max_steps,
@@ -231,7 +181,7 @@ def _common_args(recipe: _Common) -> dict[str, Any]:
     )
 
 
-def _finish(trainer, processor, recipe: _Common, kind: str, started: float, resumed_from) -> Path:
+def _finish(trainer, processor, recipe: RecipeBase, kind: str, started: float, resumed_from) -> Path:
     final = Path(recipe.output_dir) / "final"
     model = trainer.model
     if hasattr(model, "merge_and_unload"):  # LoRA: keep the adapter, ship merged weights
@@ -249,7 +199,7 @@ def _finish(trainer, processor, recipe: _Common, kind: str, started: float, resu
     return final
 
 
-def _card(recipe: _Common, kind: str, space: str, step: int) -> dict[str, Any]:
+def _card(recipe: RecipeBase, kind: str, space: str, step: int) -> dict[str, Any]:
     """What ``simpleseg_model.json`` says of every saved model: its recipe, kind, answer space and step;
     a choice-trained model also how its answers are meant to snap (read by ``--snap``)."""
     card: dict[str, Any] = {"recipe": recipe.to_dict(), "kind": kind, "coord_space": space, "global_step": step}
@@ -258,7 +208,7 @@ def _card(recipe: _Common, kind: str, space: str, step: int) -> dict[str, Any]:
     return card
 
 
-def _checkpoint_card(recipe: _Common, kind: str):
+def _checkpoint_card(recipe: RecipeBase, kind: str):
     """A callback that writes ``simpleseg_model.json`` (answer space, recipe, step) into every checkpoint
     folder, so a checkpoint is read in the space it answers in (``simpleseg eval --model run/checkpoint-500``)
     without a ``--preset``."""
@@ -277,14 +227,14 @@ def _checkpoint_card(recipe: _Common, kind: str):
     return CheckpointCard()
 
 
-def _start_space(recipe: _Common) -> str:
+def _start_space(recipe: RecipeBase) -> str:
     """The coordinate space the starting checkpoint answers in (what it declares; SimpleSeg's by default)."""
     from ..backends.registry import resolve_preset
 
     return resolve_preset(None, recipe.model.model).coord_space.value if recipe.model.model else "norm"
 
 
-def _answer_space(recipe: _Common) -> str:
+def _answer_space(recipe: RecipeBase) -> str:
     """The coordinate space the trained model answers in: what it was trained on, or what the starting
     checkpoint declared (GSPO keeps the SFT model's style)."""
     if isinstance(recipe, SFTRecipe) and Path(recipe.data.train).is_file():

@@ -413,10 +413,10 @@ def _readable_text(record: Record) -> str | None:
 def _simplified(polygons: list[np.ndarray], image_wh, eps_frac: float) -> list[np.ndarray]:
     """Douglas-Peucker in pixels at ``eps_frac`` of each ring's perimeter, back in normalized coordinates,
     clockwise from the top-most vertex again."""
-    from ..geometry.contours import _simplify
+    from ..geometry.contours import simplify_ring
 
     wh = np.asarray(image_wh, dtype=np.float64)
-    rings = [_simplify(np.asarray(p, dtype=np.float64) * wh, eps_frac, None) / wh for p in polygons]
+    rings = [simplify_ring(np.asarray(p, dtype=np.float64) * wh, eps_frac, None) / wh for p in polygons]
     return list(Region.from_polygons(rings).canonical().polygons)
 
 

@@ -21,9 +21,10 @@ import os
 import pytest
 
 from simpleseg_agent.agent import AgentActionError, ScreenAgent
-from simpleseg_agent.agent.tk_layout import LayoutWindow, clickable_at, find_button_screen
+from simpleseg_agent.agent.tk_layout import LayoutWindow, clickable_at
 from simpleseg_agent.backends.presets import DEFAULT_MODEL
 from simpleseg_agent.tools import SimpleSeg
+from simpleseg_agent.fixtures import find_button_screen
 
 from .conftest import PARK_XY
 

@@ -25,10 +25,10 @@ from simpleseg_agent.agent.tk_layout import (
     CLICKABLE_KINDS,
     LayoutWindow,
     element_label,
-    find_button_screen,
 )
+from simpleseg_agent.mockup.draw import render_pil
+from simpleseg_agent.fixtures import find_button_screen
 from simpleseg_agent.training.synth.gui import GuiScreenGenerator, GuiSynthConfig
-from simpleseg_agent.training.synth.gui_pil import render_pil
 
 from .conftest import PARK_XY
 

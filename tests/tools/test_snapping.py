@@ -12,7 +12,7 @@ from PIL import Image
 
 from simpleseg_agent.backends.base import ModelPreset, ScoreRequest
 from simpleseg_agent.errors import ModelError
-from simpleseg_agent.geometry.snap import SnapCandidate
+from simpleseg_agent.screen.elements import SnapCandidate
 from simpleseg_agent.grammar import CoordSpace
 from simpleseg_agent.testing.fakes import FakeAnswerBackend, FakeScoringBackend
 from simpleseg_agent.prompts import Query, build_prompt
@@ -360,7 +360,8 @@ def test_a_chosen_line_of_text_takes_its_margin_from_the_preset(answer: str) -> 
     """The scorer prefers the label's bare ink box (a model that places a word's box too tight): with the
     preset's snap_text_grow the result is the ink grown by 15 % of its height, without it the ink; the
     click stays where it was."""
-    from simpleseg_agent.geometry.snap import element_boxes, grown_box
+    from simpleseg_agent.geometry.boxes import grown_box
+    from simpleseg_agent.screen.elements import element_boxes
 
     img, ink = _label_screen()
     shape = min(element_boxes(np.asarray(img)).tolist(), key=lambda b: sum(abs(u - v) for u, v in zip(b, ink)))
@@ -390,7 +391,7 @@ def test_the_text_extent_is_the_presets_unless_asked() -> None:
     plain = ModelPreset("chooser", "x", CoordSpace.THOUSAND, snap=True, snap_reach=100.0, snap_overlap_weight=0.0)
     scorer = _prefer_box(ink, img.size)
     assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=plain)).text_grow is None
-    from simpleseg_agent.geometry.snap import DEFAULT_TEXT_GROW
+    from simpleseg_agent.screen.elements import DEFAULT_TEXT_GROW
 
     assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=plain), text_extent=True).text_grow == DEFAULT_TEXT_GROW
     assert SimpleSeg(FakeScoringBackend([], scorer=scorer, preset=TEXT_CHOOSER), snap=False).text_grow is None
@@ -442,7 +443,7 @@ def test_a_chosen_button_takes_its_own_rounded_outline_from_the_preset(answer: s
 
 
 def test_the_shape_extent_is_the_presets_unless_asked() -> None:
-    from simpleseg_agent.geometry.snap import DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND
+    from simpleseg_agent.screen.elements import DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND
 
     img, ink = _label_screen()
     scorer = _prefer_box(ink, img.size)
@@ -468,7 +469,7 @@ def test_a_chosen_word_is_settled_with_the_rest_of_its_line_among_the_candidates
     from PIL import ImageDraw, ImageFont
 
     from simpleseg_agent.geometry import Region
-    from simpleseg_agent.geometry.snap import element_boxes, snap_candidates
+    from simpleseg_agent.screen.elements import element_boxes, snap_candidates
     from simpleseg_agent.tools.snapping import settle
 
     img = Image.new("RGB", (420, 60), (235, 235, 235))
@@ -489,7 +490,8 @@ def test_a_chosen_word_is_settled_with_the_rest_of_its_line_among_the_candidates
 
 def test_snapping_near_the_answer_settles_a_line_of_text_too() -> None:
     """A model that snaps near its answer (overlap counts) gets the same extent for a chosen label."""
-    from simpleseg_agent.geometry.snap import DEFAULT_TEXT_GROW, element_boxes, grown_box
+    from simpleseg_agent.geometry.boxes import grown_box
+    from simpleseg_agent.screen.elements import DEFAULT_TEXT_GROW, element_boxes
 
     img, ink = _label_screen()
     shape = min(element_boxes(np.asarray(img)).tolist(), key=lambda b: sum(abs(u - v) for u, v in zip(b, ink)))

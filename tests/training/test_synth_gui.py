@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from simpleseg_agent.mockup.layout import rounded_rect_px
 from simpleseg_agent.geometry import Region, region_to_mask
 from simpleseg_agent.training.records import read_records
 from simpleseg_agent.training.synth import GuiScreenGenerator, GuiSynthConfig, SynthConfigError
 from simpleseg_agent.training.synth._common import Candidate, choose_expressions, color_word, position_phrases
 from simpleseg_agent.training.synth.cli import add_synth_commands
-from simpleseg_agent.training.synth.gui import rounded_rect_px
 from simpleseg_agent.training.synth.gui_expressions import TYPE_WORDS
 from simpleseg_agent.training.synth.vocab import ICON_WORDS
 

@@ -99,7 +99,7 @@ def test_bad_turn_and_order_options_are_refused() -> None:
 
 def test_simplified_answers_drop_vertices_within_the_tolerance(tmp_path: Path) -> None:
     from simpleseg_agent.geometry import region_iou
-    from simpleseg_agent.training.synth.gui import rounded_rect_px
+    from simpleseg_agent.mockup.layout import rounded_rect_px
 
     Image.fromarray(np.full((400, 640, 3), 200, np.uint8)).save(tmp_path / "s.png")
     ring = rounded_rect_px((100, 100, 300, 160), 14, 0.5) / np.array([640, 400])  # a pill-ish button, many vertices

@@ -226,7 +226,7 @@ def convert_coco(
             if category is None:
                 stats.skip("unknown_category", f"{what}: category_id {ann.get('category_id')!r} is not in 'categories'")
                 continue
-            info = _find_image(images_root, image, lookup, stats, what)
+            info = find_image(images_root, image, lookup, stats, what)
             if info is None:
                 continue
             label = category_name(category)
@@ -254,7 +254,9 @@ def convert_coco(
     return Conversion(produce, source, total=len(data["annotations"]))
 
 
-def _find_image(root: Path, image: Mapping[str, Any], lookup: ImageLookup, stats: ConversionStats, what: str) -> ImageInfo | None:
+def find_image(root: Path, image: Mapping[str, Any], lookup: ImageLookup, stats: ConversionStats, what: str) -> ImageInfo | None:
+    """The file of a COCO ``image`` entry under ``root`` (its ``file_name`` or ``coco_url``), read through
+    ``lookup``; ``None`` when it has neither or none is found, counted in ``stats`` under ``what``."""
     candidates = image_candidates(root, image)
     if not candidates:
         stats.skip("malformed_annotation", f"{what}: image {image.get('id')!r} has no file_name or coco_url")

@@ -31,7 +31,7 @@ from ._common import (
     make_record,
     require_dir,
 )
-from .coco import _find_image, category_name, check_coco, region_from_annotation
+from .coco import find_image, category_name, check_coco, region_from_annotation
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -142,7 +142,7 @@ def convert_refcoco(
             if not expressions:
                 stats.skip("no_expression", f"{what}: no sentence")
                 continue
-            info = _find_image(images_root, image, lookup, stats, what)
+            info = find_image(images_root, image, lookup, stats, what)
             if info is None:
                 continue
             region = region_from_annotation(ann, image, info, opts, stats, what=what)

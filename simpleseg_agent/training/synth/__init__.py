@@ -11,7 +11,8 @@ Example:
     True
 """
 
-from ._common import SynthConfigError, SynthSample, available_fonts
+from ...mockup.fonts import available_fonts
+from ._common import SynthConfigError, SynthSample
 from .anime import ANIME_PRESETS, CATEGORY_WORDS, AnimeSceneGenerator, AnimeSynthConfig
 from .contact_sheet import contact_sheet
 from .dataset import DatasetSummary, write_dataset

@@ -4,21 +4,17 @@ Seeding: sample ``i`` of a run with seed ``s`` draws from ``numpy.random.default
 and from nothing else, so ``-n 8`` and ``-n 16`` share their first 8 samples, and a worker pool
 gives the same bytes as one process.
 
-Fonts: the generators look for a fixed list of font families (the Debian packages
-``fonts-dejavu-core``, ``fonts-dejavu-extra``, ``fonts-liberation2``, ``fonts-roboto-unhinted``,
-``fonts-open-sans``, ``fonts-cantarell``, ``fonts-lato``) and fall back to Pillow's built-in font.
-Output is deterministic for a seed on one machine; a machine with other fonts draws other pixels.
+Fonts: the generators draw with the families of :mod:`simpleseg_agent.mockup.fonts`. Output is
+deterministic for a seed on one machine; a machine with other fonts draws other pixels.
 """
 
 from __future__ import annotations
 
 import colorsys
-import functools
 import io
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -77,59 +73,6 @@ def check_choice(name: str, value: Any, choices: Sequence[str]) -> None:
         raise SynthConfigError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
 
 
-# fonts -------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class FontFamily:
-    """A font family found on this machine: its CSS name and the regular and bold files."""
-
-    name: str
-    regular: str | None
-    bold: str | None
-
-
-_FAMILIES: tuple[tuple[str, str, str], ...] = (
-    ("DejaVu Sans", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
-    ("DejaVu Sans Condensed", "DejaVuSansCondensed.ttf", "DejaVuSansCondensed-Bold.ttf"),
-    ("DejaVu Serif", "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf"),
-    ("Liberation Sans", "LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"),
-    ("Liberation Serif", "LiberationSerif-Regular.ttf", "LiberationSerif-Bold.ttf"),
-    ("Roboto", "Roboto-Regular.ttf", "Roboto-Bold.ttf"),
-    ("Open Sans", "OpenSans-Regular.ttf", "OpenSans-Bold.ttf"),
-    ("Cantarell", "Cantarell-Regular.otf", "Cantarell-Bold.otf"),
-    ("Lato", "Lato-Regular.ttf", "Lato-Bold.ttf"),
-)
-_FONT_DIRS: tuple[str, ...] = ("/usr/share/fonts", "/usr/local/share/fonts")
-#: Pillow's built-in scalable font, used when none of the families is installed.
-FALLBACK_FAMILY = FontFamily("Pillow default", None, None)
-
-
-@functools.lru_cache(maxsize=4)
-def available_fonts(font_dirs: tuple[str, ...] = _FONT_DIRS) -> tuple[FontFamily, ...]:
-    """The known families installed under ``font_dirs`` (in a fixed order), or the fallback.
-
-    Example:
-        >>> available_fonts()[0].name in {"DejaVu Sans", "Pillow default"} or len(available_fonts()) > 0
-        True
-    """
-    files: dict[str, str] = {}
-    for d in font_dirs:
-        root = Path(d)
-        if root.is_dir():
-            for p in sorted(root.rglob("*")):
-                if p.suffix.lower() in (".ttf", ".otf"):
-                    files.setdefault(p.name, str(p))
-    found = tuple(
-        FontFamily(name, files[reg], files.get(bold, files[reg])) for name, reg, bold in _FAMILIES if reg in files
-    )
-    return found or (FALLBACK_FAMILY,)
-
-
-@functools.lru_cache(maxsize=512)
-def load_font(path: str | None, size: int) -> ImageFont.FreeTypeFont:
-    """A cached font of ``size`` pixels (``path=None``: Pillow's built-in font)."""
-    if path is None:
-        return ImageFont.load_default(size=size)  # type: ignore[return-value]
-    return ImageFont.truetype(path, size=size, layout_engine=ImageFont.Layout.BASIC)
 
 
 def text_size(font: ImageFont.FreeTypeFont, text: str) -> tuple[int, int, int, int]:

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from ...errors import ImageError
 from ...overlay import draw_overlay
 from ..records import Record, read_records, resolve_image
-from ._common import available_fonts, load_font
+from ...mockup.fonts import available_fonts, load_font
 
 _COLORS = ((255, 64, 64), (40, 200, 80), (40, 120, 255), (255, 160, 0), (200, 60, 220), (0, 190, 200))
 

@@ -20,15 +20,13 @@ Example:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PIL import Image
 
-from ...geometry import Region
+from ...mockup.layout import ScreenLayout, element_region
 from ..records import Record
 from ._common import (
     SynthConfigError,
@@ -41,7 +39,7 @@ from ._common import (
     sample_rng,
 )
 from .gui_expressions import element_candidates
-from .gui_layout import WIDGET_KINDS, Element, ScreenLayout, layout_screen
+from .gui_layout import WIDGET_KINDS, layout_screen
 from .gui_theme import THEMES
 
 DIFFICULTIES: tuple[str, ...] = ("starter", "easy", "medium", "hard")
@@ -131,44 +129,6 @@ class GuiSynthConfig:
             raise SynthConfigError(f"corner_tolerance_px must be a positive number of pixels, got {self.corner_tolerance_px!r}")
 
 
-def rounded_rect_px(box: tuple[float, float, float, float], radius: float, tolerance_px: float) -> np.ndarray:
-    """The polygon ``(N, 2)`` (pixels, clockwise on screen) of a box with rounded corners.
-
-    Each corner arc is replaced by the fewest chords within ``tolerance_px`` of it; a corner whose
-    arc lies within ``tolerance_px`` of the square corner stays square.
-
-    Example:
-        >>> rounded_rect_px((0, 0, 100, 40), 2, 1.0).tolist()
-        [[0.0, 0.0], [100.0, 0.0], [100.0, 40.0], [0.0, 40.0]]
-        >>> len(rounded_rect_px((0, 0, 44, 24), 12, 1.0))  # a pill: 2 chords per corner, ends shared
-        10
-    """
-    x0, y0, x1, y1 = (float(v) for v in box)
-    r = min(float(radius), (x1 - x0) / 2, (y1 - y0) / 2)
-    if r <= 0 or r * (math.sqrt(2) - 1) <= tolerance_px:
-        return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
-    n = 1
-    while r * (1 - math.cos(math.pi / 4 / n)) > tolerance_px:
-        n += 1
-    pts = []
-    for (cx, cy), start in (((x0 + r, y0 + r), math.pi), ((x1 - r, y0 + r), 1.5 * math.pi),
-                            ((x1 - r, y1 - r), 0.0), ((x0 + r, y1 - r), 0.5 * math.pi)):
-        for k in range(n + 1):
-            a = start + k * (math.pi / 2) / n
-            pts.append([cx + r * math.cos(a), cy + r * math.sin(a)])
-    out = np.array(pts)
-    keep = np.any(np.abs(out - np.roll(out, 1, axis=0)) > 1e-9, axis=1)  # pills repeat the joint of two arcs
-    return out[keep]
-
-
-def element_region(el: Element, size_wh: tuple[int, int], tolerance_px: float) -> Region:
-    """The element's polygon as a normalized, canonical region, clipped to the screen."""
-    W, H = size_wh
-    poly = rounded_rect_px(el.box, el.radius_px, tolerance_px)
-    poly = np.clip(poly, 0, [W, H])
-    return Region.from_px([poly], size_wh).canonical()
-
-
 class GuiScreenGenerator:
     """Generate screens: ``screen(i, seed)`` gives one image and its records; ``generate`` writes a folder.
 
@@ -207,7 +167,7 @@ class GuiScreenGenerator:
                 self._browser = ChromiumRenderer()
             image = self._browser.render(layout)
         else:
-            from .gui_pil import render_pil
+            from ...mockup.draw import render_pil
 
             image = render_pil(layout)
         chosen = choose_expressions(element_candidates(layout), rng, cfg.max_expressions)

@@ -28,11 +28,11 @@ from typing import Any
 from PIL import Image
 
 from ._common import SynthConfigError, SynthRenderError
-from .gui_layout import Element, ScreenLayout
+from ...mockup.layout import Element, ScreenLayout
 
 _EXECUTABLES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
-# Glyphs on a 100 x 100 canvas, the shapes of the Pillow engine's icons (gui_pil.draw_glyph).
+# Glyphs on a 100 x 100 canvas, the shapes of the Pillow engine's icons (mockup.draw.draw_glyph).
 _ICON_SVG = {
     "close": '<path d="M22 22L78 78M78 22L22 78" stroke-width="{w}" stroke-linecap="round"/>',
     "search": ('<circle cx="42" cy="42" r="22" fill="none" stroke-width="{w}"/>'

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ._common import BLOCK, Candidate, color_word, position_expression, position_phrases, quoted
-from .gui_layout import Element, ScreenLayout
+from ...mockup.layout import Element, ScreenLayout
 from .vocab import ICON_WORDS, ORDINALS
 
 #: The words for each element kind; the tests check that an expression names one of them, the

@@ -10,80 +10,24 @@ with 24 px text and 1920x1080 screens with 11 px text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import vocab
-from ._common import FontFamily, available_fonts, load_font
-from .gui_theme import RGB, Theme, make_theme
+from ...mockup.fonts import available_fonts, load_font
+from ...mockup.layout import RGB, Box, Element, ScreenLayout, Surface
+from .gui_theme import make_theme
 
 if TYPE_CHECKING:
     from .gui import GuiSynthConfig
 
-Box = tuple[int, int, int, int]
 
 #: Element kinds (the record ``label``) and the row kinds that produce them.
 WIDGET_KINDS: tuple[str, ...] = (
     "button", "icon_button", "text_field", "checkbox", "toggle", "dropdown", "menu_item", "tab", "nav_item",
     "link", "text",
 )
-
-
-@dataclass
-class Element:
-    """One element on the screen.
-
-    ``text`` is what the element shows (label, placeholder, value); ``name`` what names it (the
-    label next to a checkbox or field, an icon's name). ``anchor``/``origin`` say where the text
-    is drawn (Pillow anchors). ``bg`` is the surface colour behind the element.
-    """
-
-    kind: str
-    box: Box
-    text: str = ""
-    name: str = ""
-    group: str = "form"
-    role: str = ""
-    radius_px: int = 0
-    bg: RGB = (255, 255, 255)
-    fill: RGB | None = None
-    border: RGB | None = None
-    ink: RGB = (0, 0, 0)
-    font_px: int = 16
-    bold: bool = False
-    origin: tuple[float, float] = (0.0, 0.0)
-    anchor: str = "mm"
-    state: dict[str, Any] = field(default_factory=dict)
-    label_index: int | None = None  # the static text that names this widget
-    label_side: str = ""  # where that text sits: above | left | right
-    target: bool = True
-
-    @property
-    def center(self) -> tuple[float, float]:
-        x0, y0, x1, y1 = self.box
-        return ((x0 + x1) / 2, (y0 + y1) / 2)
-
-
-@dataclass
-class Surface:
-    """A filled background rectangle (desktop, window, title bar, bars, sidebar), drawn in order."""
-
-    box: Box
-    color: RGB
-    kind: str
-
-
-@dataclass
-class ScreenLayout:
-    size_wh: tuple[int, int]
-    theme: Theme
-    family: FontFamily
-    font_px: int
-    title: str
-    surfaces: list[Surface]
-    elements: list[Element]
 
 
 def _pick(rng: np.random.Generator, pool) -> Any:

@@ -2,41 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from ...mockup.layout import RGB, Theme
 from ._common import hsl_rgb
 
-RGB = tuple[int, int, int]
 THEMES: tuple[str, ...] = ("light", "dark", "colorful")
-
-
-@dataclass(frozen=True)
-class Theme:
-    """The colours and corner radii of one screen (radii in units of the font size)."""
-
-    name: str
-    desktop: RGB
-    window: RGB
-    titlebar: RGB
-    titlebar_text: RGB
-    text: RGB
-    muted: RGB
-    border: RGB
-    field: RGB
-    accent: RGB
-    accent_text: RGB
-    button: RGB
-    button_text: RGB
-    link: RGB
-    bar: RGB  # menu bar and toolbar
-    sidebar: RGB
-    selected: RGB  # selected tab / sidebar item
-    toggle_off: RGB
-    knob: RGB
-    radius: float
-    round_icons: bool
 
 
 def _grey(v: float) -> RGB:

@@ -7,22 +7,21 @@ import pytest
 
 from simpleseg_agent.errors import GeometryError, ImageError
 from simpleseg_agent.geometry import Region, region_iou
-from simpleseg_agent.geometry.snap import (
+from simpleseg_agent.geometry.boxes import grown_box
+from simpleseg_agent.screen.elements import (
     DEFAULT_GROW,
     DEFAULT_TEXT_GROW,
     SnapCandidate,
-    edge_map,
     element_boxes,
-    grown_box,
     is_text_line,
     line_of_words,
-    rounded_box_polygon,
     shape_extent,
     snap_candidates,
     snap_region,
     solid_outline,
     text_line_extent,
 )
+from simpleseg_agent.screen.pixels import edge_map
 
 
 def _screen(w: int = 200, h: int = 100, bg: int = 250) -> np.ndarray:
@@ -399,7 +398,7 @@ def test_words_marks_and_strokes_are_not_solid() -> None:
 
 @pytest.mark.parametrize("chosen_grow", DEFAULT_GROW)
 def test_a_chosen_glyph_grows_by_the_icon_margin_whichever_grow_was_chosen(chosen_grow: float) -> None:
-    from simpleseg_agent.geometry.snap import DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND
+    from simpleseg_agent.screen.elements import DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND
 
     img = _screen()
     for k in range(14):  # a cross of two 2 px strokes, 16 px across
@@ -434,19 +433,6 @@ def test_lines_of_text_long_strokes_and_bare_candidates_stay_as_chosen() -> None
     assert shape_extent(long, rule) == long
     bare = SnapCandidate((20.0, 20.0, 150.0, 40.0), 0.5)
     assert shape_extent(bare, img) == bare
-
-
-def test_a_rounded_box_outline_has_the_area_of_its_corners() -> None:
-    square = rounded_box_polygon((0, 0, 40, 20), 0.0)
-    assert square == [[0.0, 0.0], [40.0, 0.0], [40.0, 20.0], [0.0, 20.0]]
-    pts = np.asarray(rounded_box_polygon((0, 0, 40, 20), 6.0, segments=16))
-    area = 0.5 * abs(np.dot(pts[:, 0], np.roll(pts[:, 1], -1)) - np.dot(pts[:, 1], np.roll(pts[:, 0], -1)))
-    assert area == pytest.approx(800 - (4 - np.pi) * 36, rel=0.005)
-    assert pts[:, 0].min() == 0 and pts[:, 0].max() == 40 and pts[:, 1].min() == 0 and pts[:, 1].max() == 20
-    capped = np.asarray(rounded_box_polygon((0, 0, 40, 20), 100.0, segments=16))  # at most half the short side
-    assert capped[:, 1].min() == 0 and capped[:, 1].max() == 20
-    assert len(SnapCandidate((0, 0, 40, 20), 0.0, corner_px=6.0).region((100, 100)).parts[0].outer) == 20
-    assert len(SnapCandidate((0, 0, 40, 20), 0.0).region((100, 100)).parts[0].outer) == 4
 
 
 @pytest.mark.slow
@@ -546,3 +532,8 @@ def test_a_word_does_not_take_in_a_field_a_far_word_or_another_row() -> None:
     for word in (ink, name):
         shape = _shape_near(boxes, (word[0] - 0.5, word[1] - 0.5, word[2] + 0.5, word[3] + 0.5))
         assert line_of_words(shape, boxes, rgb) == shape
+
+
+def test_a_candidate_with_rounded_corners_is_outlined_with_them() -> None:
+    assert len(SnapCandidate((0, 0, 40, 20), 0.0, corner_px=6.0).region((100, 100)).parts[0].outer) == 20
+    assert len(SnapCandidate((0, 0, 40, 20), 0.0).region((100, 100)).parts[0].outer) == 4

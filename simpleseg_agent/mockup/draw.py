@@ -1,4 +1,4 @@
-"""The Pillow engine: draws a :class:`~.gui_layout.ScreenLayout` (no browser, no display, ~ms per screen).
+"""The Pillow engine: draws a :class:`~.layout.ScreenLayout` (no browser, no display, ~ms per screen).
 
 Boxes are ``xyxy`` with exclusive ends; Pillow's rectangles include their last pixel, hence the
 ``- 1`` when drawing.
@@ -10,9 +10,8 @@ import math
 
 from PIL import Image, ImageDraw
 
-from ._common import load_font
-from .gui_layout import Box, Element, ScreenLayout
-from .gui_theme import RGB
+from .fonts import load_font
+from .layout import RGB, Box, Element, ScreenLayout
 
 
 def _incl(box: Box) -> tuple[int, int, int, int]:

@@ -10,11 +10,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 from simpleseg_agent.backends.base import ModelPreset, ScoreRequest
 from simpleseg_agent.errors import ModelError
-from simpleseg_agent.geometry.snap import SnapCandidate, element_boxes, shape_kinds
+from simpleseg_agent.screen.elements import SnapCandidate, element_boxes
 from simpleseg_agent.grammar import CoordSpace, parse_answer
 from simpleseg_agent.testing.fakes import FakeScoringBackend
 from simpleseg_agent.tools import SimpleSeg
-from simpleseg_agent.tools.kinds import DEFAULT_KIND_WEIGHT, kind_match, query_kinds
+from simpleseg_agent.screen.kinds import DEFAULT_KIND_WEIGHT, kind_match, query_kinds, shape_kinds
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
@@ -261,7 +261,7 @@ def test_the_glyph_turns_an_icon_choice_but_not_where_the_screen_shows_the_words
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_where_the_screen_shows_the_query_s_words_the_glyph_does_not_count() -> None:
-    from simpleseg_agent.tools import reading
+    from simpleseg_agent.screen import words as reading
 
     if reading.tesseract_path() is None:
         if os.environ.get("SIMPLESEG_REQUIRE_OCR"):

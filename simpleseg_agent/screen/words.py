@@ -1,4 +1,4 @@
-"""Reading the screen's words, so that snapping can prefer the element a text query names.
+"""The screen's words (OCR), so that snapping can prefer the element a text query names.
 
 The default model cannot read: a label on its input is about one image token high, and most of its
 snapped misses land on another element of the asked kind ("the Save button" on "Cancel"). The words,
@@ -31,7 +31,7 @@ white text on a coloured button all become dark strokes on white; on the default
 screens it found every word of 98 % of the labelled elements (one plain pass: 77 %).
 
 Example (words as the engine would report them; a real screen is read with :func:`read_screen`):
-    >>> from simpleseg_agent.geometry.snap import SnapCandidate
+    >>> from simpleseg_agent.screen.elements import SnapCandidate
     >>> words = [ScreenWord((10, 10, 40, 20), "Save"), ScreenWord((60, 10, 100, 20), "Cancel")]
     >>> cands = [SnapCandidate((5, 5, 45, 25), 0.0), SnapCandidate((55, 5, 105, 25), 0.0), SnapCandidate((0, 0, 120, 40), 0.0)]
     >>> text_match("the Save button", cands, words)
@@ -105,7 +105,13 @@ def tesseract_path() -> str | None:
     return shutil.which(TESSERACT)
 
 
-def _norm(word: str) -> str:
+def normalize_word(word: str) -> str:
+    """A word as words are compared: lower case, letters and digits only.
+
+    Example:
+        >>> normalize_word("Wi-Fi:"), normalize_word("ÄB")
+        ('wifi', 'b')
+    """
     return re.sub(r"[^a-z0-9]", "", word.lower())
 
 
@@ -203,21 +209,21 @@ def _found(word: str, among: Sequence[str]) -> bool:
 
 def text_match(query: str, candidates: Sequence, words: Sequence[ScreenWord]) -> list[float]:
     """How well each candidate (anything with ``xyxy_px``, such as a
-    :class:`~simpleseg_agent.geometry.snap.SnapCandidate`) matches the words ``query`` names, 0-1 (see
+    :class:`~simpleseg_agent.screen.elements.SnapCandidate`) matches the words ``query`` names, 0-1 (see
     the module docstring).
 
     Example (a switch with its label to its left):
-        >>> from simpleseg_agent.geometry.snap import SnapCandidate
+        >>> from simpleseg_agent.screen.elements import SnapCandidate
         >>> words = [ScreenWord((10, 10, 50, 22), "Wi-Fi")]
         >>> text_match("the Wi-Fi switch", [SnapCandidate((70, 8, 100, 24), 0.0), SnapCandidate((5, 5, 55, 27), 0.0)], words)
         [1.0, 1.0]
     """
-    query_words = [w for w in (_norm(t) for t in query.split()) if w]
+    query_words = [w for w in (normalize_word(t) for t in query.split()) if w]
     content = [w for w in query_words if w not in QUERY_STOPWORDS and len(w) >= 2]
     named = [w for w in query_words if w not in FUNCTION_WORDS]
     share = 1.0 if any(w in WORDLESS_CONTROLS for w in query_words) else NEIGHBOUR_SHARE
     on_row = any(w in ROW_LABELLED_CONTROLS for w in query_words)
-    placed = [(w.xyxy_px, _norm(w.text)) for w in words]
+    placed = [(w.xyxy_px, normalize_word(w.text)) for w in words]
     placed = [(b, t) for b, t in placed if len(t) >= 2]
     out: list[float] = []
     for cand in candidates:

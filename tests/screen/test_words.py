@@ -17,11 +17,12 @@ from PIL import Image, ImageDraw, ImageFont
 
 from simpleseg_agent.backends.base import ModelPreset
 from simpleseg_agent.errors import MissingDependencyError, ModelError
-from simpleseg_agent.geometry.snap import SnapCandidate
+from simpleseg_agent.screen.elements import SnapCandidate
 from simpleseg_agent.grammar import CoordSpace
 from simpleseg_agent.testing.fakes import FakeScoringBackend
-from simpleseg_agent.tools import SimpleSeg, reading
-from simpleseg_agent.tools.reading import ScreenReader, ScreenWord, ocr_image, parse_tsv, read_screen, text_match
+from simpleseg_agent.screen import words as reading
+from simpleseg_agent.tools import SimpleSeg
+from simpleseg_agent.screen.words import ScreenReader, ScreenWord, ocr_image, parse_tsv, read_screen, text_match
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 # (label, xyxy px) of the buttons on a 480 x 200 screen

@@ -1,4 +1,4 @@
-"""Snapping an answered outline to an element the screen actually shows.
+"""Element proposals from a screen's pixels, and snapping an answered outline to one of them.
 
 A small model finds roughly where an element is but places its edges a token or so off (a token of
 the default model covers about 40 x 40 px of a screen), and often outlines the neighbourhood of the
@@ -35,14 +35,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..errors import GeometryError, ImageError
-from .masks import region_to_mask
-from .region import Region
+from ..errors import GeometryError
+from ..geometry.boxes import grown_box, rounded_box_polygon, xyxy_iou
+from ..geometry.masks import region_to_mask
+from ..geometry.region import Region
+from .pixels import DEFAULT_EDGE_THRESHOLD, as_rgb, edge_map, rgb_view, ring_color
 
 #: Distances (px, at the image's resolution) over which edge pixels are grouped into one shape.
 DEFAULT_GAPS_PX: tuple[int, ...] = (1, 3, 6, 10)
-#: Two neighbouring pixels whose colours differ by more than this (0-255, any channel) make an edge.
-DEFAULT_EDGE_THRESHOLD = 8
 #: Each element box is a candidate as drawn and grown by these fractions of its short side.
 DEFAULT_GROW: tuple[float, ...] = (0.0, 0.15, 0.3)
 #: A mark at most this long (px) and at least :data:`MARK_ASPECT` times as long as it is thick (the
@@ -81,78 +81,12 @@ SOLID_COVER = 0.8
 #: ... and their box covers the shape's box to at least this box IoU (a glyph inside a square around a
 #: mark covers a sliver of it).
 SOLID_SPAN = 0.7
-#: The kinds of element a shape's pixels show by themselves (:func:`shape_kinds`).
-SHAPE_KINDS: tuple[str, ...] = ("switch", "checkbox", "maximize", "dropdown", "field", "link")
-#: Inside a solid box, pixels differing from its commonest colour by more than this (0-255, any channel)
-#: are ink (its text, a chevron): more than an edge, so that a field's soft inner shading is not ink.
-INNER_INK_THRESHOLD = 24
-#: Points per rounded corner of an outline (:func:`rounded_box_polygon`).
-CORNER_SEGMENTS = 4
 #: Boxes are candidates when they touch the answer's box grown by this fraction of its long side.
 DEFAULT_REACH = 0.5
 #: At most this many candidates (the most overlapping, then the nearest): a busy image (a photo, a
 #: dense page) can give hundreds, and the model scores each. The default model's answers had at most 167
 #: on its held-out screens (median 27) and 128 on its validation screens, so the cap never binds there.
 DEFAULT_MAX_CANDIDATES = 192
-
-
-def _rgb_view(image) -> np.ndarray:
-    """The image's RGB channels as they are stored (no copy for an RGB or RGBA array): the functions that
-    look at one shape's pixels crop first and convert the crop, not the whole screen, for every shape."""
-    arr = np.asarray(image)
-    if arr.ndim == 2:
-        arr = np.repeat(arr[:, :, None], 3, axis=2)
-    if arr.ndim != 3 or arr.shape[2] not in (3, 4) or arr.shape[0] < 2 or arr.shape[1] < 2:
-        raise ImageError(f"snapping needs an (H, W, 3) image of at least 2 x 2 px, got shape {arr.shape}")
-    return arr[:, :, :3]
-
-
-def _as_rgb(image) -> np.ndarray:
-    return _rgb_view(image).astype(np.int16)
-
-
-def _commonest(pixels: np.ndarray) -> np.ndarray:
-    """The commonest colour among ``pixels`` (any shape ending in 3 channels)."""
-    flat = pixels.reshape(-1, 3)
-    # one integer per colour (sorted as the colours are): np.unique of rows is many times slower
-    packed = (flat[:, 0].astype(np.int64) << 16) | (flat[:, 1].astype(np.int64) << 8) | flat[:, 2].astype(np.int64)
-    values, counts = np.unique(packed, return_counts=True)
-    best = int(values[int(np.argmax(counts))])
-    return np.array([(best >> 16) & 255, (best >> 8) & 255, best & 255], dtype=pixels.dtype)
-
-
-def _around(crop: np.ndarray) -> np.ndarray:
-    """The commonest colour of a crop's outermost ring of pixels: the colour around what it holds."""
-    return _commonest(np.concatenate([crop[0], crop[-1], crop[1:-1, 0], crop[1:-1, -1]]))
-
-
-def edge_map(image, *, threshold: int = DEFAULT_EDGE_THRESHOLD) -> np.ndarray:
-    """``(H, W)`` bool: pixels whose colour differs from the pixel right of or below them by more than
-    ``threshold`` in some channel (both pixels of such a pair are marked).
-
-    Example:
-        >>> import numpy as np
-        >>> img = np.zeros((4, 6, 3), np.uint8); img[:, 3:] = 255
-        >>> edge_map(img).astype(int)[0].tolist()
-        [0, 0, 1, 1, 0, 0]
-    """
-    rgb = _as_rgb(image)
-    dx = np.abs(np.diff(rgb, axis=1)).max(axis=2) > threshold
-    dy = np.abs(np.diff(rgb, axis=0)).max(axis=2) > threshold
-    edges = np.zeros(rgb.shape[:2], bool)
-    edges[:, :-1] |= dx
-    edges[:, 1:] |= dx
-    edges[:-1, :] |= dy
-    edges[1:, :] |= dy
-    return edges
-
-
-def _box_iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def element_boxes(
@@ -166,7 +100,7 @@ def element_boxes(
 ) -> np.ndarray:
     """``(N, 4)`` float ``xyxy_px`` boxes (end exclusive) of the shapes a screen shows, largest first.
 
-    For each grouping distance in ``gaps_px`` the edge pixels (:func:`edge_map`) within that distance of
+    For each grouping distance in ``gaps_px`` the edge pixels (:func:`~simpleseg_agent.screen.pixels.edge_map`) within that distance of
     each other form one shape. Both pixels of an edge pair are marked, so a box is drawn through the
     middle of its outer edge pixels: half a pixel outside the boundary, the closest to it the pixels
     allow. Shapes under ``min_side_px`` on both sides, over ``max_area_frac`` of the image (the whole
@@ -209,7 +143,7 @@ def element_boxes(
     found.sort(key=lambda b: -(b[2] - b[0]) * (b[3] - b[1]))
     kept: list[tuple[float, float, float, float]] = []
     for box in found:
-        if all(_box_iou(box, k) < same_iou for k in kept):
+        if all(xyxy_iou(box, k) < same_iou for k in kept):
             kept.append(box)
     return np.array(kept, dtype=np.float64).reshape(-1, 4)
 
@@ -229,7 +163,7 @@ class SnapCandidate:
 
     def region(self, resolution_wh: tuple[int, int]) -> Region:
         """The box as a clockwise :class:`Region` in normalized coordinates: four points, or with
-        ``corner_px`` > 0 its corners rounded by that radius (:func:`rounded_box_polygon`)."""
+        ``corner_px`` > 0 its corners rounded by that radius (:func:`~simpleseg_agent.geometry.boxes.rounded_box_polygon`)."""
         w, h = resolution_wh
         points = rounded_box_polygon(self.xyxy_px, self.corner_px)
         return Region.from_polygons([[[x / w, y / h] for x, y in points]])
@@ -269,7 +203,7 @@ def snap_candidates(
         [(30.0, 38.0, 48.0, 42.0), (30.0, 31.0, 48.0, 49.0)]
     """
     if image is not None:
-        rgb = _as_rgb(image)
+        rgb = as_rgb(image)
         resolution_wh = (rgb.shape[1], rgb.shape[0])
         if boxes is None:
             boxes = element_boxes(rgb)
@@ -329,23 +263,10 @@ def snap_candidates(
     return out
 
 
-def grown_box(shape_xyxy_px: Sequence[float], grow: float, resolution_wh: tuple[int, int]) -> tuple[float, float, float, float]:
-    """``shape_xyxy_px`` grown by ``grow`` times its short side on every side, clipped to the image.
-
-    Example:
-        >>> grown_box((10.0, 20.0, 50.0, 30.0), 0.15, (100, 100))
-        (8.5, 18.5, 51.5, 31.5)
-    """
-    x0, y0, x1, y1 = (float(v) for v in shape_xyxy_px)
-    d = grow * min(x1 - x0, y1 - y0)
-    w, h = resolution_wh
-    return (max(0.0, x0 - d), max(0.0, y0 - d), min(float(w), x1 + d), min(float(h), y1 + d))
-
-
 def is_text_line(shape_xyxy_px: Sequence[float], image) -> bool:
     """Whether a shape (an :func:`element_boxes` box) looks like a line of text: at least
     :data:`TEXT_LINE_ASPECT` times as wide as tall, and under :data:`TEXT_LINE_BORDER` of the pixels of its
-    box's top row or of its bottom row are edges (:func:`edge_map` of ``image``, the screen). A button, a
+    box's top row or of its bottom row are edges (:func:`~simpleseg_agent.screen.pixels.edge_map` of ``image``, the screen). A button, a
     field or a bar has an edge all along its top and its bottom; a word's letters touch the top of their ink
     box (or an underlined link's, the bottom) only here and there. On the default model's validation
     screens every label and link it chose scored under 0.32, and every button box it chose over 0.75.
@@ -363,7 +284,7 @@ def is_text_line(shape_xyxy_px: Sequence[float], image) -> bool:
     x0, y0, x1, y1 = (float(v) for v in shape_xyxy_px)
     if x1 - x0 < TEXT_LINE_ASPECT * (y1 - y0):
         return False
-    rgb = _rgb_view(image)
+    rgb = rgb_view(image)
     h, w = rgb.shape[:2]
     # a box drawn through the middle of its outer edge pixels (half a pixel outside them): its top and
     # bottom are those pixels' rows
@@ -455,127 +376,11 @@ def text_line_extent(candidate: SnapCandidate, image, *, text_grow: float = DEFA
     return SnapCandidate(box, candidate.overlap, shape, float(text_grow))  # type: ignore[arg-type]
 
 
-def _inner_crop(box: Sequence[float], rgb: np.ndarray) -> tuple[np.ndarray, int, int]:
-    """The pixels inside a solid ``box`` (``xyxy_px``), its border (an eighth of its height, at least 2 px)
-    left out, as ``int16``, and the crop's top-left corner (x, y) on the screen."""
-    x0, y0, x1, y1 = (int(v) for v in box)
-    m = max(2, int(round(0.12 * (y1 - y0))))
-    return rgb[y0 + m : y1 - m, x0 + m : x1 - m].astype(np.int16), x0 + m, y0 + m
-
-
-def _inner_ink(box: Sequence[float], rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """The boxes (``xyxy_px``, end exclusive) of the ink inside a solid ``box``, its border left out
-    (:func:`_inner_crop`): pixels off its commonest colour (:data:`INNER_INK_THRESHOLD`), grouped 1 px apart."""
-    crop, left, top = _inner_crop(box, rgb)
-    if crop.shape[0] < 1 or crop.shape[1] < 1:
-        return []
-    ink = (np.abs(crop - _commonest(crop)).max(axis=-1) > INNER_INK_THRESHOLD).astype(np.uint8)
-    _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(ink, np.ones((3, 3), np.uint8)), connectivity=8)
-    return [(int(a) + left, int(b) + top, int(a + w) + left, int(b + h) + top)
-            for a, b, w, h, area in stats[1:] if area >= 3]
-
-
-def _ringed_crop(shape_xyxy_px: Sequence[float], rgb: np.ndarray) -> np.ndarray:
-    """The pixels of a shape's box (``xyxy_px`` on pixel edges) and the ring of pixels just outside it, as
-    ``int16``; cut by the image's edges."""
-    x0, y0, x1, y1 = (float(v) for v in shape_xyxy_px)
-    h, w = rgb.shape[:2]
-    c0, r0 = max(int(np.floor(x0)), 0), max(int(np.floor(y0)), 0)
-    c1, r1 = min(int(np.ceil(x1)) + 1, w), min(int(np.ceil(y1)) + 1, h)
-    return rgb[r0:r1, c0:c1].astype(np.int16)
-
-
-def _underlined(shape_xyxy_px: Sequence[float], rgb: np.ndarray) -> bool:
-    """Whether a line of text has a rule under it: one of its four lowest rows is ink (off the commonest
-    colour around its box) for 90 % of its width. A row through letters is ink for half of it at most."""
-    crop = _ringed_crop(shape_xyxy_px, rgb)
-    if crop.shape[0] < 3 or crop.shape[1] < 3:
-        return False
-    ink = np.abs(crop[1:-1, 1:-1] - _around(crop)).max(axis=-1) > DEFAULT_EDGE_THRESHOLD
-    return bool(len(ink)) and bool((ink[-4:].mean(axis=1) >= 0.9).any())
-
-
-def shape_kinds(shape_xyxy_px: Sequence[float], image) -> frozenset[str]:
-    """The kinds of element (:data:`SHAPE_KINDS`) a shape's pixels show by themselves, the conventions
-    screens draw them by:
-
-    - ``"switch"``: a solid pill (:func:`solid_outline`), 1.5-2.3 times as wide as tall, its corners rounded
-      by at least 0.4 of its height;
-    - ``"checkbox"`` and ``"maximize"``: a solid square (0.85-1.18), its corners rounded by under 0.3 of its
-      side: a checkbox, or the glyph of a window's maximize control (a square outline, holes filled);
-    - ``"dropdown"``: a solid box at least 2.5 times as wide as tall whose last ink is a chevron at its right
-      end (0.2-0.5 of its height wide, 0.12-0.35 tall, 0.15-0.6 from the end, 0.3 or more from the rest of
-      its ink: not the last letter of a word);
-    - ``"field"``: such a box without a chevron, empty or its text starting within 0.35 of its height of its
-      left end and ending at least 0.2 of its height further from its right end (a field's text starts at
-      the left; a button's sits in the middle);
-    - ``"link"``: an underlined line of text (:func:`is_text_line`).
-
-    Example (a switch, a checkbox and an underlined word):
-        >>> from PIL import Image, ImageDraw
-        >>> im = Image.new("RGB", (220, 60), (250, 250, 250)); d = ImageDraw.Draw(im)
-        >>> d.rounded_rectangle((10, 10, 53, 33), 12, fill=(40, 120, 220))
-        >>> d.rectangle((70, 12, 89, 31), outline=(90, 90, 90), width=2)
-        >>> for x in range(110, 190, 8): d.rectangle((x, 14, x + 2, 28), fill=(20, 60, 200))
-        >>> d.line((110, 31, 189, 31), fill=(20, 60, 200))
-        >>> shapes = ((9.5, 9.5, 54.5, 34.5), (69.5, 11.5, 90.5, 32.5), (109.5, 13.5, 190.5, 32.5))
-        >>> [sorted(shape_kinds(b, im)) for b in shapes]
-        [['switch'], ['checkbox', 'maximize'], ['link']]
-    """
-    rgb = _rgb_view(image)
-    kinds: set[str] = set()
-    solid = solid_outline(shape_xyxy_px, rgb)
-    if solid is not None:
-        (x0, y0, x1, y1), corner = solid
-        w, h = x1 - x0, y1 - y0
-        if 1.5 <= w / h <= 2.3 and corner >= 0.4 * h:
-            kinds.add("switch")
-        if 0.85 <= w / h <= 1.18 and corner < 0.3 * h:
-            kinds.update(("checkbox", "maximize"))
-        if w / h >= 2.5:
-            ink = _inner_ink(solid[0], rgb)
-            last = max(ink, key=lambda b: b[2], default=None)
-            before = max((b[2] for b in ink if b is not last), default=x0)  # where the rest of the ink ends
-            if last is not None and (0.2 <= (last[2] - last[0]) / h <= 0.5 and 0.12 <= (last[3] - last[1]) / h <= 0.35
-                                     and 0.15 <= (x1 - last[2]) / h <= 0.6 and last[0] - before >= 0.3 * h):
-                kinds.add("dropdown")
-            elif last is None or ((start := min(b[0] for b in ink) - x0) <= 0.35 * h
-                                  and x1 - last[2] >= start + 0.2 * h):
-                kinds.add("field")
-    elif is_text_line(shape_xyxy_px, rgb) and _underlined(shape_xyxy_px, rgb):
-        kinds.add("link")
-    return frozenset(kinds)
-
-
-def rounded_box_polygon(xyxy_px: Sequence[float], corner_px: float, *, segments: int = CORNER_SEGMENTS) -> list[list[float]]:
-    """The outline of a box with its corners rounded by ``corner_px`` (capped at half its short side), as
-    clockwise points (``xy_px``, y down): ``segments`` chords per corner, or the four corners when the radius
-    is under half a pixel.
-
-    Example:
-        >>> rounded_box_polygon((0, 0, 10, 4), 0.2)
-        [[0.0, 0.0], [10.0, 0.0], [10.0, 4.0], [0.0, 4.0]]
-        >>> [[round(x, 2), round(y, 2)] for x, y in rounded_box_polygon((0, 0, 10, 4), 2.0, segments=1)]
-        [[8.0, 0.0], [10.0, 2.0], [10.0, 2.0], [8.0, 4.0], [2.0, 4.0], [0.0, 2.0], [0.0, 2.0], [2.0, 0.0]]
-    """
-    x0, y0, x1, y1 = (float(v) for v in xyxy_px)
-    r = max(0.0, min(float(corner_px), (x1 - x0) / 2, (y1 - y0) / 2))
-    if r < 0.5:
-        return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
-    points: list[list[float]] = []
-    for cx, cy, start in ((x1 - r, y0 + r, -np.pi / 2), (x1 - r, y1 - r, 0.0), (x0 + r, y1 - r, np.pi / 2),
-                          (x0 + r, y0 + r, np.pi)):
-        for k in range(segments + 1):
-            a = start + k * (np.pi / 2) / segments
-            points.append([float(cx + r * np.cos(a)), float(cy + r * np.sin(a))])
-    return points
-
-
 def solid_outline(shape_xyxy_px: Sequence[float], image) -> tuple[tuple[float, float, float, float], float] | None:
     """The box (``xyxy_px``, on pixel edges) and corner radius (px) of a filled or bordered shape, from its
     pixels; ``None`` when the shape is not solid (ink: a word, a glyph).
 
-    The shape's pixels are those that differ (:data:`DEFAULT_EDGE_THRESHOLD`) from the commonest colour of
+    The shape's pixels are those that differ (:data:`~simpleseg_agent.screen.pixels.DEFAULT_EDGE_THRESHOLD`) from the commonest colour of
     the ring of pixels around its box, with the holes they enclose (a bordered box's inside). They are solid
     when they cover :data:`SOLID_COVER` of their own box and that box spans the shape's (:data:`SOLID_SPAN`).
     The corner radius is the one whose four rounded-off corners leave out as many pixels of that box as are
@@ -595,7 +400,7 @@ def solid_outline(shape_xyxy_px: Sequence[float], image) -> tuple[tuple[float, f
         >>> solid_outline((11.5, 11.5, 99.5, 28.5), word) is None
         True
     """
-    rgb = _rgb_view(image)
+    rgb = rgb_view(image)
     h, w = rgb.shape[:2]
     x0, y0, x1, y1 = (float(v) for v in shape_xyxy_px)
     c0, r0 = max(int(np.floor(x0)) - 1, 0), max(int(np.floor(y0)) - 1, 0)
@@ -603,7 +408,7 @@ def solid_outline(shape_xyxy_px: Sequence[float], image) -> tuple[tuple[float, f
     if c1 - c0 < 3 or r1 - r0 < 3:
         return None
     crop = rgb[r0:r1, c0:c1].astype(np.int16)
-    ink = (np.abs(crop - _around(crop)).max(axis=-1) > DEFAULT_EDGE_THRESHOLD).astype(np.uint8)
+    ink = (np.abs(crop - ring_color(crop)).max(axis=-1) > DEFAULT_EDGE_THRESHOLD).astype(np.uint8)
     # the background is what the ring's background pixels reach; everything else (holes too) is the shape
     _, labels = cv2.connectedComponents(1 - ink, connectivity=4)
     edge_labels = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
@@ -614,7 +419,7 @@ def solid_outline(shape_xyxy_px: Sequence[float], image) -> tuple[tuple[float, f
     bx0, bx1, by0, by1 = int(xs.min()), int(xs.max()) + 1, int(ys.min()), int(ys.max()) + 1
     inside = shape[by0:by1, bx0:bx1]
     box = (float(bx0 + c0), float(by0 + r0), float(bx1 + c0), float(by1 + r0))
-    if inside.mean() < SOLID_COVER or _box_iou(box, (x0, y0, x1, y1)) < SOLID_SPAN:
+    if inside.mean() < SOLID_COVER or xyxy_iou(box, (x0, y0, x1, y1)) < SOLID_SPAN:
         return None
     missing = float((~inside).sum()) / 4.0
     return box, float(np.sqrt(missing / (1.0 - np.pi / 4.0)))
@@ -688,7 +493,7 @@ def snap_region(region: Region, image, *, min_overlap: float = 0.0, **candidate_
     """
     if not 0.0 <= min_overlap < 1.0:
         raise GeometryError(f"min_overlap must be in [0, 1), got {min_overlap!r}")
-    rgb = _as_rgb(image)  # read once: the candidates take the image's boxes and size
+    rgb = as_rgb(image)  # read once: the candidates take the image's boxes and size
     wh = (rgb.shape[1], rgb.shape[0])
     cands = snap_candidates(region, boxes=element_boxes(rgb), resolution_wh=wh, **candidate_options)
     best = max(cands, key=lambda c: c.overlap, default=None)

@@ -1,4 +1,4 @@
-"""Which icon a glyph shows, from its pixels (geometry.glyphs)."""
+"""Which icon a glyph shows, from its pixels (screen.glyphs)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from simpleseg_agent.geometry.glyphs import GLYPH_KINDS, MIN_GLYPH_PX, glyph_ink, glyph_kinds, ink_glyphs
-from simpleseg_agent.geometry.snap import element_boxes
+from simpleseg_agent.screen.glyphs import GLYPH_KINDS, MIN_GLYPH_PX, glyph_ink, glyph_kinds, ink_glyphs
+from simpleseg_agent.screen.elements import element_boxes
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 INK, PAPER = (50, 55, 60), (246, 246, 246)

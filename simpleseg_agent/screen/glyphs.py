@@ -23,7 +23,7 @@ These are conventions of screens, checked on this project's generated screens (e
 default model's icon set recognised, and of both of the generator's engines) and on icons drawn otherwise
 by the tests; a toolkit whose icons are drawn otherwise (an outlined star, a
 house without a door) is not recognised, and nothing then changes. The tools use them through
-:mod:`~simpleseg_agent.tools.kinds` when a query names an icon and the screen shows none of its words.
+:mod:`~simpleseg_agent.screen.kinds` when a query names an icon and the screen shows none of its words.
 
 Example (a plus and a hamburger drawn on a toolbar; the label's box shows neither):
     >>> from PIL import Image, ImageDraw
@@ -42,7 +42,8 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from .snap import _around, _commonest, _inner_crop, _rgb_view, _ringed_crop, solid_outline
+from .elements import solid_outline
+from .pixels import commonest_color, inner_crop, rgb_view, ring_color, ringed_crop
 
 #: The icons :func:`glyph_kinds` tells apart.
 GLYPH_KINDS: tuple[str, ...] = ("plus", "menu", "search", "gear", "trash", "home", "star")
@@ -61,7 +62,7 @@ def glyph_ink(shape_xyxy_px: Sequence[float], image) -> np.ndarray | None:
     """The ink of the glyph a shape shows, as a bool mask cropped to the ink's box; ``None`` when it shows
     none (no pixel off the colour around it by :data:`GLYPH_INK_THRESHOLD`).
 
-    A filled or bordered shape (:func:`~simpleseg_agent.geometry.snap.solid_outline`: a button) shows what
+    A filled or bordered shape (:func:`~simpleseg_agent.screen.elements.solid_outline`: a button) shows what
     is drawn inside its border, on its commonest colour; any other shape (a bare glyph) its own pixels, on
     the commonest colour of the ring around its box.
 
@@ -73,18 +74,18 @@ def glyph_ink(shape_xyxy_px: Sequence[float], image) -> np.ndarray | None:
         >>> glyph_ink((4.5, 4.5, 35.5, 35.5), im).shape
         (4, 6)
     """
-    rgb = _rgb_view(image)
+    rgb = rgb_view(image)
     solid = solid_outline(shape_xyxy_px, rgb)
     if solid is not None:
-        crop, _, _ = _inner_crop(solid[0], rgb)  # its border left out, as for snap's kinds
+        crop, _, _ = inner_crop(solid[0], rgb)  # its border left out, as for snap's kinds
         if crop.shape[0] < 1 or crop.shape[1] < 1:
             return None
-        under = _commonest(crop)
+        under = commonest_color(crop)
     else:
-        crop = _ringed_crop(shape_xyxy_px, rgb)
+        crop = ringed_crop(shape_xyxy_px, rgb)
         if crop.shape[0] < 3 or crop.shape[1] < 3:
             return None
-        under = _around(crop)
+        under = ring_color(crop)
     off = np.abs(crop - under).max(axis=-1)
     if off.max() < GLYPH_INK_THRESHOLD:
         return None
