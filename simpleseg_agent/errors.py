@@ -56,6 +56,11 @@ class ActionError(SimpleSegError, RuntimeError):
     """A planned GUI or robot action was refused (unsafe, out of bounds, implausible target)."""
 
 
+class CaptureError(SimpleSegError, RuntimeError):
+    """A capture of a real UI failed: the page or app did not load, showed no elements, or its engine
+    stopped answering; or the output folder already holds data."""
+
+
 class MissingDependencyError(SimpleSegError, ImportError):
     """An optional package needed by the requested feature is not installed."""
 

@@ -121,3 +121,35 @@ def test_console_script_entry_point():
     proc = subprocess.run([sys.executable, "-m", "simpleseg_agent.cli", "parse", "nothing"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+
+
+def test_mask2poly_of_a_photo_mask_touching_the_bottom_edge(capsys, tmp_path):
+    from skimage.data import camera
+
+    write_mask_png(camera() < 80, tmp_path / "camera.png")
+    code, out, err = run(capsys, "mask2poly", str(tmp_path / "camera.png"))
+    assert code == 0, err
+    assert out.startswith("[[[")
+
+
+def test_iou_reads_a_long_answer_as_text_not_as_a_file_name(capsys, tmp_path):
+    """``simpleseg iou mask.png "$(simpleseg mask2poly mask.png)"``: a 5 KB answer was taken for a path."""
+    yy, xx = np.mgrid[:300, :300]
+    m = np.hypot(xx - 150, yy - 150) < 120 + 20 * np.sin(np.arctan2(yy - 150, xx - 150) * 17)
+    write_mask_png(m, tmp_path / "mask.png")
+    code, text, _ = run(capsys, "mask2poly", str(tmp_path / "mask.png"), "--epsilon", "0")
+    assert code == 0 and len(text) > 4096
+    code, out, err = run(capsys, "iou", str(tmp_path / "mask.png"), text.strip())
+    assert code == 0, err
+    assert float(out) >= 0.95
+    code, out, err = run(capsys, "iou", text.strip(), str(tmp_path / "mask.png"), "--json")
+    assert code == 0 and json.loads(out)["iou"] >= 0.95
+    code, _, err = run(capsys, "iou", str(tmp_path / "missing.png"), text.strip())
+    assert code == 2 and "missing.png" in err
+
+
+def test_poly2mask_refuses_a_huge_size_with_one_line(capsys, tmp_path):
+    code, out, err = run(capsys, "poly2mask", SQUARE, "--size", "1000000x1000000", "--out", str(tmp_path / "m.png"))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "too large" in err and "32768" in err
+    assert not (tmp_path / "m.png").exists()

@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    python tools/bench_geometry.py            # full run (about a minute on two cores)
-    python tools/bench_geometry.py --quick    # smoke test: 60 pairs, fewer budgets
+    python tools/bench_geometry.py            # full run (several minutes: 12 on a busy shared two-core machine)
+    python tools/bench_geometry.py --quick    # smoke test: 60 pairs, 3 short rounds, fewer budgets
 
 What is measured
 ----------------
@@ -14,18 +14,26 @@ What is measured
    * *smooth*: object-like blobs of 200 vertices (radius = 1 + 5 Fourier harmonics with amplitudes
      U(0, 0.25)/k, base radius 40-160 px, random squash and rotation, placed inside the image);
    * *jagged*: 200 vertices with +-50 % radius noise, 30 % of them with shuffled vertex order, so
-     they self-intersect; pycocotools fills those by the even-odd rule, and so must we.
+     they self-intersect; pycocotools fills those by the even-odd rule, and so must we;
+   * *spiky*: simple polygons with 100 long thin spikes (radius alternating between full and
+     10-30 %), the shapes where an edge crosses many pixel columns;
+   * *self-intersecting*: every polygon crosses itself: the 200 vertices of a noisy circle visited
+     with a step of 7 or 13 (a star polygon), filled by the even-odd rule.
 
-   Every method gets the same pairs in the same run and is timed best of 3 with ``time.perf_counter``;
-   inputs are built outside the timing from the same numpy arrays (building ``Region`` objects from
-   the polygon lists is inside it). Methods: pycocotools ``frPyObjects`` + ``merge`` + ``iou`` per
+   Every method gets the same pairs in the same run. Timing: each method is first called once (its
+   result, and how many calls make one batch of at least ``--batch-seconds``); then ``--rounds``
+   rounds time one batch of every method, in alternating order, so a drift of the machine hits all
+   methods alike. A method's time is the median over rounds; a speedup is the median of the
+   per-round ratios, with their min and max (the spread) beside it. Inputs are built outside the
+   timing from the same numpy arrays (building ``Region`` objects from the polygon lists is inside it). Methods: pycocotools ``frPyObjects`` + ``merge`` + ``iou`` per
    pair (the reference decoder, the baseline); ``region_iou_batch`` on all pairs at once, one pair per
    call, and with ``backend="numpy"``; ``parts_iou_batch`` (the pixel-space entry, no ``Region``);
    shapely per pair and shapely 2 vectorized (continuous geometry, so its IoU differs from the raster
    IoU by design). Shapely is left out of the jagged set: it needs valid polygons, and ``make_valid`` of
    one shuffled 200-vertex polygon takes seconds (the run measures one and says how long).
 
-   Columns: pairs/s; speedup over pycocotools; mean and max |IoU - IoU_pycocotools| over the pairs.
+   Columns: pairs/s (median); speedup over pycocotools (median, [min, max] over rounds); mean and max
+   |IoU - IoU_pycocotools| over the pairs.
    The project's target is a batched path at least 10x faster than pycocotools with mean |dIoU| <= 1e-3
    on the smooth set; the PASS/FAIL line under the table checks it.
 
@@ -74,7 +82,8 @@ from simpleseg_agent.grammar import QwenTokenCounter, format_polygons, parse_ans
 
 RESOLUTION_WH = (640, 480)
 N_VERTICES = 200
-REPEATS = 3
+ROUNDS = 7
+BATCH_SECONDS = 0.25
 TARGET_SPEEDUP = 10.0
 TARGET_MEAN_DIFF = 1e-3
 
@@ -116,6 +125,21 @@ def jagged_blob(rng: np.random.Generator) -> np.ndarray:
     theta = np.linspace(0, 2 * np.pi, N_VERTICES, endpoint=False)
     xy = _outline(rng.uniform(40, 160) * rng.uniform(0.5, 1.5, N_VERTICES), theta, rng)
     return xy[rng.permutation(N_VERTICES)] if rng.random() < 0.3 else xy
+
+
+def spiky_blob(rng: np.random.Generator) -> np.ndarray:
+    """A simple polygon with N/2 long thin spikes: the radius alternates between full and 10-30 %."""
+    theta = np.linspace(0, 2 * np.pi, N_VERTICES, endpoint=False)
+    r = np.where(np.arange(N_VERTICES) % 2 == 0, 1.0, rng.uniform(0.1, 0.3, N_VERTICES))
+    return _outline(rng.uniform(60, 170) * r, theta, rng)
+
+
+def self_intersecting_blob(rng: np.random.Generator) -> np.ndarray:
+    """A noisy circle whose vertices are visited with a step of 7 or 13: a star polygon, crossing itself."""
+    theta = np.linspace(0, 2 * np.pi, N_VERTICES, endpoint=False)
+    xy = _outline(rng.uniform(40, 160) * rng.uniform(0.9, 1.1, N_VERTICES), theta, rng)
+    step = int(rng.choice([7, 13]))  # co-prime with 200: every vertex once
+    return xy[(np.arange(N_VERTICES) * step) % N_VERTICES]
 
 
 def perturb(xy_px: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -205,27 +229,43 @@ def iou_parts_batch(parts_a: list, parts_b: list) -> np.ndarray:
     return iou_from_areas(*parts_iou_batch(parts_a, parts_b, RESOLUTION_WH))
 
 
-def best_of(fn: Callable[[], np.ndarray], repeats: int = REPEATS) -> tuple[float, np.ndarray]:
-    """Best wall time of ``repeats`` calls, and the result of the last."""
-    best, result = float("inf"), np.zeros(0)
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
-
-
 @dataclass
 class MethodResult:
     method: str
-    seconds: float
+    round_seconds: list[float]  # seconds per call, one figure per round
     iou: np.ndarray
+
+    @property
+    def seconds(self) -> float:
+        return float(np.median(self.round_seconds))
 
     def pairs_per_s(self) -> float:
         return len(self.iou) / self.seconds
 
+    def speedup_over(self, ref: MethodResult) -> tuple[float, float, float]:
+        """Median, min and max over rounds of ``ref``'s time / this method's time."""
+        ratios = np.array(ref.round_seconds) / np.array(self.round_seconds)
+        return float(np.median(ratios)), float(ratios.min()), float(ratios.max())
 
-def bench_pairs(ps: PairSet) -> list[MethodResult]:
+
+def time_methods(methods: list[tuple[str, Callable[[], np.ndarray]]], rounds: int, batch_seconds: float) -> list[MethodResult]:
+    """Time every method in rounds of batches (alternating order); see the module docstring."""
+    results, calls = {}, {}
+    for name, fn in methods:
+        t0 = time.perf_counter()
+        results[name] = fn()
+        calls[name] = max(1, int(np.ceil(batch_seconds / max(time.perf_counter() - t0, 1e-9))))
+    per_round: dict[str, list[float]] = {name: [] for name, _ in methods}
+    for r in range(rounds):
+        for name, fn in methods if r % 2 == 0 else methods[::-1]:
+            t0 = time.perf_counter()
+            for _ in range(calls[name]):
+                fn()
+            per_round[name].append((time.perf_counter() - t0) / calls[name])
+    return [MethodResult(name, per_round[name], results[name]) for name, _ in methods]
+
+
+def bench_pairs(ps: PairSet, rounds: int, batch_seconds: float) -> list[MethodResult]:
     """Time every method on one pair set; the first result is the pycocotools baseline."""
     regions_a = [[p] for p in ps.norm_a]  # polygon lists: Region construction stays inside the timing
     regions_b = [[p] for p in ps.norm_b]
@@ -239,19 +279,20 @@ def bench_pairs(ps: PairSet) -> list[MethodResult]:
             [region_iou_batch([a], [b], RESOLUTION_WH) for a, b in zip(regions_a, regions_b)])),
         ("ours batched, numpy", lambda: region_iou_batch(regions_a, regions_b, RESOLUTION_WH, backend="numpy")),
     ]
-    if ps.name != "jagged":  # see shapely_repair_seconds: repairing shuffled polygons takes seconds each
+    if ps.name in ("smooth", "spiky"):  # see shapely_repair_seconds: self-intersecting polygons need repairs
         methods += [("shapely per pair", lambda: iou_shapely_loop(ps)), ("shapely 2 vectorized", lambda: iou_shapely_vectorized(ps))]
-    return [MethodResult(name, *best_of(fn)) for name, fn in methods]
+    return time_methods(methods, rounds, batch_seconds)
 
 
 def print_pair_table(ps: PairSet, results: list[MethodResult]) -> None:
     ref = results[0]
     print(f"\n{ps.name} set: {len(ps)} pairs of {N_VERTICES}-vertex polygons at {RESOLUTION_WH[0]}x{RESOLUTION_WH[1]}, "
-          f"best of {REPEATS}; mean IoU (pycocotools) {ref.iou.mean():.4f}")
-    print(f"  {'method':<36} {'pairs/s':>10} {'speedup':>8} {'mean|dIoU|':>11} {'max|dIoU|':>10}")
+          f"median of {len(ref.round_seconds)} rounds; mean IoU (pycocotools) {ref.iou.mean():.4f}")
+    print(f"  {'method':<36} {'pairs/s':>10} {'speedup':>8} {'[min, max]':>14} {'mean|dIoU|':>11} {'max|dIoU|':>10}")
     for r in results:
         d = np.abs(r.iou - ref.iou)
-        print(f"  {r.method:<36} {r.pairs_per_s():>10,.0f} {ref.seconds / r.seconds:>7.1f}x "
+        med, lo, hi = r.speedup_over(ref)
+        print(f"  {r.method:<36} {r.pairs_per_s():>10,.0f} {med:>7.1f}x {f'[{lo:.1f}, {hi:.1f}]':>14} "
               f"{d.mean():>11.2e} {d.max():>10.2e}")
 
 
@@ -378,9 +419,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", type=int, default=500, help="polygon pairs per set (default 500; 60 with --quick)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the polygon pairs")
-    parser.add_argument("--quick", action="store_true", help="smoke test: 60 pairs and fewer token budgets")
+    parser.add_argument("--rounds", type=int, default=None, help=f"timing rounds (default {ROUNDS}; 3 with --quick)")
+    parser.add_argument("--batch-seconds", type=float, default=None,
+                        help=f"least time of one timed batch of calls (default {BATCH_SECONDS}; 0.05 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="smoke test: 60 pairs, 3 short rounds and fewer token budgets")
     args = parser.parse_args(argv)
     n_pairs = 60 if args.quick and args.pairs == 500 else args.pairs
+    rounds = args.rounds or (3 if args.quick else ROUNDS)
+    batch_seconds = args.batch_seconds or (0.05 if args.quick else BATCH_SECONDS)
     if n_pairs < 1:
         parser.error(f"--pairs must be >= 1, got {n_pairs}")
     t_start = time.perf_counter()
@@ -388,24 +434,31 @@ def main(argv: list[str] | None = None) -> None:
     print(f"simpleseg_agent geometry benchmark (C kernel: {HAVE_C_KERNEL}, pairs: {n_pairs}, seed: {args.seed})")
     print("=" * 100)
     print("1. Polygon-pair IoU (baseline: pycocotools frPyObjects + merge + iou; dIoU vs pycocotools)")
-    smooth = PairSet.make("smooth", smooth_blob, n_pairs, args.seed)
-    jagged = PairSet.make("jagged", jagged_blob, n_pairs, args.seed + 1)
-    res_smooth = bench_pairs(smooth)
-    print_pair_table(smooth, res_smooth)
-    res_jagged = bench_pairs(jagged)
-    print_pair_table(jagged, res_jagged)
+    makers = {"smooth": smooth_blob, "jagged": jagged_blob, "spiky": spiky_blob, "self-intersecting": self_intersecting_blob}
+    sets, res = {}, {}
+    for k, (name, make) in enumerate(makers.items()):
+        sets[name] = PairSet.make(name, make, n_pairs, args.seed + k)
+        res[name] = bench_pairs(sets[name], rounds, batch_seconds)
+        print_pair_table(sets[name], res[name])
+    res_smooth, res_jagged, jagged = res["smooth"], res["jagged"], sets["jagged"]
 
     by_name = {r.method: r for r in res_smooth}
     ref, ours = res_smooth[0], by_name["ours batched"]
-    speedup = ref.seconds / ours.seconds
+    speedup, speedup_lo, speedup_hi = ours.speedup_over(ref)
     diff = np.abs(ours.iou - ref.iou)
     ok = speedup >= TARGET_SPEEDUP and diff.mean() <= TARGET_MEAN_DIFF
     print(f"\ntarget (smooth set, batched): >= {TARGET_SPEEDUP:.0f}x pycocotools and mean |dIoU| <= {TARGET_MEAN_DIFF:g}: "
-          f"{speedup:.1f}x, {diff.mean():.2e} -> {'PASS' if ok else 'FAIL'}")
+          f"{speedup:.1f}x (rounds {speedup_lo:.1f}-{speedup_hi:.1f}), {diff.mean():.2e} -> {'PASS' if ok else 'FAIL'}")
+    per_set = {}
+    for name, results in res.items():
+        med, lo, hi = results[1].speedup_over(results[0])
+        d = np.abs(results[1].iou - results[0].iou)
+        per_set[name] = {"speedup_vs_pycocotools": round(med, 2), "speedup_spread": [round(lo, 2), round(hi, 2)],
+                         "max_abs_diff_vs_pycocotools": float(f"{d.max():.3g}")}
+        print(f"{name} set, batched: {med:.1f}x pycocotools (rounds {lo:.1f}-{hi:.1f}), max |dIoU| {d.max():.2e} "
+              f"({int((d > 0).sum())} of {len(sets[name])} pairs differ from pycocotools)")
     jag_ref, jag_ours = res_jagged[0], res_jagged[1]
     jag_diff = np.abs(jag_ours.iou - jag_ref.iou)
-    print(f"jagged set, batched: {jag_ref.seconds / jag_ours.seconds:.1f}x, max |dIoU| {jag_diff.max():.2e} "
-          f"({int((jag_diff > 0).sum())} of {len(jagged)} pairs differ from pycocotools)")
     if args.quick:
         print("shapely skipped on the jagged set: its self-intersecting polygons need make_valid, seconds each")
     else:
@@ -446,6 +499,9 @@ def main(argv: list[str] | None = None) -> None:
         "pairs": n_pairs,
         "pairs_per_s": round(ours.pairs_per_s()),
         "speedup_vs_pycocotools": round(speedup, 1),
+        "speedup_spread": [round(speedup_lo, 1), round(speedup_hi, 1)],
+        "timing_rounds": rounds,
+        "sets": per_set,
         "mean_abs_diff_vs_pycocotools": float(f"{diff.mean():.3g}"),
         "max_abs_diff_vs_pycocotools": float(f"{diff.max():.3g}"),
         "target_pass": bool(ok),
@@ -455,7 +511,7 @@ def main(argv: list[str] | None = None) -> None:
         "pycocotools_pairs_per_s": round(ref.pairs_per_s()),
         "shapely_pairs_per_s": round(by_name["shapely per pair"].pairs_per_s()),
         "shapely_vectorized_pairs_per_s": round(by_name["shapely 2 vectorized"].pairs_per_s()),
-        "jagged_speedup_vs_pycocotools": round(jag_ref.seconds / jag_ours.seconds, 1),
+        "jagged_speedup_vs_pycocotools": round(jag_ours.speedup_over(jag_ref)[0], 1),
         "jagged_max_abs_diff_vs_pycocotools": float(f"{jag_diff.max():.3g}"),
         "jagged_numpy_max_abs_diff_vs_pycocotools": float(
             f"{np.abs(by_jag['ours batched, numpy'].iou - jag_ref.iou).max():.3g}"),

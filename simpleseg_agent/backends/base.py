@@ -62,6 +62,10 @@ class ModelPreset:
         snap_kind_weight: nats added to a candidate whose pixels show the kind of element the query names
             (a switch, a checkbox, a dropdown, a field, a link: :mod:`~simpleseg_agent.screen.kinds`;
             :class:`~simpleseg_agent.tools.SimpleSeg` ``kinds``; 0: none by default).
+        target_style: how fine-tuning targets for this model are written, the way it writes its answers:
+            ``"released"`` (the reference data script: OpenCV's vertex order and start point, numbers as
+            Python prints them, ``0.25``) for the released SimpleSeg checkpoints; ``"canonical"`` (clockwise
+            from the top-most vertex, fixed decimals) for the rest (:mod:`simpleseg_agent.training.tasks`).
     """
 
     name: str
@@ -80,8 +84,12 @@ class ModelPreset:
     snap_icon_grow: float | None = None
     snap_icon_round: float = 0.0
     snap_kind_weight: float = 0.0
+    target_style: str = "canonical"
 
     def __post_init__(self) -> None:
+        if self.target_style not in ("canonical", "released"):
+            raise ValueError(f"ModelPreset {self.name!r}: target_style must be 'canonical' or 'released', "
+                             f"got {self.target_style!r}")
         for name in ("snap_reach", "snap_overlap_weight", "snap_read_weight", "snap_kind_weight"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:

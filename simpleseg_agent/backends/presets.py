@@ -60,10 +60,12 @@ PRESETS: dict[str, ModelPreset] = {
         ModelPreset(
             "simpleseg-qwen2.5-vl", "sthui/SimpleSeg-Qwen2.5-VL", CoordSpace.NORM, "simpleseg",
             description="SimpleSeg on Qwen2.5-VL-7B: polygons, normalized coordinates, the released prompts",
+            target_style="released",  # fine-tune it on targets written as it writes its answers
         ),
         ModelPreset(
             "simpleseg-kimi-vl", "sthui/SimpleSeg-Kimi-VL", CoordSpace.NORM, "simpleseg", trust_remote_code=True,
             description="SimpleSeg on Kimi-VL (16B-A3B MoE, custom code: trust_remote_code)",
+            target_style="released",
         ),
         ModelPreset(
             "qwen2.5-vl-3b", "Qwen/Qwen2.5-VL-3B-Instruct", CoordSpace.PIXELS, "grounding", max_new_tokens=256,

@@ -25,7 +25,7 @@ ROLES = (
 )
 
 # ARIA roles (Chromium's accessibility tree) and AT-SPI role names (GTK, Qt, wx) -> our roles.
-_ROLE_MAP = {
+ROLE_MAP = {
     # ARIA / Chromium
     "button": "button", "link": "link", "textbox": "field", "searchbox": "field", "combobox": "select",
     "listbox": "select", "checkbox": "checkbox", "radio": "radio", "tab": "tab", "menuitem": "menuitem",
@@ -39,6 +39,11 @@ _ROLE_MAP = {
     "page tab": "tab", "menu item": "menuitem", "check menu item": "menuitem", "radio menu item": "menuitem",
     "label": "label", "icon": "icon", "spin button": "spinbutton", "list item": "listitem",
     "table cell": "listitem", "tree item": "treeitem", "check button": "checkbox",
+    # Tk widget classes (lower-cased winfo_class; Button, Entry, Label, Text are covered above)
+    "tbutton": "button", "tentry": "field", "checkbutton": "checkbox", "tcheckbutton": "checkbox",
+    "radiobutton": "radio", "tradiobutton": "radio", "tlabel": "label", "scale": "slider", "tscale": "slider",
+    "spinbox": "spinbutton", "tspinbox": "spinbutton", "tcombobox": "select", "menubutton": "button",
+    "tmenubutton": "button",
 }
 
 
@@ -49,7 +54,7 @@ def normalize_role(engine_role: str) -> str:
         >>> normalize_role("textbox"), normalize_role("check box"), normalize_role("scroll pane")
         ('field', 'checkbox', 'other')
     """
-    return _ROLE_MAP.get(engine_role.strip().lower(), "other")
+    return ROLE_MAP.get(engine_role.strip().lower(), "other")
 
 
 @dataclass(frozen=True)

@@ -73,9 +73,27 @@ def _cmd_poly2mask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_mask_path(value: str) -> bool:
+    """Whether an operand names a mask file rather than holding answer text.
+
+    Answer text starts with ``[`` (or holds one, in a sentence); a path is an existing file or ends in an
+    image suffix. The file system is asked only about short one-line strings: a long answer is not a
+    file name and asking about it raises ``OSError: File name too long``.
+    """
+    text = value.strip()
+    if text.startswith("[") or len(value) > 1024 or "\n" in value:
+        return False
+    try:
+        if Path(value).is_file():
+            return True
+    except (OSError, ValueError):
+        return False
+    return "[" not in value and Path(value).suffix.lower() in (".png", ".bmp", ".tif", ".tiff")
+
+
 def _load_operand(value: str, size: tuple[int, int] | None, space: str):
     """A mask PNG path or polygon text -> ("mask", array) or ("region", Region)."""
-    if Path(value).suffix.lower() in (".png", ".bmp", ".tif", ".tiff") or Path(value).is_file():
+    if _is_mask_path(value):
         return "mask", read_mask_png(value)
     region, _ = region_from_text(value, space=space, size=size)
     return "region", region

@@ -5,10 +5,10 @@ an impossible option), with a one-line reason on stderr, so scripts can rely on 
 
     simpleseg parse "It is at [[[0.1, 0.2], [0.3, 0.2], [0.2, 0.4]]]." --json
     simpleseg parse "[500, 250]" --space 1000 --json
-    simpleseg mask2poly mask.png --budget 200
     simpleseg poly2mask "[[[0.1, 0.2], [0.3, 0.2], [0.2, 0.4]]]" --size 640x480 --out mask.png
-    simpleseg iou pred.png gt.png
-    simpleseg overlay photo.jpg "[[[0.1, 0.2], [0.3, 0.2], [0.2, 0.4]]]" --out overlay.png
+    simpleseg mask2poly mask.png --budget 200
+    simpleseg iou mask.png "$(simpleseg mask2poly mask.png --budget 100)"
+    simpleseg overlay mask.png "[[[0.1, 0.2], [0.3, 0.2], [0.2, 0.4]]]" --out overlay.png
     simpleseg segment screen.png "the submit button" --model ./my-checkpoint --out found.png
     simpleseg serve --model ./my-checkpoint --port 8000     # then --model http://127.0.0.1:8000/v1
     simpleseg models

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from ..errors import SimpleSegError
+
+
+def _first_paragraph(doc: str | None) -> str:
+    """A docstring's first paragraph on one line: a help text that ends where its sentence ends."""
+    text = " ".join((doc or "").strip().split("\n\n")[0].split())
+    return re.sub(r":\w+:`~?([^`]*)`", r"\1", text)  # :mod:`x` -> x
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -35,7 +42,7 @@ def add_train_commands(sub) -> None:
     from ..training.config import ChooseRecipe, GSPORecipe, SFTRecipe, add_recipe_arguments
 
     for stage, cls in (("sft", SFTRecipe), ("gspo", GSPORecipe), ("choose", ChooseRecipe)):
-        q = stages.add_parser(stage, help=cls.__doc__.splitlines()[0])
+        q = stages.add_parser(stage, help=_first_paragraph(cls.__doc__))
         q.add_argument("--recipe", required=True, help="recipe YAML path or the name of a shipped recipe (e.g. tiny-cpu-sft)")
         add_recipe_arguments(q, cls)
         q.set_defaults(func=_cmd_train)

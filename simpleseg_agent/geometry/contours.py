@@ -11,8 +11,9 @@ defaults here too. Two things are ours:
   is then exact to 1e-4, and at the reference epsilon it keeps about 3 IoU points more (mean over
   the benchmark's masks: +0.031; horse +0.014, coins +0.058). ``tools/bench_geometry.py`` measures it. ``outline="reference"`` keeps the reference's
   coordinates (contour pixel index / size) for byte-identical answers.
-* ``token_budget``: the coarsest-to-finest search of the epsilon multiplier so that the answer text
-  of the object fits ``token_budget`` tokens, counted by a pluggable tokenizer.
+* ``token_budget``: the most faithful outline whose answer text fits ``token_budget`` tokens (counted
+  by a pluggable tokenizer): one vertex-removal order over all parts, cut where the text fits, and
+  the kept vertices moved on the answer's number grid to fit the mask (:mod:`.simplify`).
 """
 
 from __future__ import annotations
@@ -29,9 +30,6 @@ from .region import Part, Region
 
 Outline = Literal["edge", "reference"]
 
-#: Epsilon multipliers (fraction of each contour's perimeter) tried by the token budget, finest
-#: first: 0, then a geometric ladder (ratio 1.25) from 1e-4 to about 0.3.
-BUDGET_FRACTIONS: tuple[float, ...] = (0.0,) + tuple(round(1e-4 * 1.25**k, 7) for k in range(36))
 
 
 @dataclass(frozen=True)
@@ -43,8 +41,14 @@ class _Traced:
     area_px: float
 
 
-def _edge_outline(outer: np.ndarray, holes: list[np.ndarray]) -> list[tuple[np.ndarray, list[np.ndarray]]]:
-    """Grow a component traced through pixel centres by half a pixel, onto the pixel edges."""
+def _edge_outline(
+    outer: np.ndarray, holes: list[np.ndarray], resolution_wh: tuple[int, int]
+) -> list[tuple[np.ndarray, list[np.ndarray]]]:
+    """Grow a component traced through pixel centres by half a pixel, onto the pixel edges.
+
+    The growth is clipped to the image ``[0, W] x [0, H]``: no pixel lies outside it, and a mitred
+    corner of a border pixel would otherwise poke past the edge (a vertex at ``y = H + 0.7``).
+    """
     import shapely
     from shapely.geometry import LinearRing, LineString, Point, Polygon
 
@@ -72,6 +76,7 @@ def _edge_outline(outer: np.ndarray, holes: list[np.ndarray]) -> list[tuple[np.n
     for hole in holes:
         # the hole contour runs through the centres of the object pixels around the hole
         grown = grown.difference(shapely.difference(inside(hole), band(hole)))
+    grown = grown.intersection(shapely.box(0, 0, *resolution_wh))
     from .adapters import polygonal_pieces
 
     out = []
@@ -99,7 +104,8 @@ def _trace(mask: np.ndarray, holes: bool, outline: Outline) -> list[_Traced]:
             child = hierarchy[child][0]
         if outline == "edge":
             # OpenCV's pixel (c, r) is the square [c, c+1) x [r, r+1) of the decoder: its centre is c + 0.5
-            for ring, hs in _edge_outline(outer + 0.5, [h + 0.5 for h in hole_rings]):
+            image_wh = (mask.shape[1], mask.shape[0])
+            for ring, hs in _edge_outline(outer + 0.5, [h + 0.5 for h in hole_rings], image_wh):
                 area = abs(cv2.contourArea(ring.astype(np.float32))) - sum(abs(cv2.contourArea(h.astype(np.float32))) for h in hs)
                 traced.append(_Traced(ring, tuple(hs), float(area)))
         else:
@@ -161,9 +167,9 @@ def mask_to_region(
         min_area_px: drop components smaller than this many pixels.
         max_parts: keep only the largest components.
         outline: ``"edge"`` (polygon on the pixel edges, faithful) or ``"reference"`` (pixel centres / size).
-        token_budget: the most faithful outline whose answer text fits this many tokens: the finest
-            epsilon multiplier (from :data:`BUDGET_FRACTIONS`) that fits, for the k largest parts,
-            choosing k by round-trip IoU against the mask.
+        token_budget: the most faithful outline whose answer text fits this many tokens (the
+            epsilon options are then unused): vertices and small parts go in order of least area
+            change until the text fits, then the kept vertices move to fit the mask better.
         token_counter: anything with ``count(text) -> int``; default: exact Qwen2.5 counts when
             available (see :mod:`simpleseg_agent.grammar`).
         style: answer style the budget is measured in (``"reference"`` or ``"compact"``).
@@ -197,58 +203,96 @@ def mask_to_region(
     return _fit_budget(traced, wh, int(token_budget), token_counter, style, m)
 
 
+def reference_polygons(mask, *, epsilon_frac: float = 0.001) -> list[np.ndarray]:
+    """A mask's outlines exactly as the reference data script writes them: OpenCV's external contours
+    (simple chain) in the order and from the start point OpenCV gives, each simplified by
+    Douglas-Peucker at ``epsilon_frac`` of its perimeter, divided by the image's width and height
+    (pixel indices, no half-pixel shift; holes dropped). Nothing is reordered, unlike
+    :func:`mask_to_region`: this is what the released SimpleSeg checkpoints learned to write, so
+    targets for fine-tuning them keep it. Components left with fewer than three vertices (specks)
+    are dropped.
+
+    Example:
+        >>> import numpy as np
+        >>> m = np.zeros((40, 40), bool); m[10:30, 5:25] = True
+        >>> [p.tolist() for p in reference_polygons(m)]
+        [[[0.125, 0.25], [0.125, 0.725], [0.6, 0.725], [0.6, 0.25]]]
+    """
+    m = as_mask(mask)
+    if not (np.isfinite(epsilon_frac) and epsilon_frac >= 0):
+        raise GeometryError(f"epsilon_frac must be a finite number >= 0, got {epsilon_frac!r}")
+    h, w = m.shape
+    contours, _ = cv2.findContours(m.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    out = []
+    for c in contours:
+        approx = cv2.approxPolyDP(c, epsilon_frac * cv2.arcLength(c, True), True)
+        if len(approx) >= 3:
+            out.append(approx[:, 0, :].astype(np.float64) / np.array([w, h], dtype=np.float64))
+    return out
+
+
 def _fit_budget(traced: list[_Traced], wh: np.ndarray, budget: int, counter, style: str, mask: np.ndarray) -> Region:
     """The most faithful region whose answer text fits ``budget`` tokens.
 
-    Candidates keep the ``k`` largest components (every ``k`` down to 1, at most 8 values) at the
-    finest epsilon that fits (binary search over :data:`BUDGET_FRACTIONS`; the token count falls
-    almost monotonically with epsilon); the candidate with the highest round-trip IoU against the
-    mask wins, fewer tokens breaking ties. Dropping a small part is often better than crushing
-    every part into a triangle.
+    Vertices (and whole small parts) are removed in one global order of least area change
+    (:func:`~simpleseg_agent.geometry.simplify.removal_order`); the order is cut at the fewest
+    removals whose text fits (a bisection over the cut, counting real tokens), and the kept vertices
+    are then moved on the answer's 3-decimal grid to raise the IoU with the mask
+    (:func:`~simpleseg_agent.geometry.simplify.refine_vertices`). A budget thus buys vertices where
+    the shape needs them, and every extra token buys fidelity.
     """
     from ..grammar import default_token_counter, format_polygons
-    from .masks import region_to_mask
-    from .metrics import mask_iou
+    from .simplify import apply_removals, refine_vertices, removal_order
 
     if budget < 1:
         raise GeometryError(f"token_budget must be >= 1, got {budget}")
+    if not traced:
+        return Region.empty()
     counter = counter or default_token_counter()
+    grid = wh / 1000.0  # the answer's number grid (3 decimals), in pixels
+    rings = [np.round(r / grid) * grid for t in traced for r in (t.outer, *t.holes)]
+    raw = [r for t in traced for r in (t.outer, *t.holes)]
+    rings = [s if len(np.unique(s, axis=0)) >= 3 else r for s, r in zip(rings, raw)]
+    part_of_ring = [p for p, t in enumerate(traced) for _ in range(1 + len(t.holes))]
+    events = removal_order(rings, part_of_ring, [t.area_px for t in traced])
+
+    def parts_after(k: int) -> list[list[np.ndarray]]:
+        kept = apply_removals(rings, events, k)
+        parts: list[list[np.ndarray]] = []
+        for p in range(len(traced)):
+            own = [kept[r] for r in range(len(rings)) if part_of_ring[r] == p]
+            if own[0] is not None:  # the outer ring; a dropped part drops its holes too
+                parts.append([own[0], *(h for h in own[1:] if h is not None)])
+        return parts
+
+    def region_of(parts_px: list[list[np.ndarray]]) -> Region:
+        out = []
+        for rs in parts_px:
+            if len(np.unique(rs[0], axis=0)) < 3:
+                continue
+            holes = tuple(h / wh for h in rs[1:] if len(np.unique(h, axis=0)) >= 3)
+            out.append(Part(rs[0] / wh, holes))
+        return Region(out).canonical()
 
     def tokens(region: Region) -> int:
         return counter.count(format_polygons(region.polygons, style=style)) if not region.is_empty else 0
 
-    def finest_fit(parts: list[_Traced]) -> tuple[Region, int] | None:
-        lo, hi = 0, len(BUDGET_FRACTIONS) - 1
-        coarsest = _to_region(parts, BUDGET_FRACTIONS[hi], None, wh)
-        n = tokens(coarsest)
-        if n > budget:
-            return None
-        best = (coarsest, n)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            cand = _to_region(parts, BUDGET_FRACTIONS[mid], None, wh)
-            n = tokens(cand)
-            if n <= budget:
-                hi, best = mid, (cand, n)
-            else:
-                lo = mid + 1
-        return best
-
-    if not traced:
-        return Region.empty()
-    counts = sorted({max(1, round(len(traced) * f)) for f in np.linspace(1, 0, 8)} | {len(traced), 1}, reverse=True)
-    scored: list[tuple[float, int, Region]] = []
-    smallest_need = None
-    for k in counts:
-        fit = finest_fit(traced[:k])
-        if fit is None:
-            continue
-        region, n = fit
-        iou = mask_iou(region_to_mask(region, (int(wh[0]), int(wh[1]))), mask)
-        scored.append((iou, -n, region))
-    if not scored:
-        smallest_need = tokens(_to_region(traced[:1], BUDGET_FRACTIONS[-1], None, wh))
+    # removing a vertex on a straight line changes nothing: those always go, the budget or not
+    lo, hi = next((k for k, e in enumerate(events) if e[2] > 1e-9), len(events)), len(events)
+    if tokens(region_of(parts_after(hi))) > budget:
+        need = tokens(region_of(parts_after(hi)))
         raise GeometryError(
-            f"token_budget={budget} is too small: the coarsest outline of the largest part needs {smallest_need} tokens"
+            f"token_budget={budget} is too small: the coarsest outline of the largest part needs {need} tokens"
         )
-    return max(scored, key=lambda t: (t[0], t[1]))[2]
+    while lo < hi:  # the fewest removals that fit
+        mid = (lo + hi) // 2
+        if tokens(region_of(parts_after(mid))) <= budget:
+            hi = mid
+        else:
+            lo = mid + 1
+    parts = parts_after(lo)
+    plain = region_of(parts)
+    refined = region_of(refine_vertices(parts, mask, (float(grid[0]), float(grid[1]))))
+    if refined.is_empty or tokens(refined) > budget:
+        return plain
+    return refined

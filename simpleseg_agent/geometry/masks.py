@@ -10,12 +10,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GeometryError
-from .raster import parts_to_mask
+from .raster import check_mask_size, parts_to_mask
 from .region import Region, resolution_scale
 
 
 def region_to_mask(region: Region, resolution_wh: tuple[int, int]) -> np.ndarray:
     """Rasterize a region into a ``(H, W)`` bool mask.
+
+    A size beyond :data:`~simpleseg_agent.geometry.raster.MAX_MASK_SIDE_PX` per side or
+    :data:`~simpleseg_agent.geometry.raster.MAX_MASK_PIXELS` in all raises :class:`GeometryError`.
 
     Example:
         >>> from simpleseg_agent.geometry import Region
@@ -23,7 +26,7 @@ def region_to_mask(region: Region, resolution_wh: tuple[int, int]) -> np.ndarray
         >>> int(region_to_mask(r, (10, 10)).sum())
         16
     """
-    w, h = (int(v) for v in resolution_scale(resolution_wh))
+    w, h = check_mask_size(resolution_scale(resolution_wh))
     if region.is_empty:
         return np.zeros((h, w), bool)
     return parts_to_mask(region.to_px((w, h)), (w, h))

@@ -35,6 +35,37 @@ except ImportError:  # pragma: no cover - exercised on machines without a compil
 
 HAVE_C_KERNEL = _rasterc is not None
 
+#: The largest mask side this module rasterizes (pixels). Rasterizing keeps a float64 count per pixel,
+#: so a mistyped size (``1000000x1000000``) must fail with a clear error, not ask for terabytes.
+MAX_MASK_SIDE_PX = 2**15
+#: The largest mask this module rasterizes, in pixels (134 M: about 1 GiB of working memory).
+MAX_MASK_PIXELS = 2**27
+
+
+def check_mask_size(resolution_wh) -> tuple[int, int]:
+    """Validate a mask size ``(W, H)`` against :data:`MAX_MASK_SIDE_PX` and :data:`MAX_MASK_PIXELS`.
+
+    Example:
+        >>> check_mask_size((640, 480))
+        (640, 480)
+        >>> check_mask_size((1000000, 1000000))
+        Traceback (most recent call last):
+        ...
+        simpleseg_agent.errors.GeometryError: a mask of 1000000x1000000 pixels is too large: each side must be at most 32768 and the whole at most 134217728 pixels
+    """
+    try:
+        w, h = (int(v) for v in resolution_wh)
+    except (TypeError, ValueError):
+        raise GeometryError(f"resolution_wh must be (width, height), got {resolution_wh!r}") from None
+    if w <= 0 or h <= 0:
+        raise GeometryError(f"resolution_wh must be positive, got {resolution_wh!r}")
+    if max(w, h) > MAX_MASK_SIDE_PX or w * h > MAX_MASK_PIXELS:
+        raise GeometryError(
+            f"a mask of {w}x{h} pixels is too large: each side must be at most {MAX_MASK_SIDE_PX} "
+            f"and the whole at most {MAX_MASK_PIXELS} pixels"
+        )
+    return w, h
+
 
 def _expand(count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For counts per item, the item index and the step 0..count-1 of every expanded element."""
@@ -44,7 +75,7 @@ def _expand(count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     step = np.arange(total) - first[edge]
     return edge, step
 
-def _rings_toggles(rings_px: Sequence[np.ndarray], heights: np.ndarray, widths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def rings_toggles(rings_px: Sequence[np.ndarray], heights: np.ndarray, widths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Toggle positions of many rings: returns ``(positions, ring_index)``, both int64.
 
     ``positions`` are column-major flat indices ``col * H + row`` into the ring's image, exactly the
@@ -175,7 +206,7 @@ def regions_toggles(parts_px: Sequence[Sequence[Sequence[np.ndarray]]], resoluti
                 ring_group.append(gid)
                 ring_h.append(heights[i])
                 ring_w.append(widths[i])
-    pos, ring_idx = _rings_toggles(rings, np.asarray(ring_h, np.int64), np.asarray(ring_w, np.int64))
+    pos, ring_idx = rings_toggles(rings, np.asarray(ring_h, np.int64), np.asarray(ring_w, np.int64))
     if len(pos) == 0:
         return pos, np.zeros(0, np.int64), np.zeros(0, np.int64)
     group = np.asarray(ring_group, np.int64)[ring_idx]
@@ -189,13 +220,15 @@ def regions_toggles(parts_px: Sequence[Sequence[Sequence[np.ndarray]]], resoluti
 def parts_to_mask(parts_px: Sequence[Sequence[np.ndarray]], resolution_wh: tuple[int, int]) -> np.ndarray:
     """Rasterize one region (parts of rings, in pixels) into a ``(H, W)`` bool mask.
 
+    Raises :class:`~simpleseg_agent.errors.GeometryError` for a size beyond :func:`check_mask_size`'s limits.
+
     Example:
         >>> import numpy as np
         >>> square = np.array([[2, 2], [6, 2], [6, 6], [2, 6]], float)
         >>> int(parts_to_mask([[square]], (8, 8)).sum())
         16
     """
-    w, h = (int(v) for v in resolution_wh)
+    w, h = check_mask_size(resolution_wh)
     pos, sign, _ = regions_toggles([parts_px], (w, h))
     cov = np.bincount(pos, weights=sign, minlength=h * w + 1)[: h * w]
     return (np.cumsum(cov) > 0).reshape(w, h).T.copy()

@@ -11,6 +11,10 @@ Styles:
   already on the 3-decimal grid survives a round trip exactly; the error is at most 0.0005, except for
   values above 0.9995, which all map to 999 (error at most 0.001).
 
+``numbers="shortest"`` (reference style only) prints each rounded value as Python prints a float, the way
+the reference data script writes its targets (``np.round(p, 3).tolist()``): ``0.25``, ``0.4``, ``1.0``
+instead of ``0.250``, ``0.400``, ``1.000`` (what the released SimpleSeg checkpoints were trained on).
+
 Values are rounded half-to-even on the grid (``numpy.round``); ``-0.0`` prints as ``0.000``. Every
 rounded value must lie in ``[0, 1]``: clip beforehand if your coordinates may leave the image.
 
@@ -33,9 +37,11 @@ import numpy as np
 
 from ..errors import GeometryError
 
-__all__ = ["ANSWER_TEMPLATES", "AnswerStyle", "format_polygons", "format_box", "format_point", "wrap_answer"]
+__all__ = ["ANSWER_TEMPLATES", "AnswerStyle", "NumberStyle", "format_polygons", "format_box", "format_point", "wrap_answer"]
 
 AnswerStyle = Literal["reference", "compact"]
+#: How a reference-style number is printed: ``"fixed"`` (``0.250``) or ``"shortest"`` (``0.25``, as Python prints it).
+NumberStyle = Literal["fixed", "shortest"]
 
 #: Answer phrases of the reference method; ``{a}`` stands for the coordinate text.
 ANSWER_TEMPLATES: tuple[str, ...] = (
@@ -46,9 +52,12 @@ ANSWER_TEMPLATES: tuple[str, ...] = (
 )
 
 
-def _check_options(decimals: int, style: str) -> None:
+def _check_options(decimals: int, style: str, numbers: str = "fixed") -> None:
     if style not in ("reference", "compact"):
         raise ValueError(f"style must be 'reference' or 'compact', got {style!r}")
+    if numbers not in ("fixed", "shortest") or (numbers == "shortest" and style != "reference"):
+        raise ValueError(f"numbers must be 'fixed' or 'shortest' (the latter with style='reference'), "
+                         f"got {numbers!r} with style {style!r}")
     if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)) or not 1 <= decimals <= 9:
         raise ValueError(f"decimals must be an integer in [1, 9], got {decimals!r}")
 
@@ -63,7 +72,7 @@ def _as_float_array(values: Any, name: str) -> np.ndarray:
     return arr
 
 
-def _to_grid(arr: np.ndarray, decimals: int, style: str, name: str) -> list[str]:
+def _to_grid(arr: np.ndarray, decimals: int, style: str, name: str, numbers: str = "fixed") -> list[str]:
     """Round onto the grid, check ``[0, 1]``, and return one string per value (flattened)."""
     rounded = np.round(arr, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
     flat = rounded.ravel()
@@ -73,6 +82,8 @@ def _to_grid(arr: np.ndarray, decimals: int, style: str, name: str) -> list[str]
             f"{name} has a value {bad:g} outside [0, 1] after rounding to {decimals} decimals; "
             "normalized coordinates must lie in the image (clip them first, e.g. np.clip(v, 0, 1))"
         )
+    if style == "reference" and numbers == "shortest":
+        return [repr(v) for v in flat.tolist()]
     if style == "reference":
         return [f"{v:.{decimals}f}" for v in flat.tolist()]
     top = 10**decimals
@@ -85,7 +96,8 @@ def _seps(style: str) -> str:
 
 
 def format_polygons(
-    polygons_xy_norm: Sequence[Any], decimals: int = 3, *, style: AnswerStyle = "reference"
+    polygons_xy_norm: Sequence[Any], decimals: int = 3, *, style: AnswerStyle = "reference",
+    numbers: NumberStyle = "fixed",
 ) -> str:
     """Write polygons (a sequence of ``(N, 2)`` normalized ``[x, y]`` arrays) as answer text.
 
@@ -96,8 +108,10 @@ def format_polygons(
     Example:
         >>> format_polygons([[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], [[0.7, 0.8]]], decimals=2)
         '[[[0.10, 0.20], [0.30, 0.40], [0.50, 0.60]], [[0.70, 0.80]]]'
+        >>> format_polygons([[[0.25, 0.4], [1.0, 0.1234], [0.5, 0.6]]], numbers="shortest")
+        '[[[0.25, 0.4], [1.0, 0.123], [0.5, 0.6]]]'
     """
-    _check_options(decimals, style)
+    _check_options(decimals, style, numbers)
     if isinstance(polygons_xy_norm, np.ndarray) and polygons_xy_norm.ndim == 2:
         raise GeometryError(
             f"polygons_xy_norm must be a sequence of (N, 2) arrays, got one array of shape "
@@ -112,38 +126,44 @@ def format_polygons(
         arr = _as_float_array(poly, name)
         if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] < 1:
             raise GeometryError(f"{name} must have shape (N, 2) with N >= 1, got shape {arr.shape}")
-        values = _to_grid(arr, decimals, style, name)
+        values = _to_grid(arr, decimals, style, name, numbers)
         points = [f"[{values[k]}{sep}{values[k + 1]}]" for k in range(0, len(values), 2)]
         parts.append("[" + sep.join(points) + "]")
     return "[" + sep.join(parts) + "]"
 
 
-def _format_flat(values_norm: Any, size: int, name: str, decimals: int, style: str) -> str:
-    _check_options(decimals, style)
+def _format_flat(values_norm: Any, size: int, name: str, decimals: int, style: str, numbers: str = "fixed") -> str:
+    _check_options(decimals, style, numbers)
     arr = _as_float_array(values_norm, name)
     if arr.shape != (size,):
         raise GeometryError(f"{name} must have shape ({size},), got shape {arr.shape}")
-    return "[" + _seps(style).join(_to_grid(arr, decimals, style, name)) + "]"
+    return "[" + _seps(style).join(_to_grid(arr, decimals, style, name, numbers)) + "]"
 
 
-def format_box(xyxy_norm: Any, decimals: int = 3, *, style: AnswerStyle = "reference") -> str:
+def format_box(xyxy_norm: Any, decimals: int = 3, *, style: AnswerStyle = "reference",
+               numbers: NumberStyle = "fixed") -> str:
     """Write a normalized box ``[x1, y1, x2, y2]`` (shape ``(4,)``) as answer text, values as given.
 
     Example:
         >>> format_box([0.1, 0.2, 0.3, 0.4]), format_box([0.1, 0.2, 0.3, 0.4], style="compact")
         ('[0.100, 0.200, 0.300, 0.400]', '[100,200,300,400]')
+        >>> format_box([0.1, 0.2, 0.3, 0.4], numbers="shortest")
+        '[0.1, 0.2, 0.3, 0.4]'
     """
-    return _format_flat(xyxy_norm, 4, "xyxy_norm", decimals, style)
+    return _format_flat(xyxy_norm, 4, "xyxy_norm", decimals, style, numbers)
 
 
-def format_point(xy_norm: Any, decimals: int = 3, *, style: AnswerStyle = "reference") -> str:
+def format_point(xy_norm: Any, decimals: int = 3, *, style: AnswerStyle = "reference",
+                 numbers: NumberStyle = "fixed") -> str:
     """Write a normalized point ``[x, y]`` (shape ``(2,)``) as answer text.
 
     Example:
         >>> format_point([0.5, 0.25]), format_point([-0.0001, 0.25], style="compact")
         ('[0.500, 0.250]', '[0,250]')
+        >>> format_point([0.5, 0.25], numbers="shortest")
+        '[0.5, 0.25]'
     """
-    return _format_flat(xy_norm, 2, "xy_norm", decimals, style)
+    return _format_flat(xy_norm, 2, "xy_norm", decimals, style, numbers)
 
 
 def wrap_answer(text: str, template: str = ANSWER_TEMPLATES[0]) -> str:

@@ -80,6 +80,14 @@ class DataConfig:
                               "clockwise")
     simplify_eps_frac: float = _help("Douglas-Peucker on mask answers at this fraction of the perimeter (0: as recorded)",
                                      0.0)
+    target_style: str = _help("how targets are written when building from records: auto (as the starting model "
+                              "writes its answers: released for simpleseg-qwen2.5-vl, simpleseg-kimi-vl and models "
+                              "fine-tuned on released targets, else canonical), canonical (clockwise from the "
+                              "top-most vertex, 0.250) or released (OpenCV's vertex order, 0.25)", "auto")
+
+    def __post_init__(self) -> None:
+        if self.target_style not in ("auto", "canonical", "released"):
+            raise ValueError(f"target_style must be auto, canonical or released, got {self.target_style!r}")
 
 
 @dataclass

@@ -5,18 +5,22 @@ transformers checkpoint with its processor, loadable by :class:`~simpleseg_agent
 LoRA runs save the merged weights there and the adapter under ``adapter/``). Interrupted runs
 resume from the last ``checkpoint-N`` in ``output_dir`` (``resume="auto"``).
 
-Multi-GPU: launch the same command through ``accelerate launch --config_file training/accelerate/<ddp|zero2|fsdp>.yaml -m simpleseg_agent.cli train ...``.
+Multi-GPU: launch the same command through ``accelerate launch --config_file training/accelerate/<ddp|zero2|fsdp>.yaml -m simpleseg_agent.cli train ...``
+(several processes on a CPU: ``torchrun --nproc_per_node N -m simpleseg_agent.cli train ...``). The main process
+builds the task data and writes ``final`` (the full weights gathered under FSDP); the others wait for it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from .._optional import require
+from ..errors import SimpleSegError
 from .config import ChooseRecipe, GSPORecipe, SFTRecipe, RecipeBase
 
 
@@ -37,6 +41,147 @@ def _device_flags(recipe: RecipeBase) -> dict[str, Any]:
 
 def _report_to(recipe: RecipeBase) -> list[str]:
     return [] if recipe.report_to in ("", "none") else [s.strip() for s in recipe.report_to.split(",") if s.strip()]
+
+
+class TrainingInputError(SimpleSegError, ValueError):
+    """A recipe's inputs cannot be used: its data missing or unreadable, no model or one that cannot be
+    reached, an output folder that cannot be written. Raised before anything is loaded."""
+
+
+#: Seconds the hub gets to answer a connection before a run that needs it stops.
+HUB_CONNECT_TIMEOUT_S = 3.0
+
+
+def check_inputs(recipe: RecipeBase) -> None:
+    """Refuse a recipe whose inputs cannot work, before a model or dataset is loaded: the training (and
+    evaluation) data exist and can be read, a model is given and is a local folder, a preset, or a hub id
+    that is in the local cache or on a hub that answers, ``output_dir`` can be written, and a resume
+    checkpoint named explicitly exists. Every problem found is named on one line.
+
+    Raises:
+        TrainingInputError: what is wrong, what was expected.
+
+    Example:
+        >>> check_inputs(SFTRecipe(name="x", data={"train": "missing.jsonl"}, model={"model": "./tiny"}))
+        Traceback (most recent call last):
+        ...
+        simpleseg_agent.training.runner.TrainingInputError: data.train: missing.jsonl not found (a records.jsonl or a dataset folder); model.model: ./tiny not found (a checkpoint folder, hub id or preset name)
+    """
+    problems = [p for p in (*_data_problems(recipe), _model_problem(recipe)) if p]
+    if not problems:  # the output folder only matters once the rest can work (it is created here)
+        problems += [p for p in (_output_problem(recipe), _resume_problem(recipe)) if p]
+    if problems:
+        raise TrainingInputError("; ".join(problems))
+
+
+def _data_problems(recipe: RecipeBase) -> list[str]:
+    out = []
+    for name, value in (("data.train", recipe.data.train), ("data.eval", recipe.data.eval)):
+        if name == "data.eval" and not value:
+            continue
+        if not value:
+            out.append(f"{name} is not set (a records.jsonl or a dataset folder from simpleseg data build-tasks)")
+            continue
+        p = Path(value)
+        expected = ("choice training reads a records.jsonl" if isinstance(recipe, ChooseRecipe)
+                    else "a records.jsonl or a dataset folder")
+        if not p.exists():
+            out.append(f"{name}: {p} not found ({expected})")
+        elif p.is_dir() and isinstance(recipe, ChooseRecipe):
+            out.append(f"{name}: {p} is a folder; {expected}")
+        elif p.is_dir():
+            if not any((p / n).is_file() for n in ("dataset_info.json", "dataset_dict.json", "state.json")):
+                out.append(f"{name}: {p} is a folder but not a saved dataset (no dataset_info.json); "
+                           f"expected a records.jsonl or a folder from simpleseg data build-tasks")
+        else:
+            try:
+                with p.open("rb") as f:
+                    f.read(1)
+            except OSError as e:
+                out.append(f"{name}: cannot read {p} ({e.strerror or e})")
+    return out
+
+
+def _model_problem(recipe: RecipeBase) -> str | None:
+    from ..backends.presets import PRESETS
+
+    spec = recipe.model.model
+    if not spec:
+        return "model.model is not set: give a checkpoint folder, hub id or preset name (--model.model PATH)"
+    spec = PRESETS[spec].model_id if spec in PRESETS else spec
+    p = Path(spec)
+    if p.is_dir():
+        return None if (p / "config.json").is_file() else f"model.model: {p} is a folder without config.json"
+    parts = spec.split("/")
+    looks_like_hub_id = (len(parts) == 2 and all(parts) and not spec.startswith((".", "/", "~"))
+                         and not spec.endswith((".json", ".jsonl", ".safetensors")))
+    if not looks_like_hub_id:
+        return f"model.model: {spec} not found (a checkpoint folder, hub id or preset name)"
+    if _in_hub_cache(spec):
+        return None
+    if _hub_offline():
+        return (f"model.model: {spec} is not a local folder and not in the hub cache, and the hub is off "
+                f"(HF_HUB_OFFLINE): download it first or give a checkpoint folder")
+    reason = _hub_unreachable()
+    if reason:
+        return (f"model.model: {spec} is not a local folder and not in the hub cache, and the hub cannot be reached "
+                f"({reason}): give a checkpoint folder, or download it where the hub answers")
+    return None
+
+
+def _in_hub_cache(repo_id: str) -> bool:
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return False
+    found = try_to_load_from_cache(repo_id, "config.json")
+    return isinstance(found, str)
+
+
+def _hub_offline() -> bool:
+    return any(os.environ.get(k, "").strip().lower() in ("1", "true", "yes", "on")
+               for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+
+
+def _hub_unreachable(timeout_s: float = HUB_CONNECT_TIMEOUT_S) -> str | None:
+    """Why the hub cannot be reached within ``timeout_s`` (name lookup included), or ``None`` when it answers."""
+    import socket
+    import threading
+    from urllib.parse import urlparse
+
+    url = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    host, port = url.hostname or "huggingface.co", url.port or (80 if url.scheme == "http" else 443)
+    result: list[str | None] = []
+
+    def probe() -> None:
+        try:
+            socket.create_connection((host, port), timeout=timeout_s).close()
+            result.append(None)
+        except OSError as e:
+            result.append(f"{host}:{port}: {e.strerror or e.__class__.__name__}")
+
+    t = threading.Thread(target=probe, daemon=True)  # the name lookup is not bound by the socket's timeout
+    t.start()
+    t.join(timeout_s + 0.5)
+    return result[0] if result else f"{host}:{port}: no answer in {timeout_s:g} s"
+
+
+def _output_problem(recipe: RecipeBase) -> str | None:
+    out = Path(recipe.output_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        return f"output_dir: cannot write to {out} ({e.strerror or e})"
+    return None
+
+
+def _resume_problem(recipe: RecipeBase) -> str | None:
+    if recipe.resume not in ("auto", "never") and not Path(recipe.resume).is_dir():
+        return f"resume: checkpoint {recipe.resume} not found (a checkpoint-N folder, 'auto' or 'never')"
+    return None
 
 
 def load_model_and_processor(recipe: RecipeBase, *, padding_side: str | None = None):
@@ -107,22 +252,93 @@ def _load_rows(path: str, kind: str, recipe: RecipeBase):
         if isinstance(ds, datasets.DatasetDict):
             ds = ds["train"]
     else:
-        from . import tasks
-        from .records import read_records
-
-        builder = tasks.build_sft_dataset if kind == "sft" else tasks.build_grpo_dataset
         out_dir = Path(recipe.output_dir) / f"data-{kind}"
-        if not (out_dir / "dataset_info.json").is_file():  # built once per run folder; a resumed run reuses it
-            mix = tasks.TaskMix.parse(recipe.data.task_mix) if recipe.data.task_mix else tasks.TaskMix()
-            d = recipe.data
-            extra = {"turns_per_row": d.turns_per_row} if kind == "sft" else {}
-            builder(read_records(p), out_dir, mix=mix, seed=d.seed, records_file=p, overwrite=True, style=d.style,
-                    samples_per_record=d.samples_per_record, vertex_order=d.vertex_order,
-                    simplify_eps_frac=d.simplify_eps_frac, **extra)
+        state = _process_state()
+        # one process builds the tasks (every process would write the same folder at once: Arrow files
+        # read half-written); the others wait for it and read what it built
+        with state.main_process_first():
+            if state.is_main_process and not (out_dir / "dataset_info.json").is_file():
+                _build_rows(p, out_dir, kind, recipe)  # built once per run folder; a resumed run reuses it
+        if not (out_dir / "dataset_info.json").is_file():
+            from .converters._common import DataError
+
+            raise DataError(f"process {state.process_index} cannot see the training data the main process built "
+                            f"in {out_dir}: output_dir must be on a filesystem every process shares")
         ds = datasets.load_from_disk(str(out_dir))
     if recipe.data.max_samples:
         ds = ds.select(range(min(recipe.data.max_samples, len(ds))))
     return ds
+
+
+def _process_state():
+    """accelerate's view of this process (index, main or not) in a run of one or many processes
+    (``torchrun`` / ``accelerate launch``); one process when started plainly."""
+    accelerate = require("accelerate", extra="train", feature="training")
+    # on the CPU only cpu=True makes accelerate read torchrun's ranks (as the trainer's own use_cpu does)
+    return accelerate.PartialState(cpu=not _torch().cuda.is_available())
+
+
+def _build_rows(records_path: Path, out_dir: Path, kind: str, recipe: RecipeBase) -> None:
+    """Build the tasks of a records file into ``out_dir``: into a temporary folder beside it, renamed
+    into place when complete (an interrupted build leaves nothing a resumed run would take for data)."""
+    import shutil
+
+    from . import tasks
+    from .records import read_records
+
+    print(f"simpleseg: building the training data into {out_dir}", file=sys.stderr, flush=True)
+    builder = tasks.build_sft_dataset if kind == "sft" else tasks.build_grpo_dataset
+    mix = tasks.TaskMix.parse(recipe.data.task_mix) if recipe.data.task_mix else tasks.TaskMix()
+    d = recipe.data
+    extra = {"turns_per_row": d.turns_per_row} if kind == "sft" else {}
+    tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
+    try:
+        builder(read_records(records_path), tmp, mix=mix, seed=d.seed, records_file=records_path, overwrite=True,
+                style=d.style, samples_per_record=d.samples_per_record, vertex_order=d.vertex_order,
+                simplify_eps_frac=d.simplify_eps_frac, target_style=target_style(recipe), **extra)
+        if out_dir.exists():  # an incomplete folder (no dataset_info.json) from an older build
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def target_style(recipe: RecipeBase) -> str:
+    """How the recipe's targets are written (``data.target_style``, resolved): as given, or with
+    ``auto`` as the starting model writes its answers: its preset's style (``"released"`` for the
+    released SimpleSeg checkpoints, by preset name or hub id), the style a checkpoint folder's model
+    card says it was trained on, else ``"canonical"``. The compact style is always canonical.
+
+    Example:
+        >>> target_style(SFTRecipe(model={"model": "simpleseg-qwen2.5-vl"}))
+        'released'
+        >>> target_style(SFTRecipe(model={"model": "sthui/SimpleSeg-Kimi-VL"}))
+        'released'
+        >>> target_style(SFTRecipe(model={"model": "simpleseg-gui-small"}))
+        'canonical'
+        >>> target_style(SFTRecipe(model={"model": "simpleseg-qwen2.5-vl"}, data={"target_style": "canonical"}))
+        'canonical'
+    """
+    chosen = recipe.data.target_style
+    if chosen != "auto":
+        return chosen
+    if recipe.data.style != "reference":
+        return "canonical"
+    from ..backends.presets import PRESETS
+
+    spec = recipe.model.model
+    for preset in PRESETS.values():
+        if spec in (preset.name, preset.model_id):
+            return preset.target_style
+    card = Path(spec) / "simpleseg_model.json" if spec else None
+    if card is not None and card.is_file():
+        try:
+            declared = json.loads(card.read_text()).get("target_style")
+        except (OSError, ValueError, AttributeError):
+            declared = None
+        if declared in ("canonical", "released"):
+            return declared
+    return "canonical"
 
 
 def _resume_arg(recipe: RecipeBase) -> str | bool | None:
@@ -182,27 +398,83 @@ def _common_args(recipe: RecipeBase) -> dict[str, Any]:
 
 
 def _finish(trainer, processor, recipe: RecipeBase, kind: str, started: float, resumed_from) -> Path:
+    """Save the final model into ``output_dir/final``, from the main process only (every process
+    returns the folder once it is complete).
+
+    Under FSDP (or DeepSpeed ZeRO-3) no process holds the whole model: every process takes part in
+    gathering the full state dict (on the CPU), and the main process writes it. The model is written
+    into a temporary folder beside ``final`` and renamed into place when complete."""
+    import shutil
+
+    acc = trainer.accelerator
     final = Path(recipe.output_dir) / "final"
-    model = trainer.model
-    if hasattr(model, "merge_and_unload"):  # LoRA: keep the adapter, ship merged weights
-        model.save_pretrained(final / "adapter")
-        model = model.merge_and_unload()
-    model.save_pretrained(final, safe_serialization=True)
-    processor.save_pretrained(final)
-    history = [h for h in trainer.state.log_history]
-    (final / "simpleseg_model.json").write_text(json.dumps({
-        **_card(recipe, kind, _answer_space(recipe), trainer.state.global_step),
-        "resumed_from": str(resumed_from) if resumed_from else None,
-        "seconds": round(time.time() - started, 2),
-        "log_history": history,
-    }, indent=2, default=str))
+    sharded = bool(getattr(trainer, "is_fsdp_enabled", False) or getattr(trainer, "is_deepspeed_enabled", False))
+    # a collective: every process must call it, the main process keeps the result
+    state_dict = acc.get_state_dict(trainer.model_wrapped) if sharded else None
+    if acc.is_main_process:
+        tmp = final.with_name(f".final.tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            _save_final(acc.unwrap_model(trainer.model), processor, tmp, recipe, state_dict=state_dict)
+            history = [h for h in trainer.state.log_history]
+            (tmp / "simpleseg_model.json").write_text(json.dumps({
+                **_card(recipe, kind, _answer_space(recipe), trainer.state.global_step),
+                "world_size": acc.num_processes,
+                "resumed_from": str(resumed_from) if resumed_from else None,
+                "seconds": round(time.time() - started, 2),
+                "log_history": history,
+            }, indent=2, default=str))
+            if final.exists():  # a final model of an earlier run in this folder: this run's replaces it
+                shutil.rmtree(final)
+            tmp.rename(final)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        print(f"simpleseg: saved the final model to {final}", file=sys.stderr, flush=True)
+    acc.wait_for_everyone()
     return final
+
+
+def _save_final(model, processor, folder: Path, recipe: RecipeBase, *, state_dict: dict | None = None) -> None:
+    """Write ``model`` (unwrapped) and ``processor`` into ``folder`` as a plain transformers checkpoint.
+
+    ``state_dict``: the full weights gathered from a sharded run (FSDP, ZeRO-3), written instead of the
+    model's own (each process holds only its shard). LoRA runs keep the adapter under ``adapter/`` and
+    write merged weights: merged in place when the model is whole; after a sharded run the adapter is
+    merged into a fresh copy of the starting model on the CPU (a sharded model cannot be merged in place).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if hasattr(model, "merge_and_unload"):  # LoRA: keep the adapter, ship merged weights
+        model.save_pretrained(folder / "adapter", state_dict=state_dict)
+        if state_dict is None:
+            model = model.merge_and_unload()
+        else:
+            model = _merged_from_adapter(recipe, folder / "adapter")
+        state_dict = None
+    if state_dict is None:
+        model.save_pretrained(folder, safe_serialization=True)
+    else:
+        model.save_pretrained(folder, state_dict=state_dict, safe_serialization=True)
+    processor.save_pretrained(folder)
+
+
+def _merged_from_adapter(recipe: RecipeBase, adapter: Path):
+    """The starting model with the LoRA adapter saved in ``adapter`` merged in (on the CPU)."""
+    transformers = require("transformers", extra="train", feature="training")
+    peft = require("peft", extra="train", feature="LoRA training")
+    from ..backends.presets import PRESETS
+
+    spec = recipe.model.model
+    spec = PRESETS[spec].model_id if spec in PRESETS else spec
+    base = transformers.AutoModelForImageTextToText.from_pretrained(
+        spec, dtype=_torch().float32, trust_remote_code=recipe.model.trust_remote_code)
+    return peft.PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
 
 
 def _card(recipe: RecipeBase, kind: str, space: str, step: int) -> dict[str, Any]:
     """What ``simpleseg_model.json`` says of every saved model: its recipe, kind, answer space and step;
     a choice-trained model also how its answers are meant to snap (read by ``--snap``)."""
-    card: dict[str, Any] = {"recipe": recipe.to_dict(), "kind": kind, "coord_space": space, "global_step": step}
+    card: dict[str, Any] = {"recipe": recipe.to_dict(), "kind": kind, "coord_space": space, "global_step": step,
+                            "target_style": target_style(recipe)}
     if isinstance(recipe, ChooseRecipe):
         card["snap"] = {"reach": recipe.snap_reach, "overlap_weight": recipe.snap_overlap_weight}
     return card
@@ -244,6 +516,7 @@ def _answer_space(recipe: RecipeBase) -> str:
 
 def run_sft(recipe: SFTRecipe) -> Path:
     """Supervised fine-tuning with TRL's SFTTrainer on ``images`` + ``messages`` rows."""
+    check_inputs(recipe)
     trl = require("trl", extra="train", feature="SFT")
     started = time.time()
     model, processor, peft_config = load_model_and_processor(recipe)
@@ -267,6 +540,7 @@ def build_reward(recipe: GSPORecipe):
 
 def run_gspo(recipe: GSPORecipe, *, callbacks: list | None = None) -> Path:
     """GSPO (sequence-level GRPO) with the IoU reward, via TRL's GRPOTrainer."""
+    check_inputs(recipe)
     trl = require("trl", extra="train", feature="GSPO")
     from .._optional import is_available
 
@@ -310,6 +584,7 @@ def run_choose(recipe: ChooseRecipe) -> Path:
     same records and ``data.seed`` give the same examples, so a resumed run sees the same data). Logs
     ``choice_accuracy``: the fraction of examples in the logged steps whose right box already scored
     highest."""
+    check_inputs(recipe)
     transformers = require("transformers", extra="train", feature="choice training")
     torch = _torch()
     from .choose import ChoiceCollator, choice_examples, choice_loss

@@ -17,7 +17,11 @@ point2text    the click target                    the element's text, ``"Save"``
 ============  ==================================  ==============================
 
 Coordinates are normalized by the image width/height; polygons are the record's outer rings in
-the canonical order (clockwise on screen, y pointing down). Prompts are drawn from
+the canonical order (clockwise on screen, y pointing down). ``target_style="released"`` writes targets
+the way the released SimpleSeg checkpoints write their answers, as the reference data script made
+them: the record's region rasterized at its image size and traced again by OpenCV (its own vertex
+order and start point, Douglas-Peucker at 0.001 of the perimeter), numbers as Python prints them
+(``0.25``, not ``0.250``), so fine-tuning such a checkpoint does not fight its habits. Prompts are drawn from
 :data:`simpleseg_agent.prompts.PROMPT_TEMPLATES`, answers from the reference answer phrases.
 
 Row formats (what TRL 1.16 reads):
@@ -190,6 +194,12 @@ class BuildOptions:
         metadata=_help("SFT: up to this many samples of the same image in one multi-turn conversation (the image "
                        "is encoded once per row; 1 = one question per row)"),
     )
+    target_style: Literal["canonical", "released"] = field(
+        default="canonical",
+        metadata=_help("how targets are written: 'canonical' (clockwise from the top-most vertex, 0.250) or "
+                       "'released' (as the released SimpleSeg checkpoints answer: OpenCV's vertex order, 0.25; "
+                       "mask answers traced again at simplify_eps_frac, 0.001 when 0)"),
+    )
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
@@ -207,6 +217,11 @@ class BuildOptions:
             raise DataError(f"simplify_eps_frac must be a number in [0, 0.5), got {self.simplify_eps_frac!r}")
         if isinstance(self.turns_per_row, bool) or not isinstance(self.turns_per_row, int) or self.turns_per_row < 1:
             raise DataError(f"turns_per_row must be an integer >= 1, got {self.turns_per_row!r}")
+        if self.target_style not in ("canonical", "released"):
+            raise DataError(f"target_style must be 'canonical' or 'released', got {self.target_style!r}")
+        if self.target_style == "released" and self.style != "reference":
+            raise DataError("target_style 'released' writes the reference style (normalized decimals); "
+                            f"it cannot be combined with style {self.style!r}")
 
 
 @dataclass
@@ -390,15 +405,21 @@ def _sample_text(record: Record, t: _Target, kind: str, rng: random.Random, opts
     if answer_kind == "text":
         return rng.choice(READ_TEMPLATES).format(q=query.rendered), json.dumps(_readable_text(record), ensure_ascii=False)
     prompt = build_prompt(query, answer_kind, rng=rng)
+    numbers = "shortest" if opts.target_style == "released" else "fixed"
     if answer_kind == "mask":
-        polygons = _simplified(t.polygons, record.image_wh, opts.simplify_eps_frac) if opts.simplify_eps_frac else t.polygons
+        if opts.target_style == "released":
+            polygons = _released_polygons(t, record.image_wh, opts.simplify_eps_frac or 0.001)
+        elif opts.simplify_eps_frac:
+            polygons = _simplified(t.polygons, record.image_wh, opts.simplify_eps_frac)
+        else:
+            polygons = t.polygons
         if opts.vertex_order == "random":
             polygons = [_shuffle_ring(p, rng) for p in polygons]
-        coords = format_polygons(polygons, style=opts.style)
+        coords = format_polygons(polygons, style=opts.style, numbers=numbers)
     elif answer_kind == "box":
-        coords = format_box(t.xyxy, style=opts.style)
+        coords = format_box(t.xyxy, style=opts.style, numbers=numbers)
     else:
-        coords = format_point(t.point, style=opts.style)
+        coords = format_point(t.point, style=opts.style, numbers=numbers)
     return prompt, training_answer(coords, rng)
 
 
@@ -418,6 +439,17 @@ def _simplified(polygons: list[np.ndarray], image_wh, eps_frac: float) -> list[n
     wh = np.asarray(image_wh, dtype=np.float64)
     rings = [simplify_ring(np.asarray(p, dtype=np.float64) * wh, eps_frac, None) / wh for p in polygons]
     return list(Region.from_polygons(rings).canonical().polygons)
+
+
+def _released_polygons(t: _Target, image_wh, eps_frac: float) -> list[np.ndarray]:
+    """The target's outline as the reference data script writes it: its region rasterized at the image's
+    size, traced by OpenCV (OpenCV's order and start point), simplified at ``eps_frac`` of each perimeter.
+    The canonical rings when the region is too small to trace."""
+    from ..geometry import region_to_mask
+    from ..geometry.contours import reference_polygons
+
+    polygons = reference_polygons(region_to_mask(t.region, tuple(image_wh)), epsilon_frac=eps_frac)
+    return polygons or t.polygons
 
 
 def _shuffle_ring(ring: np.ndarray, rng: random.Random) -> np.ndarray:
@@ -625,6 +657,7 @@ def build_task_dataset(
     vertex_order: Literal["clockwise", "random"] = "clockwise",
     simplify_eps_frac: float = 0.0,
     turns_per_row: int = 1,
+    target_style: Literal["canonical", "released"] = "canonical",
     overwrite: bool = False,
     progress: Any = None,
     writer_batch_size: int = 200,
@@ -640,7 +673,8 @@ def build_task_dataset(
 
     mix = TaskMix.parse(mix) if isinstance(mix, str) else (mix or TaskMix())
     opts = BuildOptions(seed=seed, style=style, samples_per_record=samples_per_record, point_query=point_query,
-                        vertex_order=vertex_order, simplify_eps_frac=simplify_eps_frac, turns_per_row=turns_per_row)
+                        vertex_order=vertex_order, simplify_eps_frac=simplify_eps_frac, turns_per_row=turns_per_row,
+                        target_style=target_style)
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         if not overwrite:

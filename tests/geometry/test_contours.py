@@ -178,3 +178,93 @@ def test_a_blob_along_the_top_border_keeps_its_top_row():
     m = blob_mask(np.random.default_rng(814 * 7919 + 1), 160, 120, 1)
     exact = region_to_mask(mask_to_region(m, epsilon_frac=0, holes=True), (160, 120))
     assert (m & ~exact).sum() <= 2
+
+
+def test_masks_touching_the_image_border_stay_on_the_image():
+    """A mitred corner of a pixel on the bottom row poked past the edge: the photo's mask (camera < 80)
+    gave a vertex at y = 1.001 and the answer could not be written."""
+    from skimage.data import camera
+
+    from simpleseg_agent.grammar import format_polygons
+
+    m = camera() < 80
+    assert m[-1].any()
+    for kwargs in ({}, {"epsilon_frac": 0}, {"holes": True, "epsilon_frac": 0}):
+        r = mask_to_region(m, **kwargs)
+        coords = np.concatenate([ring for p in r.parts for ring in p.rings])
+        assert coords.min() >= 0 and coords.max() <= 1
+        format_polygons(r.polygons)
+    exact = region_to_mask(mask_to_region(m, epsilon_frac=0, holes=True), (512, 512))
+    assert mask_iou(exact, m) >= 0.999
+
+
+def test_a_diagonal_touching_the_bottom_right_corner_stays_on_the_image():
+    m = np.tri(30, 30, dtype=bool)[::-1]  # a staircase touching the bottom and the left edge
+    m = m[:, ::-1] | np.eye(30, dtype=bool)
+    r = mask_to_region(m, epsilon_frac=0, holes=True)
+    coords = np.concatenate([ring for p in r.parts for ring in p.rings])
+    assert coords.min() >= 0 and coords.max() <= 1
+    assert mask_iou(region_to_mask(r, (30, 30)), m) >= 0.995
+
+
+def _horse():
+    from skimage.data import horse
+
+    h = horse()
+    return ~h if h[0, 0] else h.astype(bool)
+
+
+def test_a_larger_budget_buys_a_more_faithful_answer_on_the_horse():
+    """A fixed ladder of tolerances gave the same 366-token answer for budgets 388 and 500."""
+    from simpleseg_agent.grammar import QwenTokenCounter, format_polygons
+
+    counter = QwenTokenCounter()
+    m = _horse()
+    seen = []
+    for budget in (200, 388, 500):
+        r = mask_to_region(m, token_budget=budget, token_counter=counter)
+        n = counter.count(format_polygons(r.polygons))
+        assert budget - 20 <= n <= budget  # within about one vertex of the budget
+        seen.append((n, mask_iou(region_to_mask(r, (m.shape[1], m.shape[0])), m)))
+    assert seen[0][1] < seen[1][1] < seen[2][1]
+
+
+def _disks(centres):
+    yy, xx = np.mgrid[:480, :640]
+    return np.any([np.hypot(xx - cx, yy - cy) < r for cx, cy, r in centres], axis=0)
+
+
+@pytest.mark.parametrize(("centres", "budget"), [([(320, 240, 180)], 100), ([(160, 240, 100), (480, 240, 100)], 200)])
+def test_the_budget_is_spent(centres, budget):
+    """A fixed ladder of tolerances answered a disk's budget of 100 with 58 tokens, two disks' 200 with 114."""
+    from simpleseg_agent.grammar import QwenTokenCounter, format_polygons
+
+    counter = QwenTokenCounter()
+    r = mask_to_region(_disks(centres), token_budget=budget, token_counter=counter)
+    assert budget - 20 <= counter.count(format_polygons(r.polygons)) <= budget
+    assert len(r.parts) == len(centres)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 5, 8])
+def test_a_budget_answer_is_at_least_as_faithful_as_the_reference_epsilon_at_its_tokens(seed):
+    from simpleseg_agent.grammar import QwenTokenCounter, format_polygons
+
+    counter = QwenTokenCounter()
+    m = blob_mask(np.random.default_rng(seed), 320, 240, 3)
+    ref = mask_to_region(m)
+    n_ref = counter.count(format_polygons(ref.polygons))
+    fit = mask_to_region(m, token_budget=n_ref, token_counter=counter)
+    iou = lambda r: mask_iou(region_to_mask(r, (320, 240)), m)  # noqa: E731
+    assert counter.count(format_polygons(fit.polygons)) <= n_ref
+    assert iou(fit) >= iou(ref)
+
+
+def test_a_budget_beyond_the_exact_outline_adds_no_vertices():
+    """Vertices on straight lines change nothing: an exact outline stays as short as it can be."""
+    from simpleseg_agent.grammar import QwenTokenCounter
+
+    counter = QwenTokenCounter()
+    m = blob_mask(np.random.default_rng(1), 640, 480, 3)
+    exact = mask_to_region(m, token_budget=200, token_counter=counter)
+    assert mask_iou(region_to_mask(exact, (640, 480)), m) == 1.0
+    assert mask_to_region(m, token_budget=400, token_counter=counter).n_vertices == exact.n_vertices

@@ -109,3 +109,24 @@ def test_bad_resolution_raises(resolution):
 def test_unknown_backend_is_rejected():
     with pytest.raises(ValueError, match="backend"):
         parts_iou_batch([], [], (4, 4), backend="gpu")
+
+
+@pytest.mark.parametrize("size", [(1_000_000, 1_000_000), (40_000, 10), (20_000, 20_000)])
+def test_a_huge_mask_size_is_refused_before_allocating(size):
+    """A mistyped size (1000000x1000000) asked numpy for terabytes; it must say the limit instead."""
+    from simpleseg_agent.geometry import MAX_MASK_SIDE_PX
+
+    r = Region.from_polygons([[[0.1, 0.1], [0.5, 0.1], [0.5, 0.5]]])
+    with pytest.raises(GeometryError, match=f"too large.*{MAX_MASK_SIDE_PX}"):
+        region_to_mask(r, size)
+    with pytest.raises(GeometryError, match="too large"):
+        region_to_mask(Region.empty(), size)
+    with pytest.raises(GeometryError, match="too large"):
+        parts_to_mask([[np.array([[0, 0], [5, 0], [5, 5]], float)]], size)
+
+
+def test_the_largest_allowed_thin_mask_is_rasterized():
+    from simpleseg_agent.geometry import MAX_MASK_SIDE_PX
+
+    r = Region.from_polygons([[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]])
+    assert region_to_mask(r, (MAX_MASK_SIDE_PX, 2)).sum() == 2 * MAX_MASK_SIDE_PX

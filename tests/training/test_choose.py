@@ -29,8 +29,8 @@ from simpleseg_agent.training.choose import (  # noqa: E402
 )
 from simpleseg_agent.training.config import ChooseRecipe  # noqa: E402
 from simpleseg_agent.training.records import Record, read_records  # noqa: E402
-from simpleseg_agent.training.runner import run_choose, set_single_thread  # noqa: E402
-from simpleseg_agent.training.recipes import find_recipe
+from simpleseg_agent.training.runner import TrainingInputError, run_choose, set_single_thread  # noqa: E402
+from simpleseg_agent.training.recipes import find_recipe  # noqa: E402
 
 from .crash_resume import crash_then_resume  # noqa: E402
 
@@ -281,5 +281,5 @@ def test_choose_recipes_refuse_bad_values(tmp_path):
     assert ChooseRecipe.from_dict({"name": "c", "n_candidates": 16, "hard_negatives": 6, "extent_negatives": 9}).extent_negatives == 9
     with pytest.raises(ValueError, match="not 'choose'"):
         ChooseRecipe.from_yaml(find_recipe("tiny-cpu-sft"))
-    with pytest.raises(FileNotFoundError, match="records.jsonl"):
+    with pytest.raises(TrainingInputError, match="records.jsonl"):
         run_choose(ChooseRecipe.from_dict({"name": "c", "model": {"model": "x"}, "data": {"train": str(tmp_path / "no")}}))
