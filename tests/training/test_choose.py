@@ -34,7 +34,6 @@ from simpleseg_agent.training.recipes import find_recipe  # noqa: E402
 
 from .crash_resume import crash_then_resume  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
 COLOURS = {"red": (220, 30, 30), "green": (30, 170, 60), "blue": (40, 60, 220), "black": (10, 10, 10)}
 BOXES = {"red": (8, 8, 40, 30), "green": (60, 10, 104, 34), "blue": (12, 48, 52, 76), "black": (70, 50, 100, 78)}
 
