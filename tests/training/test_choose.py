@@ -5,7 +5,6 @@ and an interrupted run resumes from its checkpoint."""
 
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
