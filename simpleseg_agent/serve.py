@@ -2,15 +2,26 @@
 
 Standard library only (``http.server``). Endpoints:
 
-* ``GET /v1/models`` — one model, named ``model_name``.
+* ``GET /v1/models`` — one model, named ``model_name``, with a ``simpleseg`` object saying how to read and
+  ask it: ``preset``, ``coord_space`` (``"norm"``, ``"1000"``, ``"px"``), ``prompt_style``, ``scoring``
+  (``POST /v1/simpleseg/score`` answers) and ``structured_outputs`` (answers can be constrained).
 * ``POST /v1/chat/completions`` — the last ``user`` message's text parts (joined by newlines) are the
   prompt and its first ``image_url`` (a ``data:`` URL of a PNG, JPEG or WebP) is the image;
   ``max_completion_tokens`` or ``max_tokens`` is the answer budget. Answering is greedy unless
   ``temperature`` is above 0 (then sampled, seeded by ``seed`` when given; the default is greedy, not
   OpenAI's 1); system messages and earlier turns are ignored (the backends answer one question about
-  one image). The response is a standard ``chat.completion`` plus a ``simpleseg``
-  field with ``model_input_wh`` (the image size the model saw) and ``model_s``, which
+  one image). A ``model`` other than ``model_name`` gets ``404`` (``NotFoundError``, as vLLM answers).
+  Guided decoding as vLLM takes it, ``structured_outputs: {"regex": ...}`` (or the older
+  ``guided_regex``), is honoured for the answer grammars of this model's space
+  (:func:`~simpleseg_agent.grammar.constrain.answer_regex`): the model decodes constrained to it; another
+  regex gets ``400``. The response is a standard ``chat.completion`` plus a ``simpleseg``
+  field with ``model_input_wh`` (the image size the model saw), ``model_s``, ``preset``, ``coord_space``
+  and ``decoding`` (``"constrained"`` or ``"free"``), which
   :class:`~simpleseg_agent.backends.openai_http.OpenAIHTTPBackend` reads.
+* ``POST /v1/simpleseg/score`` — an extension for answer scoring (snapping to a screen's elements): a
+  chat request's image and prompt plus ``continuations`` (answer texts); answers ``{"scores": [...]}``,
+  the log-likelihood of each (:meth:`~simpleseg_agent.backends.base.Backend.score`). Listed as
+  ``scoring: true`` in ``/v1/models`` where the backend can score.
 * ``GET /health`` — ``200`` while the server runs.
 
 Malformed requests get ``400`` with an OpenAI-style ``{"error": {"message": ...}}``, a failing model
@@ -48,10 +59,10 @@ from typing import Any
 
 from PIL import Image
 
-from .backends.base import Backend, GenerationRequest, GenerationResult
+from .backends.base import Backend, GenerationRequest, GenerationResult, ModelPreset, ScoreRequest
 from .errors import ModelError
 
-__all__ = ["ServerHandle", "make_server", "serve_forever"]
+__all__ = ["ServerHandle", "make_server", "serve_forever", "server_info"]
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +137,46 @@ def _positive_int(body: dict, key: str) -> int | None:
     return value
 
 
-def _parse_chat_request(body: Any) -> GenerationRequest:
+def _check_model(body: dict, model_name: str) -> None:
+    """An unknown ``model`` gets 404 with vLLM's error type; a request without one asks the served model."""
+    model = body.get("model")
+    if model is not None and model != model_name:
+        raise _BadRequest(f"The model `{model}` does not exist. This server serves `{model_name}` (GET /v1/models).",
+                          status=404, param="model")
+
+
+def _requested_grammar(body: dict, backend: Backend) -> str | None:
+    """The answer grammar a request's guided decoding asks for (vLLM's ``structured_outputs.regex`` or the
+    older ``guided_regex``), as a :class:`GenerationRequest` ``grammar``; ``None`` when it asks for none."""
+    from .grammar import CoordSpace
+    from .grammar.constrain import answer_regex
+
+    guided = body.get("structured_outputs")
+    regex = None
+    if guided is not None:
+        if not isinstance(guided, dict):
+            raise _BadRequest("structured_outputs must be an object such as {\"regex\": ...}", param="structured_outputs")
+        others = sorted(k for k, v in guided.items() if k != "regex" and v is not None)
+        if others:
+            raise _BadRequest(f"this server constrains answers by 'regex' only, got {others}", param="structured_outputs")
+        regex = guided.get("regex")
+    if regex is None:
+        regex = body.get("guided_regex")
+    if regex is None:
+        return None
+    if not getattr(backend, "supports_grammar", False):
+        raise _BadRequest("this server's model cannot be constrained (structured_outputs is false at /v1/models)",
+                          param="structured_outputs")
+    space = CoordSpace(server_info(backend)["coord_space"])
+    for kind in ("mask", "box", "point"):
+        if regex == answer_regex(kind, space):
+            return kind
+    shown = regex[:80] + ("..." if isinstance(regex, str) and len(regex) > 80 else "") if isinstance(regex, str) else regex
+    raise _BadRequest(f"this server constrains answers only to its answer grammars (answer_regex(kind, "
+                      f"{space.value!r}) for mask, box or point), got the regex {shown!r}", param="structured_outputs")
+
+
+def _parse_chat_request(body: Any, backend: Backend | None = None) -> GenerationRequest:
     """The one question about one image in a chat-completions request body."""
     if not isinstance(body, dict):
         raise _BadRequest(f"the request body must be a JSON object, got {type(body).__name__}")
@@ -176,11 +226,43 @@ def _parse_chat_request(body: Any) -> GenerationRequest:
     seed = body.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise _BadRequest(f"seed must be an integer, got {seed!r}", param="seed")
+    grammar = _requested_grammar(body, backend) if backend is not None else None
     return GenerationRequest(image=_decode_data_url(image_url), prompt=prompt, max_new_tokens=max_tokens,
-                             temperature=float(temperature), seed=seed)
+                             temperature=float(temperature), seed=seed, grammar=grammar)
 
 
-def _completion_body(result: GenerationResult, model_name: str) -> dict:
+def _parse_score_request(body: Any) -> ScoreRequest:
+    """The image, prompt and continuations of a ``POST /v1/simpleseg/score`` body."""
+    if not isinstance(body, dict):
+        raise _BadRequest(f"the request body must be a JSON object, got {type(body).__name__}")
+    conts = body.get("continuations")
+    if not isinstance(conts, list) or not conts or not all(isinstance(c, str) and c for c in conts):
+        raise _BadRequest("'continuations' must be a non-empty list of non-empty answer texts", param="continuations")
+    request = _parse_chat_request({k: v for k, v in body.items() if k != "continuations"})
+    return ScoreRequest(request.image, request.prompt, tuple(conts))
+
+
+def server_info(backend: Backend) -> dict:
+    """What a client needs to ask ``backend`` and read its answers, as served in ``/v1/models`` (``simpleseg``).
+
+    Example (a named fake backend; the preset says the space):
+        >>> from simpleseg_agent.testing.fakes import FakeAnswerBackend
+        >>> info = server_info(FakeAnswerBackend(["[0.5, 0.5]"]))
+        >>> info["preset"], info["coord_space"], info["scoring"]
+        ('fake', 'norm', False)
+    """
+    preset = getattr(backend, "preset", None) or ModelPreset("custom", "")  # a backend without one: SimpleSeg's 0-1
+    return {
+        "preset": preset.name,
+        "coord_space": preset.coord_space.value,
+        "prompt_style": preset.prompt_style,
+        "scoring": bool(getattr(backend, "supports_scoring", False)),
+        "structured_outputs": bool(getattr(backend, "supports_grammar", False)),
+    }
+
+
+def _completion_body(result: GenerationResult, model_name: str, info: dict | None = None,
+                     request: GenerationRequest | None = None) -> dict:
     prompt_tokens = result.extra.get("prompt_tokens", 0) if isinstance(result.extra, dict) else 0
     prompt_tokens = prompt_tokens if isinstance(prompt_tokens, int) else 0
     return {
@@ -204,6 +286,8 @@ def _completion_body(result: GenerationResult, model_name: str) -> dict:
         "simpleseg": {
             "model_input_wh": list(result.model_input_wh) if result.model_input_wh else None,
             "model_s": result.model_s,
+            **({k: info[k] for k in ("preset", "coord_space")} if info else {}),
+            "decoding": "constrained" if request is not None and request.grammar else "free",
         },
     }
 
@@ -281,7 +365,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _send_error(self, status: int, message: str, param: str | None = None) -> None:
-        kind = "invalid_request_error" if status < 500 else "server_error"
+        kind = "NotFoundError" if status == 404 and param == "model" else "invalid_request_error" if status < 500 else "server_error"
         self._send_json(status, {"error": {"message": message, "type": kind, "param": param, "code": status}})
 
     def _path(self) -> str:
@@ -294,7 +378,8 @@ class _Handler(BaseHTTPRequestHandler):
                 200,
                 {
                     "object": "list",
-                    "data": [{"id": self.server.model_name, "object": "model", "created": 0, "owned_by": "simpleseg-agent"}],
+                    "data": [{"id": self.server.model_name, "object": "model", "created": 0, "owned_by": "simpleseg-agent",
+                              "simpleseg": server_info(self.server.backend)}],
                 },
             )
         elif path == "/health":
@@ -306,22 +391,41 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         path = self._path()
-        if path != "/v1/chat/completions":
+        if path not in ("/v1/chat/completions", "/v1/simpleseg/score"):
             self._discard_body()
             status = 405 if path in ("/v1/models", "/health") else 404
             self._send_error(status, f"no POST endpoint at {path}; use POST /v1/chat/completions")
             return
+        backend = self.server.backend
         try:
-            request = _parse_chat_request(self._read_json())
+            body = self._read_json()
+            if isinstance(body, dict):
+                _check_model(body, self.server.model_name)
+            if path == "/v1/simpleseg/score":
+                if not getattr(backend, "supports_scoring", False):
+                    raise _BadRequest("this server's model cannot score answers (scoring is false at /v1/models)",
+                                      status=404)
+                score_request = _parse_score_request(body)
+            else:
+                request = _parse_chat_request(body, backend)
         except _BadRequest as exc:
             self._send_error(exc.status, str(exc), exc.param)
             return
         try:
-            with self.server.backend_lock:
-                results = self.server.backend.generate([request])
-            if len(results) != 1:
-                raise ModelError(f"the backend returned {len(results)} results for 1 request")
-            answer = _completion_body(results[0], self.server.model_name)
+            if path == "/v1/simpleseg/score":
+                t0 = time.perf_counter()
+                with self.server.backend_lock:
+                    scores = backend.score(score_request)
+                if len(scores) != len(score_request.continuations):
+                    raise ModelError(f"the backend returned {len(scores)} scores for {len(score_request.continuations)} answers")
+                answer = {"object": "simpleseg.scores", "model": self.server.model_name,
+                          "scores": [float(v) for v in scores], "model_s": time.perf_counter() - t0}
+            else:
+                with self.server.backend_lock:
+                    results = backend.generate([request])
+                if len(results) != 1:
+                    raise ModelError(f"the backend returned {len(results)} results for 1 request")
+                answer = _completion_body(results[0], self.server.model_name, server_info(backend), request)
         except ModelError as exc:
             self._send_error(500, f"the model failed: {exc}")
             return
@@ -454,7 +558,9 @@ def serve_forever(backend: Backend, host: str = "127.0.0.1", port: int = 8000, *
     stderr. The backend is not closed on exit; the caller owns it.
     """
     handle = make_server(backend, host=host, port=port, model_name=model_name)
-    print(f"Serving {model_name!r} at {handle.url} (POST /chat/completions, GET /models); Ctrl+C to stop", file=sys.stderr)
+    info = server_info(backend)
+    print(f"Serving {model_name!r} at {handle.url} (POST /chat/completions, GET /models; preset {info['preset']}, "
+          f"coordinates {info['coord_space']}); Ctrl+C to stop", file=sys.stderr)
     try:
         handle._server.serve_forever(poll_interval=0.5)
     except KeyboardInterrupt:

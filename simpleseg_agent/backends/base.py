@@ -117,7 +117,8 @@ class GenerationRequest:
     ``grammar`` (``"mask"``, ``"box"``, ``"point"``) asks for constrained decoding: the answer's
     coordinate list must follow that kind's grammar in the backend's coordinate space
     (:class:`~simpleseg_agent.grammar.constrain.AnswerGrammar`). The local transformers backend masks
-    the tokens that would break it; a backend that cannot (``supports_grammar`` False: a remote server)
+    the tokens that would break it; a server backend sends it as the server's guided decoding where the
+    server honours that (``simpleseg serve``, vLLM); a backend that cannot (``supports_grammar`` False)
     ignores it, and :class:`~simpleseg_agent.tools.SimpleSeg` does not ask it to.
     """
 
@@ -171,7 +172,8 @@ class Backend(abc.ABC):
     Subclasses implement :meth:`generate`; everything else (prompt phrasing, parsing, geometry) is
     the tools' job, so a backend is small and easy to add. ``supports_grammar``: the backend honours
     :attr:`GenerationRequest.grammar` (constrained decoding); others ignore it. ``supports_scoring``: it
-    implements :meth:`score` (a local model can; an OpenAI-compatible server cannot).
+    implements :meth:`score` (a local model can, and ``simpleseg serve`` through its scoring extension; other
+    OpenAI-compatible servers cannot).
     """
 
     preset: ModelPreset

@@ -24,6 +24,7 @@ import base64
 import email.utils
 import io
 import json
+import logging
 import random
 import threading
 import time
@@ -35,9 +36,11 @@ from urllib.parse import urlsplit, urlunsplit
 from .._optional import require
 from ..errors import ModelError
 from ..grammar import CoordSpace
-from .base import Backend, GenerationRequest, GenerationResult, ModelPreset
+from .base import Backend, GenerationRequest, GenerationResult, ModelPreset, ScoreRequest
 
 __all__ = ["OpenAIHTTPBackend", "normalize_base_url"]
+
+logger = logging.getLogger(__name__)
 
 _FEATURE = "the OpenAI-compatible backend"
 # A server asking for a longer pause than this is waited for this long (then retried), so one
@@ -167,14 +170,24 @@ class OpenAIHTTPBackend(Backend):
         base_url: server root, with or without ``/v1`` (see :func:`normalize_base_url`).
         model: the served model's name; ``None`` asks ``GET {base_url}/models`` on first use and takes
             the first id.
-        preset: how the served checkpoint answers; default: ``norm`` coordinates, SimpleSeg prompts.
+        preset: how the served checkpoint answers. ``None`` (default): what the server says at
+            ``GET {base_url}/models`` (``simpleseg serve`` lists its preset and coordinate space there),
+            asked once at first use; a server that says nothing (vLLM, SGLang): ``norm`` coordinates,
+            SimpleSeg prompts. A preset given here wins over the server's word.
         api_key: sent as ``Authorization: Bearer <api_key>``.
         timeout_s: limit for connecting and for each wait for bytes from the server, per attempt.
         max_retries: retries after the first attempt, for connection errors, timeouts, 429 and 5xx.
             Other 4xx answers are the request's fault and are never retried.
         backoff_s: first pause between attempts; doubles each retry, with jitter.
         max_new_tokens: answer budget for requests that do not set their own.
-        concurrency: requests of one batch in flight at once.
+        concurrency: requests of one batch in flight at once (a server such as vLLM batches them, so it
+            sets the throughput; ``simpleseg serve`` answers one at a time).
+        guided: guided decoding of answers (:attr:`GenerationRequest.grammar`): the request carries the
+            answer grammar as vLLM's ``structured_outputs: {"regex": ...}``
+            (:func:`~simpleseg_agent.grammar.constrain.answer_regex`). ``"auto"`` (default): where the
+            server is known to honour it: ``simpleseg serve`` saying ``structured_outputs: true`` at
+            ``/v1/models``, or a vLLM server (``owned_by: "vllm"``); ``"on"``: always (a server that rejects
+            the field fails the request); ``"off"``: never.
         image_format: ``"png"`` (lossless) or ``"jpeg"`` (smaller uploads for large screenshots).
         session: a ``requests.Session`` (or compatible) to use, e.g. with proxies or mTLS set up;
             one is created, and closed by :meth:`close`, when omitted.
@@ -195,9 +208,10 @@ class OpenAIHTTPBackend(Backend):
         max_retries: int = 3,
         backoff_s: float = 0.5,
         max_new_tokens: int = 1024,
-        concurrency: int = 4,
+        concurrency: int = 8,
         image_format: Literal["png", "jpeg"] = "png",
         session: Any = None,
+        guided: Literal["off", "auto", "on"] = "auto",
     ) -> None:
         self.base_url = normalize_base_url(base_url)
         if model is not None and (not isinstance(model, str) or not model.strip()):
@@ -213,9 +227,15 @@ class OpenAIHTTPBackend(Backend):
             raise ValueError(f"image_format must be 'png' or 'jpeg', got {image_format!r}")
         if preset is not None and not isinstance(preset, ModelPreset):
             raise ValueError(f"preset must be a ModelPreset or None, got {type(preset).__name__}")
+        if guided not in ("off", "auto", "on"):
+            raise ValueError(f"guided must be 'off', 'auto' or 'on', got {guided!r}")
+        self.guided = guided
+        self._preset_given = preset
+        self._info: dict | None = None  # the server's entry for the model at /models, once asked
+        self._pinned = False  # the server could not be asked how it answers: the generic preset stays
 
         self._requests = require("requests", extra="model", feature=_FEATURE)
-        self.preset = preset or ModelPreset(
+        self._generic_preset = preset or ModelPreset(
             name="openai-http",
             model_id=model or self.base_url,
             coord_space=CoordSpace.NORM,
@@ -264,7 +284,84 @@ class OpenAIHTTPBackend(Backend):
         model_id = first.get("id") if isinstance(first, dict) else None
         if not isinstance(model_id, str) or not model_id:
             raise ModelError(f"GET {url}: the first model has no 'id' (data[0].id); pass model=... explicitly")
+        self._info = first
         return model_id
+
+    def _server_entry(self) -> dict:
+        """The server's ``/models`` entry of the served model (``{}`` when it lists none by that name);
+        asked once. Raises :class:`ModelError` when the server cannot be asked."""
+        model = self.model  # discovering the model keeps its entry
+        with self._lock:
+            if self._info is None:
+                url = f"{self.base_url}/models"
+                body, _, _ = self._call("GET", url, None)
+                data = body.get("data") if isinstance(body, dict) else None
+                data = data if isinstance(data, list) else []
+                entries = [e for e in data if isinstance(e, dict) and e.get("id") == model]
+                self._info = entries[0] if entries else {}
+            return self._info
+
+    def _served(self) -> dict:
+        """The server's ``simpleseg`` object (``simpleseg serve``), ``{}`` from other servers or when the
+        server cannot be reached now (then asked again next time)."""
+        if self._pinned:
+            return {}
+        try:
+            ours = self._server_entry().get("simpleseg")
+        except ModelError as exc:
+            # pinned, so that the tool that read this preset and this backend keep reading answers alike
+            self._pinned = True
+            logger.warning("cannot ask %s/models how the model answers (%s); reading its answers as %s",
+                           self.base_url, exc, self._generic_preset.coord_space.value)
+            return {}
+        return ours if isinstance(ours, dict) else {}
+
+    @property
+    def preset(self) -> ModelPreset:
+        """How the served model answers: the preset given, else what the server says (see ``preset``)."""
+        if self._preset_given is not None:
+            return self._preset_given
+        ours = self._served()
+        return _served_preset(ours, self._generic_preset) if ours else self._generic_preset
+
+    @property
+    def supports_scoring(self) -> bool:  # type: ignore[override]
+        """The server scores answers (``simpleseg serve`` with ``scoring: true`` at ``/models``)."""
+        return self._served().get("scoring") is True
+
+    @property
+    def supports_grammar(self) -> bool:  # type: ignore[override]
+        """Requests carry the answer grammar as guided decoding (see ``guided``)."""
+        if self.guided != "auto":
+            return self.guided == "on"
+        if self._served().get("structured_outputs") is True:
+            return True
+        if self._pinned:
+            return False
+        try:
+            return self._server_entry().get("owned_by") == "vllm"
+        except ModelError:
+            return False
+
+    def score(self, request: ScoreRequest) -> list[float]:
+        """Log-likelihood of each continuation, asked of the server's ``POST {base_url}/simpleseg/score``
+        (``simpleseg serve``; see :meth:`Backend.score`). Raises :class:`ModelError` where the server
+        cannot score (``supports_scoring`` False: vLLM and other servers do not return per-token
+        log-probabilities of given answers through the chat API)."""
+        if not isinstance(request, ScoreRequest):
+            raise ModelError(f"expected a ScoreRequest, got {type(request).__name__}")
+        if not self.supports_scoring:
+            return super().score(request)
+        payload = self._chat_payload(request.image, request.prompt, self.model)
+        payload["continuations"] = list(request.continuations)
+        url = f"{self.base_url}/simpleseg/score"
+        body, _, _ = self._call("POST", url, payload)
+        scores = body.get("scores") if isinstance(body, dict) else None
+        if (not isinstance(scores, list) or len(scores) != len(request.continuations)
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in scores)):
+            raise ModelError(f"POST {url}: expected {len(request.continuations)} numbers in 'scores', got "
+                             f"{_truncate(json.dumps(body))}")
+        return [float(v) for v in scores]
 
     def _headers(self) -> dict[str, str]:
         headers = {"Accept": "application/json"}
@@ -321,22 +418,29 @@ class OpenAIHTTPBackend(Backend):
             counter = self._counter
         return counter.count(text)
 
-    def _generate_one(self, request: GenerationRequest, model: str) -> GenerationResult:
-        max_tokens = request.max_new_tokens if request.max_new_tokens is not None else self.max_new_tokens
-        payload = {
+    def _chat_payload(self, image: Any, prompt: str, model: str) -> dict:
+        return {
             "model": model,
             "messages": [
                 {
                     "role": "user",
                     "content": [
-                        {"type": "image_url", "image_url": {"url": _encode_image(request.image, self.image_format)}},
-                        {"type": "text", "text": request.prompt},
+                        {"type": "image_url", "image_url": {"url": _encode_image(image, self.image_format)}},
+                        {"type": "text", "text": prompt},
                     ],
                 }
             ],
-            "max_tokens": max_tokens,
-            "temperature": request.temperature,
         }
+
+    def _generate_one(self, request: GenerationRequest, model: str) -> GenerationResult:
+        max_tokens = request.max_new_tokens if request.max_new_tokens is not None else self.max_new_tokens
+        payload = self._chat_payload(request.image, request.prompt, model)
+        payload["max_tokens"] = max_tokens
+        payload["temperature"] = request.temperature
+        if request.grammar and self.supports_grammar:
+            from ..grammar.constrain import answer_regex
+
+            payload["structured_outputs"] = {"regex": answer_regex(request.grammar, self.preset.coord_space)}
         if request.temperature > 0:
             payload["top_p"] = 1.0
             if request.seed is not None:
@@ -390,6 +494,15 @@ class OpenAIHTTPBackend(Backend):
                 model_input_wh = (wh[0], wh[1])
             if isinstance(ours.get("model_s"), (int, float)):
                 extra["server_model_s"] = float(ours["model_s"])
+            if ours.get("decoding") in ("constrained", "free"):
+                extra["decoding"] = ours["decoding"]
+            space = ours.get("coord_space")
+            read = self._generic_preset.coord_space.value
+            if self._pinned and self._preset_given is None and isinstance(space, str) and space != read:
+                raise ModelError(f"POST {url}: the server answers in the {space!r} coordinate space (preset "
+                                 f"{ours.get('preset')!r}), but it could not be asked at first use, so this client "
+                                 f"reads {read!r}: name the preset (preset=..., "
+                                 f"--preset) or start the server before the tool")
         return GenerationResult(
             text=text,
             n_tokens=n_tokens,
@@ -428,3 +541,25 @@ class OpenAIHTTPBackend(Backend):
         """Close the HTTP session if this backend created it."""
         if self._owns_session:
             self.session.close()
+
+
+def _served_preset(ours: dict, generic: ModelPreset) -> ModelPreset:
+    """The preset a server's ``simpleseg`` object names: the project's preset of that name where its
+    coordinate space agrees, else ``generic`` with the space and prompt style the server says."""
+    from dataclasses import replace
+
+    from .presets import PRESETS
+
+    try:
+        space = CoordSpace(str(ours.get("coord_space")))
+    except ValueError:
+        logger.warning("the server names an unknown coordinate space %r; reading answers as %s",
+                       ours.get("coord_space"), generic.coord_space.value)
+        return generic
+    name = ours.get("preset")
+    known = PRESETS.get(name) if isinstance(name, str) else None
+    if known is not None and known.coord_space is space:
+        return known
+    style = ours.get("prompt_style")
+    return replace(generic, name=name if isinstance(name, str) and name else generic.name, coord_space=space,
+                   prompt_style=style if style in ("simpleseg", "grounding") else generic.prompt_style)

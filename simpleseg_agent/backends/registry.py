@@ -39,7 +39,8 @@ def load_backend(spec: str | Path | Backend, *, preset: str | ModelPreset | None
 
     * a :class:`Backend` is returned as is;
     * ``http(s)://...`` -> :class:`~simpleseg_agent.backends.openai_http.OpenAIHTTPBackend`
-      (``preset`` says how to read its answers; default: SimpleSeg's normalized polygons);
+      (``preset`` says how to read its answers; default: what the server says at ``/v1/models``, else
+      SimpleSeg's normalized polygons);
     * a preset name (``simpleseg-qwen2.5-vl``, ``qwen3-vl-8b``, ...), a local folder or a hub id ->
       :class:`~simpleseg_agent.backends.transformers_backend.TransformersBackend`.
 
@@ -54,7 +55,8 @@ def load_backend(spec: str | Path | Backend, *, preset: str | ModelPreset | None
     if _is_url(s):
         from .openai_http import OpenAIHTTPBackend
 
-        return OpenAIHTTPBackend(s, preset=chosen, **kwargs)
+        # no preset named: the server may say its own (simpleseg serve does), asked at first use
+        return OpenAIHTTPBackend(s, preset=chosen if preset is not None else None, **kwargs)
     from .transformers_backend import TransformersBackend
 
     if s in PRESETS:

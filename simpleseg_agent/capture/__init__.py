@@ -2,6 +2,7 @@
 
 from .desktop import DesktopState, capture_desktop, capture_tk
 from .elements import ROLES, CapturedElement, CapturedScreen, normalize_role
+from .web import WebCaptureConfig, WebCapturer, capture_web
 
-__all__ = ["ROLES", "CapturedElement", "CapturedScreen", "DesktopState", "capture_desktop", "capture_tk",
-           "normalize_role"]
+__all__ = ["ROLES", "CapturedElement", "CapturedScreen", "DesktopState", "WebCaptureConfig", "WebCapturer",
+           "capture_desktop", "capture_tk", "capture_web", "normalize_role"]

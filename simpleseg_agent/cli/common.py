@@ -67,6 +67,37 @@ def region_from_text(text: str, *, space: str = "norm", size: tuple[int, int] | 
     return Region.from_polygons(parsed.polygons_xy_norm), parsed
 
 
+def add_server_arguments(p: argparse.ArgumentParser) -> None:
+    """``--concurrency`` and ``--guided``: how a command talks to a model behind a server URL."""
+    p.add_argument("--concurrency", type=int, default=None, metavar="N",
+                   help="with a server URL: requests in flight at once (default 8; the server batches them)")
+    p.add_argument("--guided", choices=["auto", "on", "off"], default=None,
+                   help="with a server URL: send the answer grammar as guided decoding (vLLM's structured_outputs); "
+                        "auto (default): where the server says it honours it (simpleseg serve) or is vLLM")
+
+
+def server_kwargs(args: argparse.Namespace) -> dict:
+    """The backend arguments of ``--concurrency`` / ``--guided``; an error where the model is not a server URL.
+
+    Example:
+        >>> ns = argparse.Namespace(model="http://h:8000/v1", concurrency=4, guided=None)
+        >>> server_kwargs(ns)
+        {'concurrency': 4}
+    """
+    from ..errors import SimpleSegError
+
+    given = {k: v for k, v in (("concurrency", args.concurrency), ("guided", args.guided)) if v is not None}
+    if not given:
+        return {}
+    if not str(args.model).startswith(("http://", "https://")):
+        flags = ", ".join(f"--{k}" for k in given)
+        raise SimpleSegError(f"{flags} applies to a server URL (--model http://host:port/v1); got the local model "
+                             f"{args.model!r}, which batches queries itself (--batch-size)")
+    if "concurrency" in given and given["concurrency"] < 1:
+        raise SimpleSegError(f"--concurrency must be 1 or more, got {given['concurrency']}")
+    return given
+
+
 def floats(n: int):
     def parse(text: str) -> tuple[float, ...]:
         try:

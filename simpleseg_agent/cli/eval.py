@@ -7,6 +7,7 @@ import json
 
 from ..backends.presets import DEFAULT_MODEL
 from ..errors import SimpleSegError
+from .common import add_server_arguments, server_kwargs
 from .decoding import add_consensus_arguments
 
 
@@ -14,13 +15,14 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from ..training.evaluate import evaluate
 
     kwargs = {"device": args.device} if args.device else {}
+    kwargs.update(server_kwargs(args))
     try:
         report = evaluate(args.model, args.data, split=args.split, out_dir=args.out, batch_size=args.batch_size,
                           max_samples=args.max_samples, max_new_tokens=args.max_new_tokens, preset=args.preset,
                           samples=args.samples, temperature=args.temperature, seed=args.seed,
                           constrained=args.constrained, snap=args.snap, choose_only=args.choose_only,
                           read_text=args.read_text, text_extent=args.text_extent, shape_extent=args.shape_extent,
-                          kinds=args.kinds, **kwargs)
+                          kinds=args.kinds, baselines=[b for b in (args.baselines or "").split(",") if b], **kwargs)
     except FileNotFoundError as exc:
         raise SimpleSegError(str(exc)) from None
     print(json.dumps(report.to_json(with_samples=False)) if args.json else report.table())
@@ -38,7 +40,11 @@ def add_eval_commands(sub) -> None:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--max-samples", type=int, default=None, help="evaluate the first N queries only")
     p.add_argument("--max-new-tokens", type=int, default=None)
+    p.add_argument("--baselines", default=None, metavar="ocr,unsnapped",
+                   help="also compute these baselines on the same queries (ocr: click the query's words read by Tesseract; "
+                        "unsnapped: the model's own answer without snapping), and break all down by source and element type")
     add_consensus_arguments(p)
+    add_server_arguments(p)
     p.add_argument("--device", default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_eval)

@@ -7,7 +7,7 @@ import sys
 
 from ..backends.presets import DEFAULT_MODEL
 from ..errors import SimpleSegError
-from .common import floats
+from .common import add_server_arguments, floats, server_kwargs
 from .decoding import add_consensus_arguments
 
 
@@ -27,6 +27,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     backend_kwargs = {}
     if args.device:
         backend_kwargs["device"] = args.device
+    backend_kwargs.update(server_kwargs(args))
     tool = SimpleSeg(args.model, preset=args.preset, max_new_tokens=args.max_new_tokens, samples=args.samples,
                      temperature=args.temperature, seed=args.seed, constrained=args.constrained, snap=args.snap,
                      choose_only=args.choose_only, read_text=args.read_text, text_extent=args.text_extent,
@@ -94,6 +95,7 @@ def add_model_commands(sub) -> None:
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, auto (local models)")
     p.add_argument("--max-new-tokens", type=int, default=None)
     add_consensus_arguments(p)
+    add_server_arguments(p)
     p.add_argument("--out", default=None, help="write an overlay PNG here")
     p.add_argument("--json", action="store_true", help="print the typed result as JSON")
     p.set_defaults(func=_cmd_segment)

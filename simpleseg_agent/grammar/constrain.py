@@ -30,7 +30,7 @@ from typing import Literal
 
 from .spaces import CoordSpace, coerce_space
 
-__all__ = ["AnswerGrammar", "GrammarKind", "GrammarState", "TokenFilter"]
+__all__ = ["AnswerGrammar", "GrammarKind", "GrammarState", "TokenFilter", "answer_regex"]
 
 GrammarKind = Literal["mask", "box", "point"]
 
@@ -206,3 +206,41 @@ class TokenFilter:
         ids = sorted(ids) or list(self.eos_ids)  # a dead end (no token spells the next character): stop
         self._cache[key] = ids
         return ids
+
+
+#: a finished number as a regular expression, by space (the same numbers :class:`AnswerGrammar` accepts)
+_REGEX_NUMBERS: dict[CoordSpace, str] = {
+    CoordSpace.NORM: r"(0(\.[0-9]{1,6})?|1(\.0{1,6})?)",
+    CoordSpace.THOUSAND: r"([0-9]{1,3}|0[0-9]{3}|1000)",
+    CoordSpace.PIXELS: r"[0-9]{1,5}(\.[0-9]{1,3})?",
+}
+
+
+def answer_regex(kind: GrammarKind, space: CoordSpace | str) -> str:
+    """The answer grammar of ``kind`` in ``space`` as one regular expression over the whole answer: free
+    text without ``[``, one coordinate list, free text without ``[`` (what :class:`AnswerGrammar` accepts).
+    This is the form a server's guided decoding takes (vLLM's ``structured_outputs: {"regex": ...}``), and
+    ``simpleseg serve`` recognises it to constrain its own decoding.
+
+    Example:
+        >>> rx = re.compile(answer_regex("mask", "1000"))
+        >>> bool(rx.fullmatch("It is at [[[62,372], [272,37],[277,44]]].")), bool(rx.fullmatch("[[[1,2],[3,4]]]"))
+        (True, False)
+        >>> bool(re.fullmatch(answer_regex("box", "norm"), "[0.1, 0.25, 0.5, 1.0]"))
+        True
+        >>> bool(re.fullmatch(answer_regex("point", "1000"), "[1001, 5]"))
+        False
+    """
+    if kind not in _SHAPES:
+        raise ValueError(f"kind must be one of {sorted(_SHAPES)}, got {kind!r}")
+    n = _REGEX_NUMBERS[coerce_space(space)]
+    free = r"[^\[]*"
+    point = rf"\[{n}, ?{n}\]"
+    if kind == "mask":
+        polygon = rf"\[{point}(, ?{point}){{2,}}\]"
+        body = rf"\[{polygon}(, ?{polygon})*\]"
+    elif kind == "box":
+        body = rf"\[{n}(, ?{n}){{3}}\]"
+    else:
+        body = point
+    return free + body + free

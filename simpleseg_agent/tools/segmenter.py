@@ -81,9 +81,10 @@ class SimpleSeg:
         seed: the samples' random seed (sample ``k`` gets ``seed + k``; ``None``: unseeded).
         constrained: constrained decoding: the model may only write a coordinate list of the asked kind
             (polygons, box, point) in its space, so every answer that ends by itself parses
-            (:mod:`~simpleseg_agent.grammar.constrain`). Local transformers models only: ``True`` with a
-            backend that cannot mask tokens (a server) is a :class:`ModelError`; ``None`` (default): the
-            preset's choice (``constrained``) where the backend can, else off.
+            (:mod:`~simpleseg_agent.grammar.constrain`). Local transformers models, and servers with guided
+            decoding (``simpleseg serve``, vLLM: the grammar goes as ``structured_outputs``): ``True`` with a
+            backend that cannot constrain is a :class:`ModelError`; ``None`` (default): the preset's choice
+            (``constrained``) where the backend can, else off.
         snap: snap outlines and boxes to the screen's elements, the model choosing among them
             (:mod:`~simpleseg_agent.tools.snapping`); ``None`` (default): the preset's choice (``snap``).
         choose_only: when snapping takes every element of the screen as a candidate and ignores the
@@ -124,7 +125,9 @@ class SimpleSeg:
             dropdown, a field, a link, and toolbar icons by their glyphs where the screen shows none of the
             query's words; :mod:`~simpleseg_agent.screen.kinds`). ``None`` (default): on where the
             preset has a kind weight and snapping is on; ``True`` without snapping is a :class:`ModelError`.
-        **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...).
+        **backend_kwargs: passed to the backend (``device``, ``dtype``, ``adapter``, ``timeout_s``...; for a
+            server URL ``concurrency``, the requests of a batch in flight at once, default 8, and ``guided``,
+            ``"auto"``/``"on"``/``"off"``: :class:`~simpleseg_agent.backends.openai_http.OpenAIHTTPBackend`).
     """
 
     def __init__(
@@ -178,8 +181,9 @@ class SimpleSeg:
         can = bool(getattr(self.backend, "supports_grammar", False))
         if constrained and not can:
             self.backend.close()
-            raise ModelError(f"constrained decoding needs a model this process decodes (a local checkpoint); "
-                             f"{type(self.backend).__name__} cannot mask its tokens: use constrained=False")
+            raise ModelError(f"constrained decoding needs a model this process decodes (a local checkpoint) or a "
+                             f"server with guided decoding (simpleseg serve, vLLM); {type(self.backend).__name__} "
+                             f"cannot constrain its answers: use constrained=False")
         self.constrained = can and bool(self.preset.constrained if constrained is None else constrained)
         self.snap = bool(self.preset.snap if snap is None else snap)
         why_not = self._why_not_choose_only()
@@ -346,11 +350,15 @@ class SimpleSeg:
                 continue
             if self.read_text and job.answer in ("mask", "box") and job.query.kind == "text":
                 job.reading = self._screen_reader().submit(pil)  # read while the model scores
-            if self.choose_only and job.answer in ("mask", "box"):
-                job.chosen = self._choose(job)
-                if job.chosen is not None:
-                    continue
+        # a server answers several requests at once: its jobs' scoring goes out together (see _in_flight)
+        choosing = [job for job in jobs if job.error is None and self.choose_only and job.answer in ("mask", "box")]
+        for job, chosen in zip(choosing, self._in_flight(self._choose, choosing)):
+            job.chosen = chosen
+        for job in jobs:
+            if job.error is not None or job.chosen is not None:
+                continue
             grammar = job.answer if self.constrained and self.preset.prompt_style == "simpleseg" else None
+            pil = job.pil
             requests.append(GenerationRequest(pil, job.prompt, self.max_new_tokens, grammar=grammar))
             # each sample its own seed: a backend that answers one request at a time (a server, batch size
             # 1) would otherwise repeat one sample K times
@@ -372,7 +380,8 @@ class SimpleSeg:
         by_job = {id(j): answers[k * per : (k + 1) * per] for k, j in enumerate(live)}
         results = [job.chosen if job.chosen is not None else self._pick(job, by_job.get(id(job), [None])) for job in jobs]
         if self.snap:
-            results = [r if job.chosen is not None else self._snap(job, r) for job, r in zip(jobs, results)]
+            results = self._in_flight(lambda jr: jr[1] if jr[0].chosen is not None else self._snap(*jr),
+                                      list(zip(jobs, results)))
         t1 = time.perf_counter()
         # a batch's own time is shared evenly between its queries
         share = (t1 - t0) / max(len(jobs), 1)
@@ -381,6 +390,17 @@ class SimpleSeg:
             model_s = r.latency.model_s
             out.append(r.model_copy(update={"latency": Latency(model_s=model_s, overhead_s=max(share - model_s, 0.0), total_s=share)}))
         return out
+
+    def _in_flight(self, fn, items: list) -> list:
+        """``fn`` of each item in order; up to the backend's ``concurrency`` at once (a server's: its
+        requests then overlap, and the server sets the throughput), one at a time for a local model."""
+        workers = min(int(getattr(self.backend, "concurrency", 1) or 1), len(items))
+        if workers <= 1:
+            return [fn(item) for item in items]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="simpleseg-job") as pool:
+            return list(pool.map(fn, items))
 
     def _pick(self, job: _Job, gens: list[GenerationResult | None]):
         """The greedy answer's result, or with samples the consensus of all answers (see ``samples``)."""

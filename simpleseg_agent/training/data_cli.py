@@ -235,6 +235,7 @@ def add_data_commands(subparsers) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_dataclass_options(p, BuildOptions)
     p.set_defaults(func=_cmd_build_tasks)
+    __import__("simpleseg_agent.capture.cli", fromlist=["_"]).add_capture_commands(subparsers)  # simpleseg data capture
 
 
 __all__ = ["add_data_commands"]

@@ -20,6 +20,7 @@ low click accuracy says whether the model confuses elements or misses them all.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,6 +48,10 @@ class SampleResult:
     error: str = ""
     agreement: float | None = None  # consensus decoding: how much the answers agreed
     click_on: str = ""  # target / same-kind / other / nothing; "" when there was no click
+    label: str = ""  # the record's element type or category
+    source: str = ""  # the record's source (app, site, generator)
+    latency_s: float = 0.0  # seconds to answer (a batch's time shared among its queries)
+    box_iou: float = 0.0  # IoU of the answer's box with the ground truth's box
 
 
 @dataclass
@@ -65,6 +70,10 @@ class EvalReport:
     samples: list[SampleResult] = field(default_factory=list)
     decoding: str = "greedy"
     click_on: dict[str, int] = field(default_factory=dict)  # where the clicks landed (see the module docstring)
+    # n / click_acc / box_iou / latency_s of the model by source and by element type, and of each baseline
+    # (ocr, unsnapped: see training/baselines.py) computed in the same run, with the same breakdowns
+    breakdown: dict[str, Any] = field(default_factory=dict)
+    baselines: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self, *, with_samples: bool = True) -> dict[str, Any]:
         data = asdict(self)
@@ -81,6 +90,14 @@ class EvalReport:
         )
         if self.click_on:
             line += "\nclicks landed on: " + ", ".join(f"{k} {v}" for k, v in self.click_on.items())
+        for name, part in [("model", self.breakdown), *self.baselines.items()]:
+            if not part:
+                continue
+            line += (f"\n{name}: click={part['click_acc']:.4f} box-IoU={part['box_iou']:.4f} "
+                     f"latency={part['latency_s']:.3f}s (n={part['n']})")
+            for by in ("by_source", "by_label"):
+                line += f"\n  {by.replace('_', ' ')}: " + "; ".join(
+                    f"{k} {v['click_acc']:.3f}/{v['box_iou']:.3f}/{v['latency_s']:.2f}s (n={v['n']})" for k, v in part[by].items())
         return line
 
 
@@ -123,9 +140,13 @@ def evaluate_records(
         on_image.setdefault(r.image_path, []).append(r)
     landed = dict.fromkeys(("target", "same-kind", "other", "nothing", "no click"), 0)
     bar = tqdm(total=len(records), desc=f"eval {split}", unit="query", disable=not progress)
-    for chunk in _chunks(list(records), batch_size):
+    # a server's backend keeps `concurrency` requests in flight: a chunk gives it at least that many
+    chunk_size = max(batch_size, int(getattr(segmenter.backend, "concurrency", 1) or 1))
+    for chunk in _chunks(list(records), chunk_size):
         images = [str(resolve_image(r, records_file)) for r in chunk]
+        t0 = time.perf_counter()
         results = segmenter.run_batch(images, [r.expressions[0] for r in chunk], "mask")
+        latency = (time.perf_counter() - t0) / len(chunk)
         preds = [res.region() if res.ok else Region.empty() for res in results]
         gts = [r.region for r in chunk]
         inter, area_p, area_g = region_overlap_batch(preds, gts, [r.image_wh for r in chunk])
@@ -144,6 +165,7 @@ def evaluate_records(
             samples.append(SampleResult(
                 r.record_id, r.expressions[0], float(iou), float(i), union, rec_hit, click_hit, fmt_error,
                 res.answer_tokens, "" if res.ok else f"{res.error.kind}: {res.error.message}"[:200], res.agreement, on,
+                r.label, r.source, latency, float(box_iou(pred.xyxy, r.region.xyxy)) if not pred.is_empty else 0.0,
             ))
         bar.update(len(chunk))
     bar.close()
@@ -193,8 +215,12 @@ def _decoding(segmenter) -> str:
 
 def evaluate(model, data: str | Path, *, split: str | None = None, out_dir: str | Path | None = None,
              batch_size: int = 8, max_samples: int | None = None, max_new_tokens: int | None = None,
-             progress: bool = True, **backend_kwargs: Any) -> EvalReport:
-    """Evaluate a model on a ``records.jsonl`` and write ``<split>.json`` and ``<split>.png`` to ``out_dir``."""
+             progress: bool = True, baselines: Sequence[str] = (), **backend_kwargs: Any) -> EvalReport:
+    """Evaluate a model on a ``records.jsonl`` and write ``<split>.json`` and ``<split>.png`` to ``out_dir``.
+
+    ``baselines`` (``ocr``, ``unsnapped``; see :mod:`~simpleseg_agent.training.baselines`) are computed on the
+    same queries; with any, the report also breaks the model's and each baseline's click accuracy, box IoU and
+    latency down by source and by element type."""
     from ..tools import SimpleSeg
 
     records_file = Path(data)
@@ -206,6 +232,21 @@ def evaluate(model, data: str | Path, *, split: str | None = None, out_dir: str 
     segmenter = model if isinstance(model, SimpleSeg) else SimpleSeg(model, max_new_tokens=max_new_tokens, **backend_kwargs)
     report = evaluate_records(segmenter, records, records_file, split=split or records_file.stem,
                               batch_size=batch_size, progress=progress)
+    unknown = sorted(set(baselines) - {"ocr", "unsnapped"})
+    if unknown:
+        from ..errors import SimpleSegError
+
+        raise SimpleSegError(f"unknown baseline(s) {', '.join(unknown)}: expected ocr and/or unsnapped")
+    if baselines:
+        from . import baselines as bl
+
+        report.breakdown = bl.summary(report.samples)
+        if "ocr" in baselines:
+            report.baselines["ocr"] = bl.summary(bl.ocr_baseline(records, records_file))
+        if "unsnapped" in baselines:
+            plain = evaluate_records(bl.unsnapped(segmenter), records, records_file, split=report.split,
+                                     batch_size=batch_size, progress=progress)
+            report.baselines["unsnapped"] = bl.summary(plain.samples)
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)

@@ -97,11 +97,13 @@ def test_the_tool_asks_for_the_grammar_of_each_answer_kind():
 def test_a_backend_that_cannot_mask_tokens_is_never_called_constrained():
     from simpleseg_agent.backends.openai_http import OpenAIHTTPBackend
 
-    assert OpenAIHTTPBackend.supports_grammar is False and TransformersBackend.supports_grammar is True
+    # a server takes the grammar only where guided decoding is on (or "auto" and the server says it honours it)
+    assert OpenAIHTTPBackend("http://127.0.0.1:9/v1", guided="off").supports_grammar is False
+    assert TransformersBackend.supports_grammar is True
     answer = "[[[0.1, 0.1], [0.5, 0.1], [0.5, 0.5]]]"
     server = FakeAnswerBackend([answer], preset=ModelPreset("on", "on", constrained=True))
     server.supports_grammar = False  # a named fake standing in for a remote server
-    with pytest.raises(ModelError, match="cannot mask its tokens"):
+    with pytest.raises(ModelError, match="cannot constrain its answers"):
         SimpleSeg(server, constrained=True)
     seg = SimpleSeg(server)  # the preset asks for the grammar, the backend cannot: off, and said so
     seg.segment(_image(), "a")

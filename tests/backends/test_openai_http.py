@@ -90,7 +90,7 @@ def test_a_stopped_server_does_not_answer_on_pooled_connections():
     handle = make_server(fake).start()
     request = GenerationRequest(noise_image(8, 8), "Where is the dog?")
     try:
-        with OpenAIHTTPBackend(handle.url, model="m", max_retries=0) as backend:
+        with OpenAIHTTPBackend(handle.url, model="simpleseg", max_retries=0) as backend:
             assert backend.generate([request])[0].text == TABLE["Where is the dog?"]
             handle.stop()
             with pytest.raises(ModelError, match="not reachable"):
@@ -103,7 +103,7 @@ def test_a_stopped_server_does_not_answer_on_pooled_connections():
 @pytest.mark.timeout(60)
 def test_server_side_model_error_is_a_model_error():
     fake = FakeTableBackend({})  # every prompt is a KeyError inside the backend -> 500
-    with make_server(fake) as handle, OpenAIHTTPBackend(handle.url, model="m", max_retries=1, backoff_s=0) as backend:
+    with make_server(fake) as handle, OpenAIHTTPBackend(handle.url, model="simpleseg", max_retries=1, backoff_s=0) as backend:
         with pytest.raises(ModelError, match=r"500.*KeyError"):
             backend.generate([GenerationRequest(noise_image(8, 8), "unknown question")])
     assert len(fake.received) == 2  # 5xx is retried

@@ -86,7 +86,7 @@ def chat(prompt: str | list = "Where is the cat?", image: Image.Image | None = N
     image = image or noise_image(20, 10)
     parts = [{"type": "image_url", "image_url": {"url": data_url(image)}}]
     parts += [{"type": "text", "text": p} for p in ([prompt] if isinstance(prompt, str) else prompt)]
-    return {"model": "fake-model", "messages": [{"role": "user", "content": parts}], **extra}
+    return {"messages": [{"role": "user", "content": parts}], **extra}
 
 
 def call(url: str, method: str, path: str, body: object = None, raw: bytes | None = None, headers: dict | None = None):
@@ -211,7 +211,7 @@ BAD_REQUESTS = [
     ("not-json", b"{nope", 400, "not valid JSON"),
     ("not-utf8", b"\xff\xfe{", 400, "not valid JSON"),
     ("a-list", [1, 2], 400, "JSON object"),
-    ("no-messages", {"model": "x"}, 400, "'messages'"),
+    ("no-messages", {"model": "fake-model"}, 400, "'messages'"),
     ("empty-messages", {"messages": []}, 400, "'messages'"),
     ("no-user", {"messages": [{"role": "system", "content": "hi"}]}, 400, "role 'user'"),
     ("no-image", _msg("Where is the cat?"), 400, "no image_url"),
