@@ -49,6 +49,7 @@ def test_regions_match_the_exact_masks(difficulty):
     assert min(ious) >= 0.95 and np.mean(ious) >= 0.99
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
 def test_expressions_name_the_label_and_are_unique(difficulty):
     for s in scenes(difficulty):
