@@ -19,6 +19,7 @@ def run_bench(script: str, *args: str, timeout: int = 240) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_bench_tokens_reaches_the_reference_iou_with_fewer_tokens():
     data = run_bench("bench_tokens.py", "--quick")
@@ -31,6 +32,7 @@ def test_bench_tokens_reaches_the_reference_iou_with_fewer_tokens():
     assert data["goal_met"] == (horse["ratio"] <= data["goal_ratio"])
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_bench_segment_reports_the_image_processor_apart_from_the_model():
     data = run_bench("bench_segment.py", "--repeats", "1", "--rounds", "2")
@@ -45,6 +47,7 @@ def test_bench_segment_reports_the_image_processor_apart_from_the_model():
         assert 0 < low <= high
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_bench_geometry_reports_median_and_spread_on_four_polygon_sets():
     data = run_bench("bench_geometry.py", "--quick", "--pairs", "30")
@@ -57,6 +60,7 @@ def test_bench_geometry_reports_median_and_spread_on_four_polygon_sets():
     assert data["speedup_vs_pycocotools"] == pytest.approx(data["sets"]["smooth"]["speedup_vs_pycocotools"], abs=0.06)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(400)
 def test_bench_training_times_gspo_steps_that_learn():
     """The memorized model's GSPO steps scored 1 with zero spread: no gradient, nothing learned, yet timed."""

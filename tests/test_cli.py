@@ -76,6 +76,7 @@ def test_mask2poly_poly2mask_iou_round_trip(capsys, tmp_path):
     assert code == 0 and float(out) >= 0.95
 
 
+@pytest.mark.slow
 def test_mask2poly_budget_holes_and_empty(capsys, tmp_path):
     yy, xx = np.mgrid[:80, :80]
     d = np.hypot(xx - 40, yy - 40)
@@ -109,6 +110,7 @@ def test_overlay(capsys, tmp_path):
     assert code == 2 and "missing.png" in err
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_console_script_entry_point():
     proc = subprocess.run(

@@ -13,6 +13,7 @@ from PIL import Image
 
 from simpleseg_agent.backends.presets import default_model_dir
 from simpleseg_agent.training.default_model import DEFAULT_MODEL_SETTINGS, validation_reports
+from simpleseg_agent.training.recipes import find_recipe
 
 DEFAULT_MODEL_DIR = default_model_dir()
 
@@ -45,10 +46,25 @@ def test_the_pipeline_trains_each_stage_from_the_one_before_with_its_own_recipe(
     assert tuple(t[0] for t in pipeline.TRAINING_STEPS) == STAGES
     assert [t[3] for t in pipeline.TRAINING_STEPS] == ["init", *STAGES[:-1]]
     for stage, kind, recipe, _start, _records in pipeline.TRAINING_STEPS:
-        card = yaml.safe_load((REPO / "training" / f"{recipe}.yaml").read_text())
+        card = yaml.safe_load(find_recipe(recipe).read_text())
         assert card["name"] == recipe and card.get("kind", "sft") == kind, stage
 
 
+
+def test_each_stage_recipe_runs_on_its_own_from_the_pipeline_folders() -> None:
+    # `simpleseg train <kind> --recipe <stage recipe>` after the init and data steps of
+    # `--work runs/default` trains what the pipeline trains: the same model, records and output folder
+    import yaml
+
+    pipeline = _script("train_default_model")
+    for stage, _kind, recipe, start, records in pipeline.TRAINING_STEPS:
+        card = yaml.safe_load(find_recipe(recipe).read_text())
+        want_model = "runs/default/init" if start == "init" else f"runs/default/{start}/final"
+        assert card["model"]["model"] == want_model, stage
+        assert card["data"]["train"] == f"runs/default/data/{records}/records.jsonl", stage
+        assert card["output_dir"] == f"runs/default/{stage}", stage
+
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_the_pipeline_init_step_writes_the_documented_architecture(tmp_path: Path, capsys) -> None:
     pytest.importorskip("torch")
@@ -76,6 +92,7 @@ def test_the_data_step_refuses_to_draw_screens_without_the_generators_fonts(tmp_
     assert not (tmp_path / "data" / "train").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validation_screens(tmp_path: Path, capsys) -> None:
     pytest.importorskip("torch")
@@ -108,6 +125,7 @@ def test_the_pipeline_validate_step_scores_every_gspo_checkpoint_on_the_validati
     assert "$ simpleseg eval" not in capsys.readouterr().out
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_the_pipeline_eval_step_scores_each_decoding_and_ship_records_them(tmp_path: Path, capsys, monkeypatch) -> None:
     """Each stage on the held-out screens as it answers, constrained and snapped, and on the starter
@@ -288,6 +306,7 @@ def test_the_report_draws_curves_and_tables_from_the_run_files(tmp_path: Path, c
     assert not (out / "gspo_reward.png").exists()  # no GSPO run: no chart
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_the_position_probe_scores_every_layer_on_screens_it_did_not_fit(tmp_path: Path) -> None:
     pytest.importorskip("torch")

@@ -89,6 +89,7 @@ def test_bad_input_exits_2_with_one_line(args, message, capsys, tmp_path, monkey
     assert last.startswith("simpleseg demo: error: ") and message in last
 
 
+@pytest.mark.slow
 def test_demo_on_the_generated_screen_with_a_real_checkpoint(memorized_model_path, tmp_path, capsys):
     out = tmp_path / "demo.png"
     status = main(["demo", "--model", str(memorized_model_path), "--query", QUERY, "--out", str(out), "--json"])
@@ -148,6 +149,7 @@ def test_samples_keep_the_answer_the_sampled_ones_agree_on(tmp_path):
         demo_module.run_demo(model=fake, out=None, progress=None, decoding=Decoding(samples=-1))
 
 
+@pytest.mark.slow
 def test_a_choice_trained_preset_chooses_without_an_answer_and_the_report_says_so() -> None:
     """A named fake that scores (not a model): the preset of a choice-trained model, a scorer that prefers
     the candidate nearest the Submit button's box. Nothing is generated; the report shows the choice."""
@@ -183,6 +185,7 @@ def test_a_choice_trained_preset_chooses_without_an_answer_and_the_report_says_s
     assert off.answer_tokens > 0 and "without an answer" not in "\n".join(off.lines())
 
 
+@pytest.mark.slow
 def test_samples_on_the_command_line_with_a_real_checkpoint(memorized_model_path, tmp_path, capsys):
     out = tmp_path / "demo.png"
     status = main(["demo", "--model", str(memorized_model_path), "--query", QUERY, "--out", str(out), "--json",
@@ -195,6 +198,7 @@ def test_samples_on_the_command_line_with_a_real_checkpoint(memorized_model_path
 
 
 # on a private Xvfb ---------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_click_with_a_real_checkpoint_exit_status_matches_what_fired(memorized_model_path, tmp_path):
     _require_x()
     out = _demo_subprocess("--click", "--model", str(memorized_model_path), "--query", QUERY, "--pause-s", "0",
@@ -223,6 +227,7 @@ def _box_answer(box, size_wh) -> str:
     return f"It is at [[[{x0 / w:.4f}, {y0 / h:.4f}], [{x1 / w:.4f}, {y0 / h:.4f}], [{x1 / w:.4f}, {y1 / h:.4f}], [{x0 / w:.4f}, {y1 / h:.4f}]]]."
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("aim", ["submit", "other"])
 def test_click_through_a_served_stand_in_fires_the_element_it_points_at(aim, tmp_path):
     """A named fake (not a model) answers a known element's box over HTTP: the agent clicks it, the window says so."""

@@ -283,11 +283,6 @@ def test_training_answer_templates(index: int, expected: str) -> None:
     assert training_answer("[0.5, 0.5]", template_index=index) == expected
 
 
-def test_answer_templates_exact() -> None:
-    assert ANSWER_TEMPLATES == ("{a}.", "Sure, you can find it at {a}.", "It is found at {a}.", "It is at {a}.")
-    assert training_answer("[[[0.1, 0.2]]]") == "[[[0.1, 0.2]]]."
-
-
 def test_training_answer_random_is_seeded_and_covers_all() -> None:
     rng = random.Random(3)
     seq1 = [training_answer("A", rng) for _ in range(200)]

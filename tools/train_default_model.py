@@ -31,7 +31,7 @@ Steps (each is skipped when its output exists; SFT and GSPO resume from their la
    worse), so the model learns how far an element extends;
 12. ``validate`` — ``simpleseg eval`` of every checkpoint of both GSPO cycles (as they answer) and of the choice
    stages (snapped, reading the screen's words and settling lines of text, as the preset decodes) on the
-   validation screens (never the held-out ones): the curves the recipes' schedules were chosen from (run a step with a larger ``max_steps`` in a scratch folder to
+   validation screens (never the held-out ones): the curves each recipe's length and schedule are judged by (run a step with a larger ``max_steps`` in a scratch folder to
    extend one);
 13. ``eval``  — ``simpleseg eval`` of each stage's model on the held-out screens, as it answers, with
    ``--constrained`` (the answer grammar) and with ``--constrained --snap --read-text --text-extent`` (snapped
@@ -204,8 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     if "validate" in steps:
         for stage in VALIDATED_STAGES:
             # the choice stages train the choice snapping makes: their checkpoints are scored as the preset
-            # decodes (snapped, reading the words, settling lines of text; curves kept from earlier releases keep
-            # their decoding)
+            # decodes (snapped, reading the words, settling lines of text); an existing report is kept as it is
             flags = list(PRESET_DECODING) if stage in CHOICE_STAGES else []
             for ckpt in sorted((work / stage).glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1])):
                 out = work / "reports" / f"{stage}-validation" / ckpt.name.split("-")[1]
@@ -239,12 +238,16 @@ def main(argv: list[str] | None = None) -> int:
         ranked = snapped if snapped.keys() >= reports.keys() else reports
         best = max(ranked, key=lambda n: ranked[n]["giou"])
         target = REPO / "simpleseg_agent" / "models" / "simpleseg-gui-small"
+        card = target / "README.md"  # the model card is written by hand: it outlives the weights it describes
+        card_text = card.read_text() if card.is_file() else None
         if target.exists():
             shutil.rmtree(target)
         target.mkdir(parents=True)
+        if card_text is not None:
+            card.write_text(card_text)
         src = work / best / "final"
         for f in src.iterdir():
-            if f.is_file() and f.name != "simpleseg_model.json" and not f.name.startswith(("training_args", "data-")):
+            if f.is_file() and f.name not in ("simpleseg_model.json", "README.md") and not f.name.startswith(("training_args", "data-")):
                 shutil.copy2(f, target / f.name)
         info = provenance(stage=best, run_dir=src, reports=reports, repo=REPO,
                           constrained_reports=_reports(work, "-constrained"), validation={s: validation_reports(work, s) for s in VALIDATED_STAGES},

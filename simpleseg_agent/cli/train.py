@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import re
-from pathlib import Path
 
 from ..errors import SimpleSegError
 
@@ -15,24 +14,13 @@ def _first_paragraph(doc: str | None) -> str:
     return re.sub(r":\w+:`~?([^`]*)`", r"\1", text)  # :mod:`x` -> x
 
 
-def _find_recipe(name_or_path: str) -> Path:
-    p = Path(name_or_path)
-    if p.is_file():
-        return p
-    repo_recipes = Path(__file__).resolve().parents[2] / "training"
-    for cand in (repo_recipes / name_or_path, repo_recipes / f"{name_or_path}.yaml"):
-        if cand.is_file():
-            return cand
-    known = sorted(q.stem for q in repo_recipes.glob("*.yaml")) if repo_recipes.is_dir() else []
-    raise SimpleSegError(f"recipe {name_or_path!r} not found (a YAML path, or one of: {', '.join(known) or 'none'})")
-
-
 def _cmd_train(args: argparse.Namespace) -> int:
     from ..training.config import ChooseRecipe, GSPORecipe, SFTRecipe, overrides_from_args
+    from ..training.recipes import find_recipe
 
     cls = {"sft": SFTRecipe, "gspo": GSPORecipe, "choose": ChooseRecipe}[args.stage]
     try:
-        recipe = cls.from_yaml(_find_recipe(args.recipe)).with_overrides(overrides_from_args(args))
+        recipe = cls.from_yaml(find_recipe(args.recipe)).with_overrides(overrides_from_args(args))
     except (ValueError, FileNotFoundError) as exc:
         raise SimpleSegError(str(exc)) from None
     from ..training import runner
@@ -54,7 +42,7 @@ def add_train_commands(sub) -> None:
 
     for stage, cls in (("sft", SFTRecipe), ("gspo", GSPORecipe), ("choose", ChooseRecipe)):
         q = stages.add_parser(stage, help=_first_paragraph(cls.__doc__))
-        q.add_argument("--recipe", required=True, help="recipe YAML path or name in training/ (e.g. tiny-cpu-sft)")
+        q.add_argument("--recipe", required=True, help="recipe YAML path or the name of a shipped recipe (e.g. tiny-cpu-sft)")
         add_recipe_arguments(q, cls)
         q.set_defaults(func=_cmd_train)
 

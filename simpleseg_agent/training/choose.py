@@ -117,12 +117,12 @@ def choice_examples(records: str | Path | Iterable[Any], *, seed: int = 0, n_can
 
     ``hard_negatives``: up to this many of each example's wrong boxes are those that fit the *other* records of
     the same image best (other buttons, fields, labels: the elements reading confuses with the target), the
-    rest drawn near the target as before (0: none; the examples are then those of earlier releases).
+    rest drawn near the target (0: none: every wrong box is drawn near the target).
 
     ``extent_negatives``: up to this many of the wrong boxes overlap the target (IoU >= :data:`POSITIVE_IOU`) but fit
     it at least :data:`EXTENT_MARGIN` worse: the target outlined too tightly or too loosely (a word's box
     against the button around it, a label grown too far). Without them the model never learns how far an
-    element extends, only which one it is (0: none, as earlier releases).
+    element extends, only which one it is (0: none).
 
     Example: see the module docstring.
     """

@@ -1,6 +1,6 @@
 """Training recipes: dataclasses with help text, loaded from YAML, overridden from the command line.
 
-A recipe file (``training/*.yaml``) holds the fields of :class:`SFTRecipe`, :class:`GSPORecipe` or
+A recipe file (a shipped one in ``simpleseg_agent/training/recipes/``, or your own YAML) holds the fields of :class:`SFTRecipe`, :class:`GSPORecipe` or
 :class:`ChooseRecipe`; nested sections (``model:``, ``data:``) map to :class:`ModelConfig` and
 :class:`DataConfig`. The command line is generated from the same fields (``--learning-rate 1e-4``, ``--model.lora true``), so
 there is one place to document every knob.
@@ -163,7 +163,7 @@ class RecipeBase:
 
     @classmethod
     def from_yaml(cls: type[T], path: str | Path) -> T:
-        """Load a recipe file (see ``training/*.yaml``)."""
+        """Load a recipe file (see :func:`~simpleseg_agent.training.recipes.find_recipe`)."""
         import yaml
 
         p = Path(path)

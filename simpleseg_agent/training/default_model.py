@@ -11,30 +11,30 @@ trained from random weights with this project's own recipes on generated GUI scr
    :data:`CONTRAST_DATA`, :data:`CONTRAST_STARTER_DATA`,
    :data:`HELDOUT_DATA` and :data:`STARTER_HELDOUT_DATA`; the second stage's records merge starter and easy
    screens (:data:`LOCATE_MIX`), so do each GSPO cycle's (:data:`GSPO_MIX`, :data:`POLISH_MIX`);
-3. ``sft``   — ``training/default-gui-sft.yaml`` (multi-turn rows: one image, several questions);
-4. ``locate`` — ``training/default-gui-locate.yaml``: a second SFT stage from the first one's model on
+3. ``sft``   — ``default-gui-sft`` (multi-turn rows: one image, several questions);
+4. ``locate`` — ``default-gui-locate``: a second SFT stage from the first one's model on
    starter screens (a small window anywhere, so positions cannot be guessed) mixed with easy ones;
-5. ``refine`` — ``training/default-gui-refine.yaml``: more of the second stage (same records, a new order,
+5. ``refine`` — ``default-gui-refine``: more of the second stage (same records, a new order,
    a restarted schedule at a lower peak);
-6. ``gspo``  — ``training/default-gui-gspo.yaml`` from the third stage's model, on easy and starter screens;
-7. ``polish`` — ``training/default-gui-polish.yaml``: a second GSPO cycle from the first one's model, on fresh
+6. ``gspo``  — ``default-gui-gspo`` from the third stage's model, on easy and starter screens;
+7. ``polish`` — ``default-gui-polish``: a second GSPO cycle from the first one's model, on fresh
    screens, its learning rate rising again to a lower peak and decaying to 0;
-8. ``choose`` — ``training/default-gui-choose.yaml``: choice training from the second cycle's model on
+8. ``choose`` — ``default-gui-choose``: choice training from the second cycle's model on
    training screens (:data:`CHOOSE_MIX`): the model learns to pick, among the element boxes near a
    target, the target's (the decision snapping asks of it; :mod:`simpleseg_agent.training.choose`);
-9. ``contrast`` — ``training/default-gui-contrast.yaml``: choice training again from the choice stage's
+9. ``contrast`` — ``default-gui-contrast``: choice training again from the choice stage's
    model, on screens of its own (:data:`CONTRAST_MIX`), with hard negatives: the boxes of the screen's other
    labelled elements (what reading confuses with the target) among each question's wrong boxes;
-10. ``squares`` — ``training/default-gui-squares.yaml``: 400 more steps of the same choice training from the
-   contrast stage's model, on its screens in another order, now that a thin mark (a minimize dash) is also a
+10. ``squares`` — ``default-gui-squares``: 400 more steps of the same choice training from the
+   contrast stage's model, on its screens in another order, with a thin mark (a minimize dash) also a
    candidate as the square around it (:func:`~simpleseg_agent.tools.snapping.snap_candidates`): the
    minimize/maximize pair is trained against each other;
-11. ``extent`` — ``training/default-gui-extent.yaml``: 400 more steps from the squares stage's model, on the same
+11. ``extent`` — ``default-gui-extent``: 400 more steps from the squares stage's model, on the same
    screens in a third order, with extent negatives: boxes that overlap the target but fit it worse (its
    element outlined too tightly or too loosely), so the model learns how far an element extends;
 12. ``validate`` — ``simpleseg eval`` of every checkpoint of the GSPO cycles and of the choice stages (snapped,
-   reading the screen's words) on the validation screens (:data:`VALIDATION_DATA`), the curves their
-   schedules were chosen from;
+   reading the screen's words) on the validation screens (:data:`VALIDATION_DATA`): the curves each
+   stage's length and schedule are judged by;
 13. ``eval``  — ``simpleseg eval`` on the held-out screens (easy; and starter), as each model answers,
    constrained and snapped.
 

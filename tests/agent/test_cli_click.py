@@ -22,6 +22,7 @@ def _click(env, *args):
                           timeout=200, env=env)
 
 
+@pytest.mark.slow
 def test_dry_run_plans_draws_and_does_not_move(memorized_model_path, dual_monitors, open_window, xpointer, tmp_path):
     window = open_window(screen_like_example())
     out = _click(dual_monitors.env(), "the submit button", "--model", str(memorized_model_path), "--monitor", "1",
@@ -35,6 +36,7 @@ def test_dry_run_plans_draws_and_does_not_move(memorized_model_path, dual_monito
     assert xpointer.position() == PARK_XY and window.sync() == []
 
 
+@pytest.mark.slow
 def test_consensus_decoding_plans_the_same_target(memorized_model_path, dual_monitors, open_window, xpointer):
     open_window(screen_like_example())
     out = _click(dual_monitors.env(), "the submit button", "--model", str(memorized_model_path), "--monitor", "1",
@@ -47,6 +49,7 @@ def test_consensus_decoding_plans_the_same_target(memorized_model_path, dual_mon
     assert xpointer.position() == PARK_XY
 
 
+@pytest.mark.slow
 def test_click_fires_the_button(memorized_model_path, dual_monitors, open_window, tmp_path):
     window = open_window(screen_like_example())
     log = tmp_path / "actions.jsonl"
@@ -58,6 +61,7 @@ def test_click_fires_the_button(memorized_model_path, dual_monitors, open_window
     assert json.loads(log.read_text())["status"] == "done"
 
 
+@pytest.mark.slow
 def test_a_failing_model_is_refused_with_status_1(dual_monitors, xpointer):
     out = _click(dual_monitors.env(), "the submit button", "--model", NO_SERVER, "--monitor", "2")
     assert out.returncode == 1
@@ -66,6 +70,7 @@ def test_a_failing_model_is_refused_with_status_1(dual_monitors, xpointer):
     assert xpointer.position() == PARK_XY
 
 
+@pytest.mark.slow
 def test_no_display_and_bad_options_exit_2(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "XAUTHORITY")}
     out = _click(env, "the submit button", "--model", NO_SERVER)

@@ -49,6 +49,7 @@ def default_tool():
     return SimpleSeg(DEFAULT_MODEL)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("screen", SCREENS, ids=[f"seed{s.seed}" for s in SCREENS])
 def test_the_default_model_clicks_through_the_agent_on_a_real_window(screen, default_tool, xserver, xpointer) -> None:
     on_image = default_tool.segment(screen.image, QUERY)

@@ -25,6 +25,7 @@ def _run(*args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(DEMO), "--pause-s", "0", *args], capture_output=True, text=True, timeout=100, env=env)
 
 
+@pytest.mark.slow
 def test_demo_fills_and_submits_the_form(tmp_path):
     out = _run("--name", "Grace Hopper", "--email", "grace@navy.mil", "--overlay-dir", str(tmp_path))
     assert out.returncode == 0, out.stdout + out.stderr
@@ -35,6 +36,7 @@ def test_demo_fills_and_submits_the_form(tmp_path):
     assert len(list(tmp_path.glob("*.png"))) == 3
 
 
+@pytest.mark.slow
 def test_demo_dry_run_submits_nothing():
     out = _run("--dry-run")
     assert out.returncode == 0, out.stdout + out.stderr

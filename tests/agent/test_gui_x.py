@@ -30,6 +30,7 @@ def _clicks(events, kind="click"):
     return [e["name"] for e in events if e["event"] == kind]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_click_fires_exactly_the_requested_button(single_monitor, open_window, seed):
     window = open_window(random_buttons(seed, WINDOW, n=6))
@@ -42,6 +43,7 @@ def test_click_fires_exactly_the_requested_button(single_monitor, open_window, s
         assert record.frame.monitor_xywh == (0, 0, 2560, 800) and record.frame.scale_xy == (1.0, 1.0)
 
 
+@pytest.mark.slow
 def test_click_on_the_second_of_two_monitors(dual_monitors, open_window):
     # the same colors on both monitors, at other positions: a wrong monitor or a missing offset clicks the decoy
     decoy = open_window(random_buttons(10, WINDOW, n=5, names=["red", "green", "blue", "orange", "purple"]))
@@ -71,6 +73,7 @@ class ScaledScreen(MssScreen):
         return Screenshot(image, ScreenFrame(shot.frame.monitor, image.size), shot.grab_s)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("factor,space", [(2.0, "norm"), (2.0, "px"), (1.5, "1000"), (0.5, "px")])
 def test_hidpi_screenshot_still_clicks_the_right_button(dual_monitors, open_window, factor, space):
     window = open_window(random_buttons(20, (RIGHT[0] + 40, 40, 1200, 700), n=5))
@@ -83,6 +86,7 @@ def test_hidpi_screenshot_still_clicks_the_right_button(dual_monitors, open_wind
     assert record.frame.model_space == space
 
 
+@pytest.mark.slow
 def test_dry_run_never_moves_the_pointer(single_monitor, open_window, xpointer, tmp_path):
     spec = random_buttons(3, WINDOW, n=4)
     window = open_window(spec)
@@ -110,6 +114,7 @@ def _form(names=("name", "email")) -> dict:
     return {"geometry": list(WINDOW), "bg": BACKGROUND, "widgets": widgets}
 
 
+@pytest.mark.slow
 def test_typing_reaches_the_focused_text_field(single_monitor, open_window):
     window = open_window(_form())
     agent = ScreenAgent(ColorGrounder({"the name field": (255, 247, 205), "the email field": (214, 240, 255)}), pause_s=0.0)
@@ -133,6 +138,7 @@ def test_untypeable_text_is_refused_before_anything_moves(single_monitor, open_w
     assert window.sync() == []
 
 
+@pytest.mark.slow
 def test_double_right_hover_scroll_and_drag(single_monitor, open_window, xpointer):
     spec = random_buttons(5, WINDOW, n=5, names=["red", "green", "blue", "teal", "pink"])
     window = open_window(spec)
@@ -162,6 +168,7 @@ def test_double_right_hover_scroll_and_drag(single_monitor, open_window, xpointe
     assert len(record.targets) == 2 and record.latency.model_s >= 0
 
 
+@pytest.mark.slow
 def test_a_missing_button_is_refused_and_nothing_moves(single_monitor, open_window, xpointer):
     window = open_window(random_buttons(6, WINDOW, n=3, names=["red", "green", "blue"]))
     agent = _agent()
@@ -172,6 +179,7 @@ def test_a_missing_button_is_refused_and_nothing_moves(single_monitor, open_wind
     assert window.sync() == []
 
 
+@pytest.mark.slow
 def test_confirm_callback_can_decline(single_monitor, open_window, xpointer):
     window = open_window(random_buttons(7, WINDOW, n=3, names=["red", "green", "blue"]))
     asked = []
@@ -187,6 +195,7 @@ def test_confirm_callback_can_decline(single_monitor, open_window, xpointer):
     assert _clicks(window.sync()) == ["green"]
 
 
+@pytest.mark.slow
 def test_failsafe_stops_the_agent(single_monitor, open_window, xpointer):
     open_window(random_buttons(8, WINDOW, n=2, names=["red", "green"]))
     xpointer.warp((0, 0))  # the user slams the pointer into a corner

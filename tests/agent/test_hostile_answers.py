@@ -108,6 +108,7 @@ def _text(polygons) -> str:
     return "[" + ", ".join("[" + ", ".join(f"[{fmt(x)}, {fmt(y)}]" for x, y in poly) + "]" for poly in polygons) + "]"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(

@@ -66,6 +66,7 @@ def test_segment_tool_looks_at_the_agents_screen():
     assert msg.artifact.image_wh == (1280, 800) and msg.artifact.xyxy_px == pytest.approx((576, 480, 704, 528))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_click_tool_on_a_real_window(single_monitor, open_window):
     spec = random_buttons(30, (40, 40, 1200, 700), n=4)

@@ -30,6 +30,7 @@ def screen_like_example() -> dict:
     }
 
 
+@pytest.mark.slow
 def test_the_random_tiny_model_is_handled(tiny_model_path, dual_monitors, open_window, xpointer):
     window = open_window(screen_like_example())
     agent = ScreenAgent(SimpleSeg(str(tiny_model_path), decoding=Decoding(max_new_tokens=48)), monitor=1, pause_s=0.0)
@@ -46,6 +47,7 @@ def test_the_random_tiny_model_is_handled(tiny_model_path, dual_monitors, open_w
     assert record.frame.model_input_wh is not None and record.latency.model_s > 0
 
 
+@pytest.mark.slow
 def test_the_memorized_model_clicks_submit(memorized_model_path, dual_monitors, open_window):
     window = open_window(screen_like_example())
     agent = ScreenAgent(SimpleSeg(str(memorized_model_path)), monitor=1, pause_s=0.0)

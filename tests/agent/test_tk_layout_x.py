@@ -71,6 +71,7 @@ def _pointer():
     return PyAutoGUIPointer(pause_s=0.0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
 def test_the_window_looks_like_the_pillow_rendering(single_monitor, name):
     layout = LAYOUTS[name]
@@ -90,6 +91,7 @@ def test_the_window_looks_like_the_pillow_rendering(single_monitor, name):
     assert shifted > 2 * MAX_MAD and np.abs(shot - other).mean() > 10 * MAX_MAD
 
 
+@pytest.mark.slow
 def test_text_uses_the_layout_font_file(single_monitor):
     """Glyph by glyph: each text element's ink matches Pillow's where the origin is on a whole pixel."""
     layout = LAYOUTS["demo-screen"]
@@ -106,6 +108,7 @@ def test_text_uses_the_layout_font_file(single_monitor):
         assert ink_b > 0 and 0.9 < ink_a / ink_b < 1.1, f"{el.text!r}: ink {ink_a} px in the window, {ink_b} px in Pillow's"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("native_buttons", [False, True])
 def test_a_click_on_each_element_reports_that_element(single_monitor, xpointer, native_buttons):
     pointer = _pointer()
@@ -125,6 +128,7 @@ def test_a_click_on_each_element_reports_that_element(single_monitor, xpointer, 
     xpointer.warp(PARK_XY)
 
 
+@pytest.mark.slow
 def test_a_drag_off_a_button_does_not_fire_it(single_monitor, xpointer):
     layout = LAYOUTS["demo-screen"]
     submit = find_button_screen("Submit").element
@@ -139,6 +143,7 @@ def test_a_drag_off_a_button_does_not_fire_it(single_monitor, xpointer):
     xpointer.warp(PARK_XY)
 
 
+@pytest.mark.slow
 def test_a_window_on_a_missing_display_is_a_clear_error():
     from simpleseg_agent.agent import DisplayError
 
@@ -154,6 +159,7 @@ _GRAB = (
 )
 
 
+@pytest.mark.slow
 def test_on_an_xvfb_of_its_size_the_window_is_the_whole_screen(xserver, tmp_path):
     """As ``simpleseg demo --click`` runs it: the screen is the layout's size and all of it is the window.
 

@@ -36,6 +36,7 @@ def _list_part(text: str) -> str:
     return text[text.index("["):] if "[" in text else ""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["mask", "box", "point"])
 def test_sampled_answers_of_a_random_model_keep_the_grammar_only_when_constrained(tiny_model_path, kind):  # noqa: F811
     """The random model samples anything; with the grammar every answer that reached a list keeps it."""
@@ -56,6 +57,7 @@ def test_sampled_answers_of_a_random_model_keep_the_grammar_only_when_constraine
     assert held[0].extra["batch_size"] == 8
 
 
+@pytest.mark.slow
 def test_a_memorized_answer_is_unchanged_by_the_grammar(memorized_model_path):  # noqa: F811
     """A model that already answers well-formed lists answers the same under the constraint."""
     from simpleseg_agent.testing.memorize import synthetic_examples
@@ -112,6 +114,7 @@ def test_a_backend_that_cannot_mask_tokens_is_never_called_constrained(monkeypat
     assert not seg.decoding.constrained and server.requests[-1].grammar is None
 
 
+@pytest.mark.slow
 def test_eval_and_segment_take_constrained(tiny_model_path, tmp_path, capsys):  # noqa: F811
     data = tmp_path / "data"
     assert main(["data", "synth", "gui", "-n", "1", "--seed", "5", "--out", str(data), "--no-progress"]) == 0

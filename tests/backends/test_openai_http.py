@@ -248,6 +248,7 @@ def test_response_variants(response, text, finished):
     assert (result.text, result.finished) == (text, finished)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_missing_usage_falls_back_to_a_token_estimate():
     from simpleseg_agent.grammar import default_token_counter
@@ -320,6 +321,7 @@ def test_error_message_variants(body, shown):
     assert len(str(info.value)) < 500
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_hanging_server_times_out_in_bounded_time():
     def hang(server):
@@ -471,6 +473,7 @@ def test_parse_retry_after(header, expected):
 # --- the tiny real model through HTTP --------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)  # ~5 s on CPU: importing torch and loading (or first building) the checkpoint
 def test_tiny_real_model_answers_the_same_through_http():
     pytest.importorskip("torch", reason="the tiny real model needs torch (extra 'model')")

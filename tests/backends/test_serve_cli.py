@@ -18,6 +18,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_serve_command_answers_segment_over_http(memorized_model_path):
     from simpleseg_agent.testing.memorize import tool_examples

@@ -113,6 +113,7 @@ def test_a_server_gets_eight_requests_at_once_by_default():
     assert server.most == 8
 
 
+@pytest.mark.slow
 def test_scoring_through_a_server_keeps_requests_in_flight_too():
     """The shipped model's preset chooses among a screen's elements by scoring them on the server: the jobs
     of a batch score at once, not one after another."""
@@ -183,6 +184,7 @@ def tiny_served():
     backend.close()
 
 
+@pytest.mark.slow
 def test_simpleseg_serve_constrains_an_answer_when_the_request_carries_the_grammar(tiny_served):
     """A tiny random model writes broken lists; with vLLM's structured_outputs field its answers keep the grammar."""
     from simpleseg_agent.grammar.constrain import answer_regex

@@ -67,6 +67,7 @@ def test_an_unknown_model_name_is_404_as_vllm_answers(served, screen):
     assert "`not-served` does not exist" in error["message"]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("answer", ["box", "mask"])
 def test_through_the_server_the_shipped_model_answers_as_it_does_here(served, screen, answer):

@@ -55,6 +55,7 @@ def memorized_backend(memorized_model_path):  # noqa: F811
 # -- the tiny checkpoint -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_build_is_deterministic_per_seed(tmp_path, tiny_model_path):  # noqa: F811
     again = build_tiny_model(tmp_path / "again", seed=0)
@@ -102,6 +103,7 @@ def test_chat_template_is_the_stock_qwen2_vl_one(tiny_backend):
 # -- generation ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_left_padded_batch_equals_one_at_a_time(tiny_backend):
     batched = tiny_backend.generate(MIXED_REQUESTS)
@@ -152,6 +154,7 @@ def test_pixel_budget_override(tiny_model_path):  # noqa: F811
 # -- the memorized model -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_memorized_model_reproduces_its_training_polygons(memorized_backend, memorized_model_path):  # noqa: F811
     examples = synthetic_examples()
@@ -165,6 +168,7 @@ def test_memorized_model_reproduces_its_training_polygons(memorized_backend, mem
     assert sum(r.text == e.answer for r, e in zip(results, examples)) >= len(examples) - 1
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_memorized_batch_equals_one_at_a_time(memorized_backend):
     examples = synthetic_examples()  # four image sizes, four prompt lengths
@@ -293,6 +297,7 @@ def test_generation_failures_are_model_errors(tiny_model_path, monkeypatch):  # 
         backend.generate([req])
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_adapter_needs_peft(tiny_model_path, tmp_path):  # noqa: F811
     try:
@@ -315,6 +320,7 @@ def test_importing_the_module_does_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_build_script_runs(tmp_path):
     out = tmp_path / "script"

@@ -94,6 +94,7 @@ def test_dark_theme_darkens_the_dialog(no_strays):
     assert shots["dark"] < 100 < shots["light"], shots
 
 
+@pytest.mark.slow
 def test_gtk_scripted_state_switches_the_widget_factory_page(no_strays):
     src = next(s for s in DESKTOP_SOURCES if s.app == "gtk3-widget-factory" and s.screen == "page-2")
     screen = src.capture(theme="light", resolution_wh=(1280, 800), timeout_s=30)
@@ -146,6 +147,7 @@ def test_an_app_that_exits_at_once_is_a_clear_error(no_strays):
     assert time.monotonic() - t0 < 10
 
 
+@pytest.mark.slow
 def test_an_app_that_never_maps_a_window_times_out_and_is_stopped(no_strays):
     t0 = time.monotonic()
     with pytest.raises(CaptureError, match="never showed a window"):
@@ -153,6 +155,7 @@ def test_an_app_that_never_maps_a_window_times_out_and_is_stopped(no_strays):
     assert 3 <= time.monotonic() - t0 < 10
 
 
+@pytest.mark.slow
 def test_a_window_without_the_wanted_role_says_what_it_shows(no_strays):
     with pytest.raises(CaptureError, match=r"no element of role \[.*'slider'.*\(it shows: .*'push button'"):
         capture_desktop(["zenity", "--question"], wait_role="slider", timeout_s=3)
@@ -227,6 +230,7 @@ sys.exit(app.exec())
 """
 
 
+@pytest.mark.slow
 def test_elements_under_a_window_above_them_are_dropped(tmp_path, no_strays):
     app = tmp_path / "overlap.py"
     app.write_text(OVERLAP_APP)
@@ -274,6 +278,7 @@ w.show(); sys.exit(app.exec())
 """
 
 
+@pytest.mark.slow
 def test_scripted_states_open_a_menu_and_switch_a_tab(tmp_path, no_strays):
     app = tmp_path / "menu_app.py"
     app.write_text(MENU_APP)

@@ -21,6 +21,7 @@ def _find(screen, role, name):
     return [e for e in screen.elements if e.role == role and e.name == name]
 
 
+@pytest.mark.slow
 def test_every_known_element_is_captured_within_one_pixel_with_its_role_and_name(screens):
     screen = screens[0]
     assert (screen.state, screen.theme, screen.resolution_wh) == ("default", "light", (1280, 800))

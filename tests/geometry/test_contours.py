@@ -152,6 +152,7 @@ def test_budget_drops_small_parts_before_giving_up_and_then_raises():
 
 # derandomized: the same 40 shapes on every run, so CI cannot fail on a shape it drew by chance. Random
 # draws found the case below (about 1 shape in 750; fixed, and kept as its own test).
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 4))
 def test_round_trip_iou_bound_on_random_shapes(seed, n):

@@ -91,6 +91,7 @@ VOCAB = (list("0123456789[],. ") + ["[[", "[[[", " [[[", "]]", "]]]", "]]].", "]
 EOS = len(VOCAB) - 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind,space", [("mask", "1000"), ("mask", "norm"), ("box", "1000"), ("point", "norm")])
 def test_a_random_walk_over_allowed_tokens_only_ever_writes_parseable_answers(kind, space):
     """The test a logits mask relies on: whatever the model picks among the allowed tokens, an answer

@@ -47,6 +47,7 @@ HOSTILE: list[tuple[str, Callable[[int], str], int]] = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "make", "n"), HOSTILE, ids=[h[0] for h in HOSTILE])
 def test_parse_time_is_linear(name, make, n):
     small, large = make(n), make(8 * n)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -91,6 +92,7 @@ PIECES = ["[", "]", ",", " ", "0.5", "1", "nan", "-1", "1e3", "[[[", "]]]", "x"]
 GRAMMAR_ALPHABET = "[[[]]],,, ..0123456789-+eEnaifINFty\n\t{}\"abx:"
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(st.one_of(
     st.text(),

@@ -83,6 +83,7 @@ def _random_answers(seed: int, count: int, style: str) -> list[str]:
     return answers
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style", ["reference", "compact"])
 def test_approx_is_exact_on_answers(qwen, style):
     approx = ApproxTokenCounter()
@@ -112,6 +113,7 @@ def test_approx_is_linear_enough():
     ApproxTokenCounter().count(" " * 200_000 + "x" + "\n" * 200_000)
 
 
+@pytest.mark.slow
 def test_hf_counter_wraps_both_encode_conventions(qwen):
     tok = Tokenizer.from_file(str(qwen_tokenizer_path()))
     assert HFTokenCounter(tok).count("[[[0.925, 0.400]]]") == 16

@@ -32,6 +32,7 @@ def _run(demo, capsys, tmp_path, query):
     return status, text, out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("query,name", [("the red box", "red box"), ("the green can", "green can"), ("the blue box", "blue box")])
 def test_demo_grasp_point_matches_the_known_object_position(demo, capsys, tmp_path, query, name):
     status, text, out = _run(demo, capsys, tmp_path, query)
@@ -59,6 +60,7 @@ def test_demo_unknown_object_fails_cleanly(demo, capsys, tmp_path):
     assert status == 1 and "not_found" in text and out.exists()
 
 
+@pytest.mark.slow
 def test_demo_all_objects_prints_the_time_per_object(demo, capsys, tmp_path):
     status = demo.main(["--query", "the mug", "--out", str(tmp_path / "all.png"), "--all"])
     text = capsys.readouterr().out

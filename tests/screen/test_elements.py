@@ -152,6 +152,7 @@ def test_min_overlap_must_be_a_fraction(bad: float) -> None:
         snap_region(_rect(0.1, 0.1, 0.2, 0.2), _screen(), min_overlap=bad)
 
 
+@pytest.mark.slow
 def test_generated_screens_offer_a_box_close_to_every_framed_element() -> None:
     """On the generator's screens, every button, field, dropdown and checkbox is among the candidates
     (as drawn or grown) with IoU >= 0.85 against its annotated outline: the pixels alone find them."""
@@ -201,6 +202,7 @@ def test_a_thin_mark_is_also_a_candidate_as_the_square_around_it() -> None:
             snap_candidates(_rect(0.0, 0.0, 1.0, 1.0), boxes=boxes, resolution_wh=(200, 100), mark_px=bad)
 
 
+@pytest.mark.slow
 def test_generated_title_bars_offer_a_square_close_to_every_icon_button() -> None:
     """Minimize, maximize and close, drawn without a fill: each is among the candidates with IoU >= 0.6
     against its annotated square (the minimize dash only through its square)."""
@@ -433,6 +435,7 @@ def test_lines_of_text_long_strokes_and_bare_candidates_stay_as_chosen() -> None
     assert shape_extent(bare, img) == bare
 
 
+@pytest.mark.slow
 def test_generated_screens_settle_framed_elements_and_icons_closer_to_their_annotations() -> None:
     """On generated screens (seed 11, never used to choose the settings): buttons, fields, checkboxes and
     toggles chosen as drawn, and title-bar close icons chosen at any grow, settle closer to their annotated

@@ -137,6 +137,7 @@ def _generated_glyphs(gen, n: int) -> tuple[dict[str, list[bool]], list[bool]]:
     return found, others
 
 
+@pytest.mark.slow
 def test_generated_screens_icons_show_their_glyphs() -> None:
     """Nearly every toolbar icon of 150 generated screens shows its icon, and almost no other element does."""
     from simpleseg_agent.training.synth.gui import GuiScreenGenerator, GuiSynthConfig
@@ -148,6 +149,7 @@ def test_generated_screens_icons_show_their_glyphs() -> None:
     assert len(others) >= 500 and np.mean(others) <= 0.02, (len(others), np.mean(others))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(180)
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed (apt-get install chromium)")
 def test_glyphs_drawn_by_the_browser_engine_show_their_icons() -> None:

@@ -73,6 +73,7 @@ def test_a_drawn_form_shows_each_kind_by_its_pixels(name: str, want: set[str]) -
     assert set(shape_kinds(shape, rgb)) == want
 
 
+@pytest.mark.slow
 def test_generated_screens_show_their_kinds_and_few_others() -> None:
     """On generated screens (seed 11, not used to choose the rules): the element box of nearly every switch,
     checkbox, dropdown, field and link shows its kind, and no button or label shows one of them; every
@@ -259,6 +260,7 @@ def test_the_glyph_turns_an_icon_choice_but_not_where_the_screen_shows_the_words
         assert sx0 <= p.click.xy_px[0] <= sx1, (query, p.click.xy_px)  # without kinds, the scorer's star
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_where_the_screen_shows_the_query_s_words_the_glyph_does_not_count() -> None:
     from simpleseg_agent.screen import words as reading

@@ -58,6 +58,7 @@ def _inside(word: ScreenWord, box) -> bool:
     return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("theme,primary", [("light", None), ("dark", None), ("light", "Send")])
 def test_the_engine_reads_every_label_where_it_is_drawn(ocr, theme: str, primary: str | None) -> None:
@@ -173,6 +174,7 @@ def test_a_missing_broken_or_stuck_engine_is_a_clear_error(tmp_path: Path, monke
         read_screen(img, timeout_s=0.5)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_the_reader_reads_a_screen_once(ocr, monkeypatch) -> None:
     calls: list[tuple] = []
@@ -213,6 +215,7 @@ def _prefer(box, by: float):
     return scorer
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_the_words_pick_the_button_the_model_cannot_read(ocr) -> None:
     """The scorer prefers Cancel by 2 nats (a model that cannot read): without reading "the Save button"
@@ -238,6 +241,7 @@ def test_the_words_pick_the_button_the_model_cannot_read(ocr) -> None:
     assert _inside(ScreenWord(sure.segment(img, "the Save button").xyxy_px, ""), BUTTONS[1][1])
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_reading_is_asked_for_only_where_it_can_work(ocr, monkeypatch) -> None:
     plain = ModelPreset("chooser", "x", CoordSpace.THOUSAND)

@@ -64,6 +64,7 @@ def _differences(got: list[tuple], want: list[tuple], calls) -> list[str]:
     return [f"{q!r}: {g} != {w}" for (_, q), g, w in zip(calls, got, want) if g != w]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_threads_get_their_own_answers(seg, calls, one_by_one, busy_switching) -> None:
     assert seg.decoding.choose_only and seg.decoding.snap  # the default settings: the model scores the screen's elements
@@ -73,6 +74,7 @@ def test_threads_get_their_own_answers(seg, calls, one_by_one, busy_switching) -
     assert not _differences(got, one_by_one, calls)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_asyncio_tool_calls_get_their_own_answers(seg, calls, one_by_one, busy_switching) -> None:
     pytest.importorskip("langchain_core")

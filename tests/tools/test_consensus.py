@@ -44,6 +44,7 @@ def test_the_majority_outline_beats_an_outlying_greedy_answer() -> None:
     assert temps == [(0.0, None), (0.9, 7), (0.9, 8), (0.9, 9), (0.9, 10)]  # greedy, then samples, each its own seed
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_samples_differ_when_the_backend_answers_one_request_at_a_time(tiny_model_path) -> None:
     image = Image.fromarray(np.random.default_rng(2).integers(0, 255, (120, 160, 3), dtype=np.uint8))
@@ -112,6 +113,7 @@ def test_consensus_needs_answers() -> None:
         consensus([], "mask")
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_the_real_model_samples_reproducibly_and_leaves_the_random_state_alone(tiny_model_path) -> None:
     torch = pytest.importorskip("torch")
@@ -134,6 +136,7 @@ def test_the_real_model_samples_reproducibly_and_leaves_the_random_state_alone(t
     seg.close()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_the_cli_takes_samples(tiny_model_path, tmp_path, capsys) -> None:
     import json

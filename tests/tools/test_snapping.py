@@ -163,6 +163,7 @@ def tiny_backend(tiny_model_path):
     be.close()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_scores_are_the_log_likelihood_of_a_plain_forward_pass(tiny_backend) -> None:
     import torch
@@ -196,6 +197,7 @@ def test_a_server_backend_cannot_score() -> None:
         FakeAnswerBackend(["x"]).score(ScoreRequest(Image.new("RGB", (4, 4)), "q", ("a",)))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_snapping_keeps_the_memorized_screen_answer_right(memorized_model_path) -> None:
     """The memorized model outlines the button of its 1920 x 1080 screen almost exactly; snapped, with

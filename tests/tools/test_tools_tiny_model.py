@@ -22,6 +22,7 @@ def memorized_tool(memorized_model_path):
     tool.close()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_segment_returns_the_memorized_polygons(memorized_tool):
     examples = synthetic_examples() + [screen_example()]  # the last one: a 1920x1080 screen
@@ -35,6 +36,7 @@ def test_segment_returns_the_memorized_polygons(memorized_tool):
         assert point_in_region(r.click.xy_norm, Region.from_polygons(ex.polygons_xy_norm))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_locate_point_lands_inside(memorized_tool):
     for ex in synthetic_examples():
@@ -44,6 +46,7 @@ def test_locate_point_lands_inside(memorized_tool):
         assert point_in_region(p.xy_norm, Region.from_polygons(ex.polygons_xy_norm)), (query, p.raw_answer)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_random_model_answers_are_handled(tiny_model_path):
     """A random model says anything; every result is a readable result, never a crash."""
@@ -58,6 +61,7 @@ def test_random_model_answers_are_handled(tiny_model_path):
     tool.close()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_cli_segment_on_the_tiny_model(memorized_model_path, tmp_path, capsys):
     ex = synthetic_examples(1)[0]

@@ -96,6 +96,7 @@ def _photo(path: Path, w: int = 80, h: int = 48) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_grounding_sam_end_to_end_with_tiny_random_models(tiny_models, tmp_path: Path) -> None:
     detector_dir, sam_dir = tiny_models
     # thresholds 0: random weights must still give detections, so the whole code path runs
@@ -125,6 +126,7 @@ def test_grounding_sam_end_to_end_with_tiny_random_models(tiny_models, tmp_path:
     assert conv.stats.skipped["missing_image"] == 1
 
 
+@pytest.mark.slow
 def test_grounding_sam_thresholds_filter_everything(tiny_models, tmp_path: Path) -> None:
     detector_dir, sam_dir = tiny_models
     strict = GroundingSamAnnotator(detector_dir, sam_dir, box_threshold=1.0, text_threshold=1.0)

@@ -5,7 +5,6 @@ and an interrupted run resumes from its checkpoint."""
 
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,10 +30,10 @@ from simpleseg_agent.training.choose import (  # noqa: E402
 from simpleseg_agent.training.config import ChooseRecipe  # noqa: E402
 from simpleseg_agent.training.records import Record, read_records  # noqa: E402
 from simpleseg_agent.training.runner import TrainingInputError, run_choose, set_single_thread  # noqa: E402
+from simpleseg_agent.training.recipes import find_recipe  # noqa: E402
 
 from .crash_resume import crash_then_resume  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
 COLOURS = {"red": (220, 30, 30), "green": (30, 170, 60), "blue": (40, 60, 220), "black": (10, 10, 10)}
 BOXES = {"red": (8, 8, 40, 30), "green": (60, 10, 104, 34), "blue": (12, 48, 52, 76), "black": (70, 50, 100, 78)}
 
@@ -185,6 +184,7 @@ def test_examples_skip_a_target_no_box_fits(tmp_path):
         choice_examples(tmp_path / "r.jsonl", space=CoordSpace.PIXELS)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_scores_equal_plain_forward_passes_and_the_backends_scoring(tiny_model_path, boxes_records):
     """The cached, batched, differentiable scores are the log-likelihoods a plain forward pass over each
@@ -220,10 +220,11 @@ def test_scores_equal_plain_forward_passes_and_the_backends_scoring(tiny_model_p
 
 
 def _recipe(model, data, out, **kw):
-    base = ChooseRecipe.from_yaml(REPO / "training" / "tiny-cpu-choose.yaml")
+    base = ChooseRecipe.from_yaml(find_recipe("tiny-cpu-choose"))
     return base.with_overrides({"model.model": str(model), "data.train": str(data), "output_dir": str(out), **kw})
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_choice_training_teaches_the_tiny_model_to_pick_the_right_box(tiny_model_path, boxes_records, tmp_path):
     set_single_thread()
@@ -254,6 +255,7 @@ def test_choice_training_teaches_the_tiny_model_to_pick_the_right_box(tiny_model
     assert card["kind"] == "choose" and card["coord_space"] == info["coord_space"]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_an_interrupted_choice_run_resumes_from_its_last_checkpoint(tiny_model_path, boxes_records, tmp_path):
     out = tmp_path / "run"
@@ -277,6 +279,6 @@ def test_choose_recipes_refuse_bad_values(tmp_path):
             ChooseRecipe.from_dict({"name": "c", "n_candidates": 16, "hard_negatives": 6, "extent_negatives": bad})
     assert ChooseRecipe.from_dict({"name": "c", "n_candidates": 16, "hard_negatives": 6, "extent_negatives": 9}).extent_negatives == 9
     with pytest.raises(ValueError, match="not 'choose'"):
-        ChooseRecipe.from_yaml(REPO / "training" / "tiny-cpu-sft.yaml")
+        ChooseRecipe.from_yaml(find_recipe("tiny-cpu-sft"))
     with pytest.raises(TrainingInputError, match="records.jsonl"):
         run_choose(ChooseRecipe.from_dict({"name": "c", "model": {"model": "x"}, "data": {"train": str(tmp_path / "no")}}))

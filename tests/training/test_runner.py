@@ -18,6 +18,7 @@ from safetensors.numpy import load_file  # noqa: E402
 from simpleseg_agent.testing.memorize import synthetic_examples, tool_examples  # noqa: E402
 from simpleseg_agent.training.config import ChooseRecipe, GSPORecipe, SFTRecipe  # noqa: E402
 from simpleseg_agent.training.runner import run_gspo, run_sft, set_single_thread  # noqa: E402
+from simpleseg_agent.training.recipes import find_recipe, recipe_names
 
 from .crash_resume import crash_then_resume  # noqa: E402
 
@@ -52,7 +53,7 @@ def data_dirs(tmp_path_factory):
 
 
 def tiny_sft_recipe(model, data, out, **kw):
-    base = SFTRecipe.from_yaml(REPO / "training" / "tiny-cpu-sft.yaml")
+    base = SFTRecipe.from_yaml(find_recipe("tiny-cpu-sft"))
     return base.with_overrides({"model.model": str(model), "data.train": str(data), "output_dir": str(out), **kw})
 
 
@@ -64,6 +65,7 @@ def sft_run(tiny_model_path, data_dirs, tmp_path_factory):
     return final
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_sft_lowers_the_loss(sft_run):
     info = json.loads((sft_run / "simpleseg_model.json").read_text())
@@ -77,9 +79,10 @@ def test_sft_lowers_the_loss(sft_run):
         assert card["coord_space"] == info["coord_space"] and card["global_step"] == step and card["kind"] == "sft"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_gspo_from_the_sft_checkpoint_moves_the_weights(sft_run, data_dirs, tmp_path):
-    base = GSPORecipe.from_yaml(REPO / "training" / "tiny-cpu-gspo.yaml")
+    base = GSPORecipe.from_yaml(find_recipe("tiny-cpu-gspo"))
     recipe = base.with_overrides({"model.model": str(sft_run), "data.train": str(data_dirs / "grpo"), "output_dir": str(tmp_path)})
     final = run_gspo(recipe)
     info = json.loads((final / "simpleseg_model.json").read_text())
@@ -90,6 +93,7 @@ def test_gspo_from_the_sft_checkpoint_moves_the_weights(sft_run, data_dirs, tmp_
     assert changed, "GSPO left every weight unchanged"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_interrupted_run_resumes_from_its_last_checkpoint(tiny_model_path, data_dirs, tmp_path):
     out = tmp_path / "run"
@@ -105,6 +109,7 @@ def _weights(folder):
     return load_file(str(folder / "model.safetensors"))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("kind", ["sft", "lora-sft", "gspo"])
 def test_a_resumed_run_continues_from_the_checkpoint_weights(kind, tiny_model_path, sft_run, data_dirs, tmp_path):
@@ -120,7 +125,7 @@ def test_a_resumed_run_continues_from_the_checkpoint_weights(kind, tiny_model_pa
                                    lr_scheduler_type="constant", **lora)
         run = run_sft
     else:
-        base = GSPORecipe.from_yaml(REPO / "training" / "tiny-cpu-gspo.yaml")
+        base = GSPORecipe.from_yaml(find_recipe("tiny-cpu-gspo"))
 
         def recipe(out):
             return base.with_overrides({"model.model": str(sft_run), "data.train": str(data_dirs / "grpo"),
@@ -152,6 +157,7 @@ def test_a_resumed_run_continues_from_the_checkpoint_weights(kind, tiny_model_pa
         assert all(np.array_equal(start[k], c[k]) for k in start)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_a_constant_run_continued_with_a_decay_ends_where_the_decay_schedule_ends(tiny_model_path, data_dirs, tmp_path):
     """warmup_stable_decay over N + D steps is a constant run for N steps, then a decay: a constant
@@ -194,7 +200,7 @@ def test_resuming_from_another_architectures_checkpoint_is_a_clear_error(tiny_mo
 
 
 def test_recipe_files_load():
-    paths = sorted((REPO / "training").glob("*.yaml"))
+    paths = [find_recipe(name) for name in recipe_names()]
     assert len(paths) >= 10
     for path in paths:  # each file says its kind; the name need not (default-gui-locate is an SFT stage)
         kind = yaml.safe_load(path.read_text())["kind"]
@@ -212,9 +218,10 @@ def test_bad_recipe_values_are_refused_with_a_hint(tmp_path):
     with pytest.raises(ValueError, match="key=value pairs"):
         GSPORecipe.from_dict({"name": "g", "lr_scheduler_kwargs": "num_decay_steps"})
     with pytest.raises(ValueError, match="not 'gspo'"):
-        GSPORecipe.from_yaml(REPO / "training" / "tiny-cpu-sft.yaml")
+        GSPORecipe.from_yaml(find_recipe("tiny-cpu-sft"))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_lora_sft_saves_merged_weights_and_an_adapter_the_backend_loads(tiny_model_path, data_dirs, tmp_path):
     from simpleseg_agent.backends.base import GenerationRequest
@@ -241,6 +248,7 @@ def test_lora_sft_saves_merged_weights_and_an_adapter_the_backend_loads(tiny_mod
     assert vision and all((before[k] == after[k]).all() for k in vision)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_a_recipe_trains_and_saves_at_its_own_image_budget(tiny_model_path, data_dirs, tmp_path):
     """``model.max_pixels`` retunes the processor: the model trains on more image tokens, and the saved

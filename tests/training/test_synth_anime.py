@@ -30,6 +30,7 @@ def pairs(difficulty):
     return [(s, r, m) for s in scenes(difficulty) for r, m in zip(s.records, s.masks)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
 def test_polygons_inside_and_canonical(difficulty):
     ps = pairs(difficulty)
@@ -41,12 +42,14 @@ def test_polygons_inside_and_canonical(difficulty):
                 assert ring.min() >= 0.0 and ring.max() <= 1.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
 def test_regions_match_the_exact_masks(difficulty):
     ious = [mask_iou(region_to_mask(r.region, r.image_wh), m) for _, r, m in pairs(difficulty)]
     assert min(ious) >= 0.95 and np.mean(ious) >= 0.99
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
 def test_expressions_name_the_label_and_are_unique(difficulty):
     for s in scenes(difficulty):
@@ -57,6 +60,7 @@ def test_expressions_name_the_label_and_are_unique(difficulty):
             assert any(w in e for e in r.expressions for w in words), (r.label, r.expressions)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
 def test_targets_are_visible(difficulty):
     """Enough pixels, and most of them are not the sky or ground colour."""
@@ -102,6 +106,7 @@ def test_difficulty_knob():
     assert n["easy"] < n["medium"] < n["hard"] and w["easy"] < w["medium"] < w["hard"]
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes(tmp_path):
     gen = AnimeSceneGenerator(AnimeSynthConfig(difficulty="hard"))
     gen.generate(2, tmp_path / "a", seed=3)
@@ -147,6 +152,7 @@ def test_draw_object_coverage_includes_the_outline_and_excludes_cuts():
     assert draw_object(CartoonObject("ball", [Step("fill", [("circle", (-500, -500), 10)])]), (100, 100)) is None
 
 
+@pytest.mark.slow
 def test_cli_anime(tmp_path, capsys):
     parser = argparse.ArgumentParser(prog="simpleseg data")
     add_synth_commands(parser.add_subparsers(dest="command", required=True))

@@ -45,6 +45,7 @@ def all_records(difficulty):
     return [r for s, _ in screens(difficulty) for r in s.records]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
 def test_every_polygon_is_inside_the_image(difficulty):
     recs = all_records(difficulty)
@@ -90,6 +91,7 @@ def test_elements_do_not_overlap(difficulty):
             assert not hit.any(), (layout.elements[i], [layout.elements[i + 1 + k] for k in np.flatnonzero(hit)])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
 def test_targets_are_visible(difficulty):
     """The region covers pixels whose colour differs from the surface behind the element."""
@@ -254,6 +256,7 @@ def test_cli_writes_images_records_and_a_contact_sheet(tmp_path, capsys):
         parser.parse_args(["synth", "gui", "-n", "0", "--out", str(out)])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed (apt-get install chromium)")
 def test_chromium_engine_renders_the_same_layouts(tmp_path):
     with GuiScreenGenerator(GuiSynthConfig(difficulty="easy", engine="chromium")) as gen:

@@ -182,6 +182,7 @@ def test_same_seed_same_rows_other_seed_other_rows(data: Path) -> None:
     assert a["record_id"] == c["record_id"]
 
 
+@pytest.mark.slow
 def test_rows_do_not_depend_on_the_process_hash_seed(data: Path) -> None:
     code = (
         "import json, sys\n"
@@ -340,6 +341,7 @@ def test_trl_collator_and_chat_template_accept_the_rows(data: Path, tiny_model_p
     assert trl.__version__
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_trl_trainers_take_one_step_on_the_datasets(data: Path, tiny_model_path: Path, tmp_path: Path) -> None:
     pytest.importorskip("trl")

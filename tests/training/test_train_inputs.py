@@ -61,10 +61,17 @@ def test_a_missing_data_file_is_named_at_once_with_the_hub_unreachable(tmp_path)
 
 
 @pytest.mark.timeout(120)
-def test_the_tiny_recipe_without_a_model_is_a_clear_error(tmp_path, records):
-    proc, seconds = train(["sft", "--recipe", "tiny-cpu-sft", "--data.train", str(records),
+def test_a_recipe_without_a_model_is_a_clear_error(tmp_path, records):
+    (tmp_path / "no-model.yaml").write_text("kind: sft\nname: no-model\nmax_steps: 2\n")
+    proc, seconds = train(["sft", "--recipe", str(tmp_path / "no-model.yaml"), "--data.train", str(records),
                            "--output-dir", str(tmp_path / "run")], tmp_path)
     assert_one_line_error(proc, seconds, "model.model is not set")
+
+
+def test_the_tiny_recipe_names_a_model_folder_and_says_when_it_is_missing(tmp_path, records):
+    proc, seconds = train(["sft", "--recipe", "tiny-cpu-sft", "--data.train", str(records),
+                           "--output-dir", str(tmp_path / "run")], tmp_path)
+    assert_one_line_error(proc, seconds, "runs/tiny/model")
 
 
 @pytest.mark.timeout(120)
