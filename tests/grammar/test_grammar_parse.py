@@ -29,7 +29,7 @@ TRI_XY = [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]
         (f"{TRI}", {}, "polygons", [TRI_XY]),  # a single polygon (depth 2)
         (f"[see below] [1] It is at [{TRI}].", {}, "polygons", [TRI_XY]),  # bracketed prose is skipped
         (f"Range [0, 1], box [0.1, 0.2, 0.3, 0.4]; polygon [{TRI}]", {}, "polygons", [TRI_XY]),  # richest wins
-        (f"[[[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]]]", {}, "polygons", [TRI_XY]),  # one bracket too many
+        ("[[[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]]]", {}, "polygons", [TRI_XY]),  # one bracket too many
         (f"[[{TRI}]", {}, "polygons", [TRI_XY]),  # unbalanced extra "[" before the answer
         (f"[{TRI}, [[0.7, 0.8]]]", {}, "polygons", [TRI_XY]),  # degenerate part dropped
         (f"[{TRI}, []]", {}, "polygons", [TRI_XY]),  # empty part dropped
@@ -75,7 +75,7 @@ def test_parse_forms(text, kwargs, kind, expected):
     "text",
     [
         f"[[[0.1, 0.2], [[{TRI}]]",  # the model restarted the list: the restart is read
-        f"[[[0.1, 0.2], [0.3, 0.4], [[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]]",
+        "[[[0.1, 0.2], [0.3, 0.4], [[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]]",
         f"[[[0.1, 0.2] x [0.3, 0.4]]] then [{TRI}]",  # the broken list's pairs are not read as points
     ],
 )

@@ -104,7 +104,7 @@ def test_a_tool_calling_loop_runs_on_after_a_blank_query() -> None:
 def test_a_langgraph_run_completes_after_a_blank_query() -> None:
     """The same in a LangGraph agent graph (model node, ToolNode, tools_condition)."""
     pytest.importorskip("langgraph")
-    from langgraph.graph import END, START, MessagesState, StateGraph
+    from langgraph.graph import START, MessagesState, StateGraph
     from langgraph.prebuilt import ToolNode, tools_condition
 
     tools = _tools()
