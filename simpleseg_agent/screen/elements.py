@@ -47,8 +47,8 @@ DEFAULT_GAPS_PX: tuple[int, ...] = (1, 3, 6, 10)
 DEFAULT_GROW: tuple[float, ...] = (0.0, 0.15, 0.3)
 #: A mark at most this long (px) and at least :data:`MARK_ASPECT` times as long as it is thick (the
 #: minus of a minimize button, a dash) is also a candidate as the square around it: an icon button
-#: without a fill is as tall as it is wide, while its glyph may be a line. On the default model's
-#: validation screens every "minimize button" query missed without it: the line was the only candidate.
+#: without a fill is as tall as it is wide, while its glyph may be a line, which would otherwise be the
+#: only candidate for the whole button.
 DEFAULT_MARK_PX = 48
 #: How many times longer than thick a shape must be to count as a mark (:data:`DEFAULT_MARK_PX`).
 MARK_ASPECT = 3.0
@@ -63,13 +63,12 @@ TEXT_LINE_BORDER = 0.5
 DEFAULT_TEXT_GROW = 0.15
 #: A chosen word extends over the words beside it on its line (:func:`line_of_words`) at most this many times
 #: its height away: a space and the letters' side bearings come to about 0.4 of the font size, and a word of
-#: lower-case letters alone is about half the font size tall. On the default model's validation screens
-#: 0.4-1.0 gave the same mean IoU (0.827 -> 0.835), 0.3 less.
+#: lower-case letters alone is about half the font size tall, so 0.8 spans a space without reaching the
+#: next label.
 DEFAULT_WORD_GAP = 0.8
 #: A chosen icon's glyph (a shape neither a line of text nor solid) is returned as the glyph grown by this
 #: fraction of its short side (:func:`shape_extent`): an icon button extends past its glyph by a margin the
-#: pixels do not show (no fill, no border). On the default model's validation screens 0.2-0.25 fit best (mean
-#: IoU 0.827 with the corners below, against 0.802 as chosen; ``docs/default-model.md``).
+#: pixels do not show (no fill, no border), about a quarter of the glyph's size in common toolkits.
 DEFAULT_ICON_GROW = 0.25
 #: ... with its corners rounded by this fraction of its short side (0: square corners; 0.5: a circle's
 #: worth): toolbars and title bars round their buttons' hover boxes, and a square box loses the corners.
@@ -84,8 +83,7 @@ SOLID_SPAN = 0.7
 #: Boxes are candidates when they touch the answer's box grown by this fraction of its long side.
 DEFAULT_REACH = 0.5
 #: At most this many candidates (the most overlapping, then the nearest): a busy image (a photo, a
-#: dense page) can give hundreds, and the model scores each. The default model's answers had at most 167
-#: on its held-out screens (median 27) and 128 on its validation screens, so the cap never binds there.
+#: dense page) can give hundreds, and the model scores each, so the cap bounds the time of one answer.
 DEFAULT_MAX_CANDIDATES = 192
 
 
@@ -353,8 +351,7 @@ def text_line_extent(candidate: SnapCandidate, image, *, text_grow: float = DEFA
     ``boxes``, a chosen word first takes in the rest of its line (:func:`line_of_words`, ``word_gap``).
 
     A label's box is its ink with a margin of 2-3 px; which of the grown boxes fits is a tenth of a
-    28 px image patch, finer than the default model places (on its validation screens the labels it hit
-    scored about 0.81 mean IoU, the best of each line's boxes 0.92; ``docs/default-model.md``).
+    28 px image patch, finer than a model placing boxes on image patches can tell, so the pixels settle it.
 
     Example:
         >>> import numpy as np

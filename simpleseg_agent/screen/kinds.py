@@ -16,11 +16,8 @@ An icon is named by words a button may also show ("the delete button", "the sett
 screen shows a word of the query, the words decide and the glyphs do not count (``glyphs=False``, which
 the tools pass when reading matched a candidate).
 
-On the default model's validation screens (60 easy screens, seed 2029, 409 queries) the weight 7 was
-chosen: 4-7 nats gave the same clicks (388 -> 395 without the maximize square, 396 with it), 10 one fewer.
-The glyphs, at the same weight, took validation to 402 clicks and a set of 100 toolbar-icon queries from
-37 to 97 hits (``simpleseg eval``; 98 re-ranked with the rules as shipped), held-out 1,353 -> 1,408 of 1,429
-(``docs/default-model.md``).
+The weight is a decoding setting (``Decoding.kind_weight``): large enough that a matching kind outweighs
+the model's doubt between two elements, small enough that it never outweighs the screen's words.
 
 Example (a switch and its label; "the switch" matches the pill only):
     >>> import numpy as np

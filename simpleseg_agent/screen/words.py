@@ -18,17 +18,15 @@ control without words (:data:`WORDLESS_CONTROLS`), so "the Wi-Fi switch" finds t
 as much as the label itself, and the model's sense of kinds decides between them. A checkbox, switch or
 radio button is labelled on its row (:data:`ROW_LABELLED_CONTROLS`): for a query naming one, words above
 a candidate do not count, so the checkbox under "Keep me signed in" does not take that label from its
-own. (A button beside the named one gets half as much as the named one; on the validation screens this
-counted more than it cost: 87.5 % of clicks against 86.6 % when only candidates without words of their
-own take their neighbours'.)
+own. (A button beside the named one gets half as much as the named one, so a label read next to a
+control still points at it, while the named element itself keeps the larger share.)
 Words match when they are at least :data:`WORD_SIMILARITY` alike (case and punctuation aside), which
 forgives the engine a letter; an element's words must match one of the query's other than its glue
 words (:data:`FUNCTION_WORDS`), so a stray "the" matches no query.
 
 The engine reads a difference image: each pixel's distance from the median of its 21 x 21 px
 neighbourhood (the local background), at twice the size. Dark text on light, light text on dark and
-white text on a coloured button all become dark strokes on white; on the default model's validation
-screens it found every word of 98 % of the labelled elements (one plain pass: 77 %).
+white text on a coloured button all become dark strokes on white, which is what Tesseract reads best.
 
 Example (words as the engine would report them; a real screen is read with :func:`read_screen`):
     >>> from simpleseg_agent.screen.elements import SnapCandidate
@@ -59,7 +57,7 @@ from PIL import Image
 from ..errors import ImageError, MissingProgramError, ModelError
 
 #: Nats per unit of match where ``read_text=True`` is asked of a decoding without a ``read_weight``
-#: (the default model's, chosen on its validation screens).
+#: (the shipped model's setting).
 DEFAULT_READ_WEIGHT = 7.0
 #: The OCR program :func:`read_screen` runs.
 TESSERACT = "tesseract"
