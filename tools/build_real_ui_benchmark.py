@@ -57,7 +57,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from simpleseg_agent.capture import CapturedScreen  # noqa: E402
-from simpleseg_agent.capture.records import RECORDS_FILE, check_out_dir, write_capture  # noqa: E402
+from simpleseg_agent.capture.records import RECORDS_FILE, check_out_dir, replace_folder, write_capture  # noqa: E402
 from simpleseg_agent.capture.web import WebCaptureConfig, WebCapturer  # noqa: E402
 from simpleseg_agent.errors import CaptureError  # noqa: E402
 from simpleseg_agent.training.records import read_records, write_records  # noqa: E402
@@ -365,13 +365,7 @@ def build(out: Path, sources: list[SourceSpec], *, overwrite: bool = False) -> d
                                         "by_role": dict(Counter(r.label for r in recs).most_common())}
         summary["bytes"] = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
         (tmp / "benchmark.json").write_text(json.dumps(summary, indent=2) + "\n")
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{time.time_ns()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
+        replace_folder(tmp, out)
         return summary
     finally:
         if tmp.exists():

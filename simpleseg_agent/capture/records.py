@@ -222,6 +222,29 @@ def check_out_dir(out_dir: str | Path, *, overwrite: bool = False) -> Path:
     return out
 
 
+def replace_folder(tmp: Path, out: Path) -> None:
+    """Move the finished folder ``tmp`` to ``out``, replacing what was there only once ``tmp`` is complete
+    (the old folder is renamed aside first and removed last), so a failure never leaves half a dataset.
+
+    Example:
+        >>> import tempfile
+        >>> root = Path(tempfile.mkdtemp())
+        >>> (root / "new").mkdir(); (root / "new" / "a.txt").write_text("new")
+        3
+        >>> (root / "out").mkdir(); (root / "out" / "a.txt").write_text("old")
+        3
+        >>> replace_folder(root / "new", root / "out"); (root / "out" / "a.txt").read_text(), (root / "new").exists()
+        ('new', False)
+    """
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{time.time_ns()}")
+        out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(out)
+
+
 def write_capture(screens: Iterable[CapturedScreen], out_dir: str | Path, *, overwrite: bool = False,
                   compress_level: int = 6) -> CaptureSummary:
     """Write screens as ``images/NNNNNN.png`` + ``records.jsonl`` + ``capture.json`` (counts) under ``out_dir``.
@@ -266,13 +289,7 @@ def write_capture(screens: Iterable[CapturedScreen], out_dir: str | Path, *, ove
                                  dict(Counter(r.label for r in records).most_common()),
                                  dict(Counter(r.source for r in records).most_common()))
         (tmp / SUMMARY_FILE).write_text(json.dumps(summary.to_json(), indent=2) + "\n")
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{time.time_ns()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
+        replace_folder(tmp, out)
         return summary
     finally:
         if tmp.exists():
