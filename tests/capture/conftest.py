@@ -11,6 +11,8 @@ import pytest
 
 from simpleseg_agent.capture.desktop.session import session_pids
 
+from .web_page import PAGE
+
 
 def _desktop_missing() -> str:
     for program, package in (("Xvfb", "xvfb"), ("dbus-daemon", "dbus-daemon"), ("zenity", "zenity"),
@@ -46,3 +48,11 @@ def no_strays(desktop):
     yield
     left = sorted(set(session_pids(None)) - before)
     assert left == [], f"processes of a capture session are still running: {left}"
+
+
+@pytest.fixture(scope="session")
+def known_page(tmp_path_factory):
+    """The test page (:data:`web_page.PAGE`, known CSS positions) written to a file."""
+    page = tmp_path_factory.mktemp("page") / "login.html"
+    page.write_text(PAGE)
+    return page

@@ -8,7 +8,7 @@ from PIL import Image
 from simpleseg_agent.cli import main
 from simpleseg_agent.training.records import read_records
 
-from .web_page import known_page, require_chromium  # noqa: F401 (a fixture)
+from .web_page import require_chromium
 
 pytestmark = pytest.mark.timeout(180)
 

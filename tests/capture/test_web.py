@@ -5,7 +5,7 @@ import pytest
 from simpleseg_agent.capture.web import WebCaptureConfig, WebCapturer, capture_web, page_urls
 from simpleseg_agent.errors import CaptureError
 
-from .web_page import KNOWN, known_page, require_chromium  # noqa: F401 (a fixture)
+from .web_page import KNOWN, require_chromium
 
 pytestmark = pytest.mark.timeout(120)
 

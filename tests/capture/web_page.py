@@ -60,10 +60,3 @@ def require_chromium() -> None:
         if os.environ.get("SIMPLESEG_REQUIRE_CHROMIUM"):
             pytest.fail(f"SIMPLESEG_REQUIRE_CHROMIUM is set but {reason}")
         pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def known_page(tmp_path_factory):
-    page = tmp_path_factory.mktemp("page") / "login.html"
-    page.write_text(PAGE)
-    return page
