@@ -87,10 +87,12 @@ UPSCALE = 2
 
 @dataclass(frozen=True)
 class ScreenWord:
-    """One word the engine read: its box (``xyxy_px``, in the screen's pixels) and its ``text``."""
+    """One word the engine read: its box (``xyxy_px``, in the screen's pixels), its ``text``, and the
+    ``line`` of text the engine read it in (words of one line share it; -1: not known)."""
 
     xyxy_px: tuple[float, float, float, float]
     text: str
+    line: int = -1
 
 
 def tesseract_path() -> str | None:
@@ -177,9 +179,10 @@ def parse_tsv(tsv: str, *, scale: float = 1.0) -> list[ScreenWord]:
     Example:
         >>> head = "level\\tpage_num\\tblock_num\\tpar_num\\tline_num\\tword_num\\tleft\\ttop\\twidth\\theight\\tconf\\ttext"
         >>> parse_tsv(head + "\\n5\\t1\\t1\\t1\\t1\\t1\\t20\\t10\\t40\\t16\\t96.1\\tSave\\n", scale=2)
-        [ScreenWord(xyxy_px=(10.0, 5.0, 30.0, 13.0), text='Save')]
+        [ScreenWord(xyxy_px=(10.0, 5.0, 30.0, 13.0), text='Save', line=0)]
     """
     words: list[ScreenWord] = []
+    lines: dict[tuple[str, str, str], int] = {}
     for line in tsv.splitlines()[1:]:
         f = line.split("\t")
         if len(f) != 12 or f[0] != "5" or not f[11].strip():
@@ -190,7 +193,8 @@ def parse_tsv(tsv: str, *, scale: float = 1.0) -> list[ScreenWord]:
             continue
         if conf <= 0:
             continue
-        words.append(ScreenWord((x / scale, y / scale, (x + w) / scale, (y + h) / scale), f[11].strip()))
+        n = lines.setdefault((f[2], f[3], f[4]), len(lines))
+        words.append(ScreenWord((x / scale, y / scale, (x + w) / scale, (y + h) / scale), f[11].strip(), n))
     return words
 
 

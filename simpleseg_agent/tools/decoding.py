@@ -36,6 +36,7 @@ from ..errors import ModelError
 
 OutOfRange = Literal["clamp", "reject"]
 _WARNED_NO_TESSERACT = False
+_WARNED_NO_OCR = False
 
 
 def _help(text: str, default: Any = None, *, flag: bool = True) -> Any:
@@ -76,6 +77,15 @@ class Decoding:
     constrained: bool | None = _help(
         "constrained decoding: only well-formed coordinate lists of the asked kind (local models; default: the "
         "preset's choice)")
+    ground: bool | None = _help(
+        "find a text query's target on the screen first, from its words (OCR) and element boxes: the words the "
+        "query names, the control a label names, the order asked for; the model then only scores a shortlist of "
+        "tied elements and answers where the words cannot decide (an element without words); a query whose named "
+        "words are not on the screen is not found (screenshots only; default: the preset's choice)")
+    ocr_engine: str | None = _help(
+        "the OCR engine that reads the screen for grounding: 'tesseract', 'rapidocr' (PP-OCR, pip extra [ocr]), "
+        "'tesseract+rapidocr' (Tesseract, then PP-OCR where Tesseract spells the query's words only in part), or "
+        "'auto' (the best installed, in that order of preference: tesseract+rapidocr, rapidocr, tesseract)")
     snap: bool | None = _help(
         "snap outlines and boxes to the screen's elements (near the answer, or the whole screen for a "
         "choice-trained model), the model choosing among them (screenshots only; default: the preset's choice)")
@@ -128,6 +138,8 @@ class Decoding:
             raise bad("max_new_tokens", "an int >= 1 or None (the preset's)")
         if self.out_of_range not in ("clamp", "reject"):
             raise bad("out_of_range", "'clamp' or 'reject'")
+        if self.ocr_engine is not None and self.ocr_engine not in OCR_ENGINES:
+            raise bad("ocr_engine", "one of " + ", ".join(repr(e) for e in OCR_ENGINES) + " or None (the preset's)")
         for name in _SWITCHES:
             if not isinstance(getattr(self, name), (bool, type(None))):
                 raise bad(name, "True, False or None (the preset's choice)")
@@ -176,11 +188,14 @@ class Decoding:
         return dataclasses.asdict(self)
 
 
-_SWITCHES = ("constrained", "snap", "choose_only", "read_text", "text_extent", "shape_extent", "kinds")
+_SWITCHES = ("constrained", "ground", "snap", "choose_only", "read_text", "text_extent", "shape_extent", "kinds")
+
+#: The OCR engines grounding can read with (see ``Decoding.ocr_engine``).
+OCR_ENGINES = ("auto", "tesseract", "rapidocr", "tesseract+rapidocr")
 
 #: The defaults of a model without a registered decoding: plain generation, snapping near the answer when asked.
-PLAIN = Decoding(constrained=False, snap=False, reach=0.5, overlap_weight=100.0, read_weight=0.0, icon_round=0.0,
-                 kind_weight=0.0)
+PLAIN = Decoding(constrained=False, ground=False, ocr_engine="auto", snap=False, reach=0.5, overlap_weight=100.0,
+                 read_weight=0.0, icon_round=0.0, kind_weight=0.0)
 
 #: Each named preset's default decoding, over :data:`PLAIN` (presets not named here decode as :data:`PLAIN`).
 PRESET_DECODINGS: dict[str, Decoding] = {
@@ -189,9 +204,10 @@ PRESET_DECODINGS: dict[str, Decoding] = {
     # likelihood; it cannot read its labels, so the screen's words pick between elements of the asked kind; a
     # chosen line of text takes its ink grown by the generator's label margin (15 % of its height), another
     # shape its outline from the pixels (an icon's glyph grown and rounded by a quarter of its short side);
-    # its sense of kinds is weak, so the pixels' kinds add to its score
-    "simpleseg-gui-small": replace(PLAIN, constrained=True, snap=True, reach=100.0, overlap_weight=0.0, read_weight=7.0,
-                                   text_grow=0.15, icon_grow=0.25, icon_round=0.25, kind_weight=7.0),
+    # its sense of kinds is weak, so the pixels' kinds add to its score; on real screens the words and the
+    # layout find a named element far more often than the model does (docs/grounding.md), so grounding goes first
+    "simpleseg-gui-small": replace(PLAIN, constrained=True, ground=True, snap=True, reach=100.0, overlap_weight=0.0,
+                                   read_weight=7.0, text_grow=0.15, icon_grow=0.25, icon_round=0.25, kind_weight=7.0),
 }
 
 
@@ -252,6 +268,7 @@ def resolve(decoding: Decoding | None, preset: Any, backend: Any) -> Decoding:
     needs_snap("shape_extent", "it settles the outline of a snapped element")
     needs_snap("kinds", "the kinds pick among the screen's elements")
     read_text, read_weight = _reading(d, preset, snap)
+    ground, engine = _grounding(d, asked, preset)
     from ..screen.elements import DEFAULT_ICON_GROW, DEFAULT_ICON_ROUND, DEFAULT_TEXT_GROW
     from ..screen.kinds import DEFAULT_KIND_WEIGHT
 
@@ -312,6 +329,29 @@ def _reading(d: Decoding, preset: Any, snap: bool) -> tuple[bool, float]:
     return True, float(weight if weight > 0 else reading.DEFAULT_READ_WEIGHT)
 
 
+def _grounding(d: Decoding, asked: Decoding, preset: Any) -> tuple[bool, str | None]:
+    """Whether grounding runs, and the concrete OCR engine it reads with (``None`` when it does not run)."""
+    from ..screen.ocr import available_engine
+
+    if not d.ground:
+        return False, None
+    engine = available_engine(d.ocr_engine or "auto")
+    if engine is None:
+        from ..errors import MissingProgramError
+        from ..screen import words as reading
+
+        if asked.ground:
+            raise MissingProgramError(reading.TESSERACT, reading.INSTALL_TESSERACT, "ground (reading the screen's words)")
+        global _WARNED_NO_OCR
+        if not _WARNED_NO_OCR:
+            _WARNED_NO_OCR = True
+            warnings.warn(f"{preset.name} finds named elements far better when it reads the screen's words: install "
+                          f"an OCR engine ({reading.INSTALL_TESSERACT}, or pip install 'simpleseg-agent[ocr]') or pass "
+                          "ground=False to silence this", stacklevel=4)
+        return False, None
+    return True, engine
+
+
 # the command line ------------------------------------------------------------------------------------------
 def add_decoding_arguments(parser: argparse.ArgumentParser, *, defaults: Decoding | None = None) -> None:
     """Add one flag per :class:`Decoding` field that has one (``--samples``, ``--temperature``, ``--seed``,
@@ -334,6 +374,8 @@ def add_decoding_arguments(parser: argparse.ArgumentParser, *, defaults: Decodin
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=text)
         elif f.name == "out_of_range":
             parser.add_argument(flag, choices=("clamp", "reject"), default=default, help=f"{text} (default {default})")
+        elif f.name == "ocr_engine":
+            parser.add_argument(flag, choices=OCR_ENGINES, default=default, help=text)
         elif f.name == "temperature":
             parser.add_argument(flag, type=float, default=default, help=f"{text} (default {default:g})")
         else:
@@ -353,5 +395,5 @@ def decoding_from_args(args: argparse.Namespace) -> Decoding:
                        if f.metadata.get("flag") and hasattr(args, f.name)})
 
 
-__all__ = ["PLAIN", "PRESET_DECODINGS", "Decoding", "add_decoding_arguments", "decoding_from_args", "resolve",
+__all__ = ["OCR_ENGINES", "PLAIN", "PRESET_DECODINGS", "Decoding", "add_decoding_arguments", "decoding_from_args", "resolve",
            "why_not_choose_only"]

@@ -33,12 +33,17 @@ _SNAPPED = ("snapped to a screen element (near the answer, or anywhere for a cho
             "model chose it among the shapes the pixels show, 'overlap' it overlaps the answer most; None: the "
             "model's own outline")
 
-Stage = Literal["answer", "consensus", "choice", "snap"]
+Stage = Literal["answer", "consensus", "choice", "snap", "words", "label", "role", "order", "relation", "first",
+                "shortlist"]
 _DECODING = ("the resolved decoding that produced this result (simpleseg_agent.tools.decoding.Decoding, as a dict); "
              "None where no tool produced it")
 _STAGE = ("what decided the answer: 'answer' the model's generated answer, 'consensus' the answer that agreed best "
           "with the samples, 'choice' the model's choice among the screen's elements without an answer, 'snap' the "
-          "screen element the answer snapped to")
+          "screen element the answer snapped to; grounding on the screen's words (ground): 'words' the only element "
+          "whose words spell the query's, 'label' the control beside the label they spell, 'role' the one of several "
+          "the role's layout points to, 'order' the one the query's ordinal counts to, 'relation' the one on the "
+          "named side of the anchor words, 'shortlist' the model's pick among tied elements, 'first' the first of "
+          "tied elements in reading order")
 _FALLBACK = ("a step of the decoding that did not run as configured, why, and what ran instead (e.g. the choice "
              "among the screen's elements failed and the answer was generated); None when every step ran")
 
@@ -93,6 +98,10 @@ class _Result(BaseModel):
     agreement: Optional[float] = Field(None, description="with samples: how much the answers agreed, 0-1")
     decoding: Optional[dict[str, Any]] = Field(None, description=_DECODING)
     stage: Optional[Stage] = Field(None, description=_STAGE)
+    words_matched: Optional[str] = Field(None, description="grounding: the screen's words that matched the query's "
+                                         "(None where the screen's words did not decide)")
+    candidates: Optional[int] = Field(None, description="grounding: how many runs of the screen's words matched the "
+                                      "query's (the elements considered)")
     fallback: Optional[str] = Field(None, description=_FALLBACK)
     error: Optional[ToolError] = None
 

@@ -53,6 +53,8 @@ class _Job:
     pil: Any = None
     chosen: Any = None  # the result choice decoding gave, without a generated answer
     reading: Any = None  # the future of the screen's words (read_text)
+    grounding: Any = None  # what grounding on the screen's words found (ground)
+    ground_stage: str | None = None  # the grounding stage that decided, where one did
     fallbacks: list[str] = field(default_factory=list)  # steps that did not run as configured, and why
 
 
@@ -122,6 +124,7 @@ class SimpleSeg:
         self._decoding_dict = d.to_dict()
         self._reader = None
         self._reader_lock = threading.Lock()  # one reader (one OCR thread and cache) however many threads call
+        self._perceiver = None
 
     # public tools ---------------------------------------------------------------------------
     def segment(self, image: ImageInput, query: QueryInput, *, raise_on_error: bool = False) -> Segmentation:
@@ -143,6 +146,29 @@ class SimpleSeg:
         if len(images) != len(queries):
             raise ValueError(f"need one image per query, got {len(images)} images and {len(queries)} queries")
         return self._run([_Job(img, _as_query(q), answer) for img, q in zip(images, queries)])
+
+    @property
+    def perceiver(self):
+        """The :class:`~simpleseg_agent.screen.perception.Perceiver` grounding reads screens with (created on
+        first use, shared by every thread; its cache holds the last screens read: ``clear_screen_cache``)."""
+        with self._reader_lock:
+            if self._perceiver is None:
+                from ..screen.perception import Perceiver
+
+                self._perceiver = Perceiver(self.decoding.ocr_engine or "auto")
+            return self._perceiver
+
+    def clear_screen_cache(self) -> None:
+        """Forget the screens read so far (their words and element boxes).
+
+        Example (a named fake backend):
+            >>> from simpleseg_agent.testing.fakes import FakeAnswerBackend
+            >>> SimpleSeg(FakeAnswerBackend([])).clear_screen_cache()
+        """
+        with self._reader_lock:
+            perceiver = self._perceiver
+        if perceiver is not None:
+            perceiver.clear_cache()
 
     def close(self) -> None:
         with self._reader_lock:
@@ -192,10 +218,15 @@ class SimpleSeg:
             except ModelError as exc:
                 job.error = ToolError(kind="model", message=str(exc))
                 continue
+            if self.decoding.ground and job.query.kind == "text":
+                job.chosen = self._ground(job)
+                if job.chosen is not None or job.error is not None:
+                    continue
             if self.decoding.read_text and job.answer in ("mask", "box") and job.query.kind == "text":
                 job.reading = self._screen_reader().submit(pil)  # read while the model scores
         # a server answers several requests at once: its jobs' scoring goes out together (see _in_flight)
-        choosing = [job for job in jobs if job.error is None and self.decoding.choose_only and job.answer in ("mask", "box")]
+        choosing = [job for job in jobs if job.error is None and job.chosen is None and self.decoding.choose_only
+                    and job.answer in ("mask", "box")]
         for job, chosen in zip(choosing, self._in_flight(self._choose, choosing)):
             job.chosen = chosen
         for job in jobs:
@@ -257,6 +288,71 @@ class SimpleSeg:
         model_s = sum(r.latency.model_s for r in results)  # every answer cost model time
         return results[best].model_copy(update={"samples": self.decoding.samples, "agreement": agreement,
                                                 "latency": Latency(model_s=model_s)})
+
+    def _ground(self, job: _Job):
+        """The result grounding on the screen's words gives (``ground``), or ``None`` when the model must
+        answer (the query names no words, or names an element that may show none); a query whose named words
+        are not on the screen gets a ``not_found`` error on ``job``. Tied elements are scored by the model
+        where it can score (stage ``shortlist``)."""
+        from ..screen.grounding import ground
+
+        t0 = time.perf_counter()
+        try:
+            perception = self.perceiver.perceive(job.pil)
+        except SimpleSegError as exc:
+            return self._fell_back(job, f"ground: reading the screen failed ({exc}); the model answered alone")
+        g = ground(job.query.rendered, perception)
+        job.grounding = g
+        if not g.found:
+            if g.needs_model:
+                job.fallbacks.append(f"ground: {g.reason}; the model answered")
+                return None
+            job.error = ToolError(kind="not_found", message=f"{g.reason} (read by {g.engine or perception.engine})")
+            return None
+        box, click, stage, spent = g.xyxy_px, g.click_xy_px, g.stage, 0.0
+        if len(g.shortlist) > 1 and getattr(self.backend, "supports_scoring", False) and self.preset.prompt_style == "simpleseg":
+            try:
+                pick, spent = self._score_shortlist(job, [c.xyxy_px for c in g.shortlist])
+            except SimpleSegError as exc:
+                self._fell_back(job, f"ground: scoring the shortlist failed ({exc}); the first in reading order was kept")
+            else:
+                box, click, stage = g.shortlist[pick].xyxy_px, g.shortlist[pick].click_xy_px, "shortlist"
+        return self._grounded(job, box, click, stage, g, spent, time.perf_counter() - t0)
+
+    def _score_shortlist(self, job: _Job, boxes: list) -> tuple[int, float]:
+        """Which of ``boxes`` (``xyxy_px``) the model finds likeliest as the answer, and the seconds it took."""
+        from ..backends.base import ScoreRequest
+        from ..screen.elements import SnapCandidate
+        from .snapping import CHOICE_PHRASE, candidate_answer
+
+        kind = "box" if job.answer == "box" else "mask"
+        prompt = job.prompt if job.answer != "point" else build_prompt(job.query, "box")
+        texts = tuple(candidate_answer(CHOICE_PHRASE, SnapCandidate(tuple(b), 0.0), job.image_wh,
+                                       "box" if kind == "box" else "mask", self.preset.coord_space) for b in boxes)
+        t0 = time.perf_counter()
+        scores = list(self.backend.score(ScoreRequest(job.pil, prompt, texts)))
+        return int(np.argmax(scores)), time.perf_counter() - t0
+
+    def _grounded(self, job: _Job, box, click, stage: str, g, model_s: float, total_s: float):
+        """The result of ``job`` for a grounded element: its box (a rectangle outline for ``segment``), and the
+        click on its words."""
+        cls = _RESULT_TYPES[job.answer]
+        w, h = job.image_wh
+        x0, y0, x1, y1 = (float(v) for v in box)
+        cx, cy = (float(click[0]), float(click[1]))
+        common: dict[str, Any] = dict(query=job.query.rendered, prompt=job.prompt, image_wh=job.image_wh,
+                                      model=self.preset.name, latency=Latency(model_s=model_s),
+                                      words_matched=g.words, candidates=g.n_candidates)
+        job.ground_stage = stage
+        clearance = float(max(min(cx - x0, x1 - cx, cy - y0, y1 - cy), 0.0))
+        point = ClickPoint(xy_px=(cx, cy), xy_norm=(cx / w, cy / h), clearance_px=clearance)
+        if job.answer == "point":
+            return cls(ok=True, xy_norm=(cx / w, cy / h), xy_px=(cx, cy), **common)
+        if job.answer == "box":
+            return cls(ok=True, **{**_box_fields((x0 / w, y0 / h, x1 / w, y1 / h), job.image_wh), "click": point}, **common)
+        region = Region.from_polygons([[[x0 / w, y0 / h], [x1 / w, y0 / h], [x1 / w, y1 / h], [x0 / w, y1 / h]]])
+        shape = self._segmentation(cls, region, job.image_wh, common)
+        return shape.model_copy(update={"click": point})
 
     def _choose(self, job: _Job):
         """The result of choice decoding (``choose_only``), or ``None`` when the answer must be generated
@@ -433,6 +529,8 @@ def _stage(job: _Job, result) -> str | None:
     """What decided ``result`` (see the results' ``stage``); ``None`` for a failed one."""
     if not result.ok:
         return None
+    if job.ground_stage is not None:
+        return job.ground_stage
     if job.chosen is not None:
         return "choice"
     if getattr(result, "snapped", None):
