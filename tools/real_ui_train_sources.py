@@ -19,6 +19,8 @@ checked at import): the training set may be mixed into training without leaking 
 * ``gtk3-demo`` (GTK): GTK 3's demo program, its main window and its demos' windows.
 * ``qt-windows`` (Qt): Qt's stock windows the benchmark does not show (QWizard, QMainWindow with menus, tool bar
   and docks, a tabbed preferences dialog, QInputDialog's double and multi-line modes, QErrorMessage...).
+* ``wx-windows`` (wx): wxPython's stock windows the benchmark does not show (a frame with a menu bar, tool bar,
+  notebook and controls; the generic find/replace dialog; a wizard; a rich message dialog).
 * ``tk-stock-widgets`` (Tk): windows of Tk's stock widgets (ttk and classic, four ttk themes,
   tkinter.simpledialog).
 
@@ -186,8 +188,8 @@ def capture_nicegui(spec: SourceSpec, python: Path, work: Path) -> Iterator[Capt
     app.write_text(NICEGUI_APP.replace("PORT", str(port)))
     base = f"http://127.0.0.1:{port}/"
     with serve([str(python), str(app)], base, cwd=work, env={"MATPLOTLIB": "false"}):
-        yield from pages_each(spec, [base], (("travellers-tab", "click:text=Travellers"),
-                                             ("cabin-open", "click:.q-select")),
+        yield from pages_each(spec, [base], (("travellers-tab", "click:text=TRAVELLERS"),  # Quasar shows tab names in capitals
+                                             ("cabin-open", "click:.q-select .q-field__control")),
                               wait_for="document.querySelector('button') && document.querySelector('input')",
                               settle_s=1.0)
 
@@ -256,23 +258,42 @@ def tk_screens():
             for s, t in TK_SCREENS]
 
 
+WX_WINDOWS = ("frame", "find-replace", "wizard", "rich-message")
+
+
+def wx_screens():
+    from simpleseg_agent.capture.desktop.sources import DesktopSource
+
+    return [DesktopSource("wx-windows", w, "wx", ("{system_python}", str(HERE / "wx_windows.py"), w))
+            for w in WX_WINDOWS]
+
+
 SPHINX_PIN = "sphinx==8.2.3"
 TRAIN_SOURCES: list[SourceSpec] = [
     SourceSpec("gtk3-demo", "gtk", "train", (), "", _desktop(gtk3_demo_screens),
                "GTK 3's demo program (gtk-3-examples): its browser window and 26 demo windows over it",
-               meta={"drop": _gtk3_demo_sidebar}),
+               meta={"drop": _gtk3_demo_sidebar,
+                     "drop_why": "its browser-tree rows: AT-SPI boxes them 18 px right of what is drawn"}),
     SourceSpec("qt-windows", "qt", "train", (), "", _desktop(qt_screens),
                "Qt 6 stock windows (PySide6): wizard, main window with menus, tool bar and docks, tabbed "
                "preferences, find/replace, input, error and progress dialogs"),
     SourceSpec("tk-stock-widgets", "tk", "train", (), "", _desktop(tk_screens),
                "Tk's stock widgets (ttk in the clam/alt/default/classic themes, classic widgets, simpledialog)"),
+    SourceSpec("wx-windows", "wx", "train", (), "", _desktop(wx_screens),
+               "wxPython's stock windows (Debian's python3-wxgtk4.0): a frame with menu, tool bar, notebook and "
+               "controls, the generic find/replace dialog, a wizard, a rich message dialog"),
     SourceSpec("sphinx-furo", "web", "train", ("furo==2025.12.19", SPHINX_PIN), "sphinx-furo",
                _sphinx("furo", ("csv", "shutil", "textwrap")),
                "API documentation in Furo, a popular Sphinx theme with its own light and dark looks"),
     SourceSpec("datasette", "web", "train", ("datasette==0.65.5",), "datasette", capture_datasette,
-               "a data-browsing web app: tables, facets, sort links, a SQL editor"),
+               "a data-browsing web app: tables, facets, sort links, a SQL editor (light only)",
+               meta={"drop": lambda r: r.meta.get("theme") == "dark",
+                     "drop_why": "its 'dark' screens: it has no dark style, they differ from the light ones only "
+                                 "in the query time printed"}),
     SourceSpec("nicegui-demo", "web", "train", ("nicegui==3.18.0",), "nicegui", capture_nicegui,
-               "NiceGUI's Quasar (Material) controls: inputs, selects, radios, switches, sliders, tabs, a table"),
+               "NiceGUI's Quasar (Material) controls: inputs, selects, radios, switches, sliders, tabs, a table",
+               meta={"drop": lambda r: r.meta.get("engine_role") == "listbox",
+                     "drop_why": "the open select's popup list, named by its options run together"}),
     SourceSpec("sphinx-rtd", "web", "train", ("sphinx-rtd-theme==3.1.0", SPHINX_PIN), "sphinx-rtd",
                _sphinx("sphinx_rtd_theme", ("heapq", "statistics", "zipfile")),
                "API documentation in the Read the Docs theme (light only)"),
@@ -399,13 +420,13 @@ def readme(summary: dict) -> str:
         {rows}
 
         Desktop sources run on the system: `gtk3-demo` from Debian's `gtk-3-examples`, `qt-windows` on the project
-        venv's `PySide6-Essentials`, `tk-stock-widgets` on the project venv's Python (Tk 8.6). Web pages are rendered
+        venv's `PySide6-Essentials`, `wx-windows` on Debian's `python3-wxgtk4.0`, `tk-stock-widgets` on the project venv's Python (Tk 8.6). Web pages are rendered
         by Debian's `chromium`. A page without a dark style is kept in light only.
 
         Files: `sources/<name>/{{images/, records.jsonl, capture.json}}` as `simpleseg data capture` writes;
         `train.jsonl`: the records, image paths relative to this folder, without elements hidden by more than
-        {covered:.0%} under other windows and without gtk3-demo's browser-tree rows (AT-SPI boxes them 18 px right
-        of what is drawn), each query kept on at most {repeats} screens of
+        {covered:.0%} under other windows and without what a source's own rule leaves out (below), each query kept
+        on at most {repeats} screens of
         its source (same theme, size, role, words and box: a window that stays put under others, or a site's
         navigation, would repeat it on every screen; the sources' own `records.jsonl` keep every query);
         `train.json`: pins and counts.
@@ -417,12 +438,17 @@ def readme(summary: dict) -> str:
         python tools/real_ui_train_sources.py --out /work/data/real-train --only gtk3-demo   # one source again
         ```
 
+        Left out of `train.jsonl` by a source's own rule (its `records.jsonl` keeps them):
+        {drops}
+
         Screens that failed to capture (skipped):
         {fails}
         """).format(excluded=", ".join(summary["benchmark_apps_excluded"]), screens=summary["screens"],
                     queries=summary["queries"], bytes=summary["bytes"] / 1e6, roles=total_roles,
                     toolkits=", ".join(f"{k} {v}" for k, v in summary["by_toolkit"].items()),
-                    rows="\n".join(rows), fails="\n".join(fails), repeats=MAX_REPEATS, covered=MAX_COVERED)
+                    rows="\n".join(rows), fails="\n".join(fails), repeats=MAX_REPEATS, covered=MAX_COVERED,
+                    drops="\n".join(f"- {s.name}: {s.meta['drop_why']}" for s in TRAIN_SOURCES
+                                     if s.meta.get("drop_why")) or "- none")
 
 
 def main() -> None:
