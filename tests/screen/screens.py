@@ -68,3 +68,48 @@ def toolbar_row() -> tuple[Image.Image, dict[str, tuple]]:
         d.text((30, y + 8), f"Row {'ABC'[k]}", fill="black", font=font(16))
         boxes[f"delete{k + 1}"] = button(d, (200, y), "Delete", outline="#c8c8c8")
     return img, boxes
+
+
+VOCAB = ("the of and to in is for on that with as by at from this are be or an it was not have can will more "
+         "about which their other time data page file open save view edit help menu tools window report value "
+         "system number account user group order price total list item table field form result search filter "
+         "status update change create delete select option setting profile message project server network").split()
+
+
+def wall_of_text(n_words: int = 3000, unique: str = "Xylophone", wh: tuple[int, int] = (1920, 1200),
+                 size: int = 11, seed: int = 0) -> tuple[Image.Image, tuple[int, int, int, int], int]:
+    """A screen full of small text (``n_words`` common words, one of them ``unique``, which no other word
+    resembles): the image, the unique word's box and how many words were drawn."""
+    import random
+
+    rng = random.Random(seed)
+    img = Image.new("RGB", wh, "white")
+    d = ImageDraw.Draw(img)
+    f = font(size)
+    space = d.textlength(" ", font=f)
+    at = rng.randrange(n_words // 3, 2 * n_words // 3)
+    x, y, drawn, box = 8.0, 6, 0, None
+    while drawn < n_words:
+        word = unique if drawn == at else rng.choice(VOCAB)
+        w = d.textlength(word, font=f)
+        if x + w > wh[0] - 8:
+            x, y = 8.0, y + size + 4
+            if y + size > wh[1] - 4:
+                break
+        d.text((x, y), word, fill="black", font=f)
+        if drawn == at:
+            box = (int(x), y, int(x + w) + 1, y + size + 3)
+        x += w + space
+        drawn += 1
+    return img, box, drawn
+
+
+def message_box() -> tuple[Image.Image, dict[str, tuple]]:
+    """A stock message box: a question and OK / Cancel buttons, on a dark title bar (light text on dark)."""
+    img = Image.new("RGB", (520, 240), "#ececec")
+    d = ImageDraw.Draw(img)
+    d.rectangle((0, 0, 520, 34), fill="#2b2b2b")
+    d.text((14, 8), "Confirm changes", fill="white", font=font(16))
+    d.text((30, 70), "Save the changes to this document?", fill="black", font=font(16))
+    boxes = {"ok": button(d, (270, 170), "OK", outline="#c8c8c8"), "cancel": button(d, (350, 170), "Cancel", outline="#c8c8c8")}
+    return img, boxes
