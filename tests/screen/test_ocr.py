@@ -137,3 +137,12 @@ def test_the_second_reading_is_read_once_and_shares_the_boxes():
     second = perception.second()
     assert second is perception.second() and second.engine == "rapidocr"
     assert [w.text for w in second.words] == ["Cancel"] and second.boxes is perception.boxes
+
+
+def test_the_ocr_extra_is_declared_and_in_all():
+    import tomllib
+    from pathlib import Path
+
+    extras = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert any(req.startswith("rapidocr_onnxruntime") for req in extras["ocr"])
+    assert "ocr" in extras["all"][0].split("[", 1)[1].rstrip("]").split(",")
