@@ -105,10 +105,8 @@ def test_element_around_keeps_the_words_own_element():
     assert element_around((20, 10, 60, 22), boxes[:1]) is None  # the window is far taller than a line
 
 
-@pytest.mark.xfail(strict=True, reason="element_around takes the words' own ink box (a box the element proposals "
-                                       "hold for every text line) for the element: Tesseract's tight word boxes "
-                                       "make a button's box its label's box. Fix: skip boxes within a few px of the words.")
 def test_element_around_is_the_button_not_its_label_ink():
+    # the element proposals hold a box for every text line; Tesseract's tight word boxes sit inside it
     label = (217.5, 131.0, 268.0, 143.0)  # Tesseract's box of "Delete" on a real drawn button
     boxes = np.array([[199.5, 119.5, 285.5, 157.5], [216.5, 130.5, 268.5, 143.5]])
     assert element_around(label, boxes) == (199.5, 119.5, 285.5, 157.5)
@@ -225,11 +223,8 @@ def test_a_blank_screen_finds_nothing():
     assert not g.found and not g.needs_model and g.n_candidates == 0
 
 
-@pytest.mark.xfail(strict=True, reason="a field labelled on its left is passed over for the next label's own text box "
-                                       "just below (control_beside scores below at 1.5 x the gap, and counts a box "
-                                       "holding other words as a control). Fix: a box that holds another label's words "
-                                       "is no control; a control right on the label's row wins over one below.")
 def test_a_field_right_of_its_label_beats_the_next_label_below():
+    # the next label's own text box just below is no control
     # PP-OCR's boxes of a real drawn form (tests/screen/screens.py login_form): its line boxes are taller
     words = [W((41, 111, 87, 131), "Email", 0), W((39, 160, 114, 178), "Password", 1)]
     boxes = [[39.5, 185.5, 561.5, 219.5], [139.5, 103.5, 561.5, 137.5], [40.5, 162.5, 114.5, 175.5],
@@ -291,12 +286,8 @@ def _xfail(engine, bad, why):
     return pytest.param(engine, marks=pytest.mark.xfail(strict=True, reason=why)) if engine in bad else engine
 
 
-LABEL_LEFT_BUG = "PP-OCR's taller line box of 'Email' puts the 'Password' label's text box below nearer than the field " \
-                 "on its right (see test_a_field_right_of_its_label_beats_the_next_label_below)"
-
-
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("engine", ["tesseract", _xfail("rapidocr", {"rapidocr"}, LABEL_LEFT_BUG)])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_real_field_labelled_on_its_left(perceivers, form, engine):
     img, boxes = form
     g = ground("the Email field", perceivers[engine].perceive(img))
