@@ -90,8 +90,12 @@ def test_tesseract_tsv_rows_become_words_in_screen_pixels() -> None:
         "5\t1\t4\t1\t1\tx\tbad\t10\t4\t4\t50\tbroken",  # malformed numbers
         "truncated\trow",
     ]
-    assert parse_tsv("\n".join([head, *rows]), scale=2) == [ScreenWord((40.0, 120.0, 70.0, 135.0), "Save")]
+    assert parse_tsv("\n".join([head, *rows]), scale=2) == [ScreenWord((40.0, 120.0, 70.0, 135.0), "Save", 0)]
     assert parse_tsv("") == []
+    # words of one engine line share its number; the next line gets the next one
+    lines = ["5\t1\t1\t1\t1\t1\t0\t0\t10\t10\t90\tLog", "5\t1\t1\t1\t1\t2\t12\t0\t6\t10\t90\tin",
+             "5\t1\t2\t1\t1\t1\t0\t40\t20\t10\t90\tHelp"]
+    assert [(w.text, w.line) for w in parse_tsv("\n".join([head, *lines]))] == [("Log", 0), ("in", 0), ("Help", 1)]
 
 
 def test_a_candidate_matches_by_its_own_words_and_a_container_hardly() -> None:
