@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--failures", type=int, default=0, help="print this many misses of the full rule set")
     ap.add_argument("--every", type=int, default=1, help="every n-th query only")
     ap.add_argument("--json", default=None, help="write the table here as JSON")
+    ap.add_argument("--model", action="store_true",
+                    help="also run the shipped stack (SimpleSeg(): grounding, the model's shortlist and its answers "
+                         "where words cannot decide) on each query, with the first engine's reading")
     args = ap.parse_args(argv)
 
     import numpy as np
@@ -83,6 +86,14 @@ def main(argv: list[str] | None = None) -> int:
         by_label: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         by_source: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         misses = []
+        seg = None
+        if args.model:
+            import dataclasses
+
+            from simpleseg_agent.tools import Decoding, SimpleSeg
+
+            seg = SimpleSeg(decoding=Decoding(ocr_engine=engine))
+            stages: dict[str, list] = defaultdict(list)
         for r in records:
             path = resolve_image(r, data)
             if str(path) not in perceptions:
@@ -106,6 +117,16 @@ def main(argv: list[str] | None = None) -> int:
                 by_source[name][r.source].append(hit)
                 if name == "all rules" and not hit:
                     misses.append((r, g))
+            if seg is not None:
+                with Image.open(path) as im:
+                    res = seg.locate_box(im.convert("RGB"), q)
+                hit = bool(res.ok and point_in_region(res.click.xy_norm, r.region))
+                grounded = res.stage in ("words", "label", "role", "order", "relation", "first", "shortlist")
+                stages[res.stage or "not found"].append(hit)
+                for name, h in (("stack: all", hit), ("stack: words only (no model answers)", hit and grounded)):
+                    hits[name].append(h)
+                    by_label[name][r.label].append(h)
+                    by_source[name][r.source].append(h)
             found = ocr_click(q, p.words)
             hit = False
             if found is not None:
@@ -115,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
             by_label["OCR-only baseline"][r.label].append(hit)
             by_source["OCR-only baseline"][r.source].append(hit)
         read = [p.read_s for p in perceptions.values()]
+        if seg is not None:
+            print("stack by stage: " + ", ".join(f"{k} {100 * np.mean(v):.0f} % of {len(v)}" for k, v in sorted(stages.items())))
+            seg.close()
         print(f"\n## {engine}: {len(records)} queries on {len(perceptions)} screens; reading median "
               f"{np.median(read):.2f} s, p90 {np.percentile(read, 90):.2f} s")
         for name, h in hits.items():

@@ -36,8 +36,9 @@ def add_eval_commands(sub) -> None:
     p.add_argument("--out", default=None, help="folder for <split>.json and <split>.png")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--max-samples", type=int, default=None, help="evaluate the first N queries only")
-    p.add_argument("--baselines", default=None, metavar="ocr,unsnapped",
-                   help="also compute these baselines on the same queries (ocr: click the query's words read by Tesseract; "
+    p.add_argument("--baselines", default=None, metavar="ocr,ocr-rapidocr,unsnapped",
+                   help="also compute these baselines on the same queries (ocr: click the query's words read by Tesseract, "
+                        "ocr-rapidocr: by PP-OCR; "
                         "unsnapped: the model's own answer without snapping), and break all down by source and element type")
     add_decoding_arguments(p)
     add_server_arguments(p)

@@ -58,7 +58,7 @@ WHOLE_BONUS = 0.05
 #: Words of one engine line further apart than this many text heights are separate segments (separate elements).
 SEGMENT_GAP = 1.2
 #: Words on one row at most this many text heights apart are one segment, whatever lines the engine read.
-SPACE_GAP = 0.6
+SPACE_GAP = 0.8
 XYXY = tuple[float, float, float, float]
 
 
@@ -144,7 +144,8 @@ def segments(words: Sequence[ScreenWord]) -> list[list[ScreenWord]]:
         seg = [row[0]]
         for w in row[1:]:
             prev = seg[-1]
-            h = max(min(w.xyxy_px[3] - w.xyxy_px[1], prev.xyxy_px[3] - prev.xyxy_px[1]), 1.0)
+            # the taller word's height: a word without ascenders ("name:") has a short box
+            h = max(w.xyxy_px[3] - w.xyxy_px[1], prev.xyxy_px[3] - prev.xyxy_px[1], 1.0)
             gap = w.xyxy_px[0] - prev.xyxy_px[2]
             same_line = w.line >= 0 and w.line == prev.line
             if gap <= SPACE_GAP * h or (same_line and gap <= SEGMENT_GAP * h):
@@ -199,9 +200,17 @@ def find_text(name: str, words: Sequence[ScreenWord], *, min_similarity: float =
                     run = seg[i: j + 1]
                     box = (min(w.xyxy_px[0] for w in run), min(w.xyxy_px[1] for w in run),
                            max(w.xyxy_px[2] for w in run), max(w.xyxy_px[3] for w in run))
+                    if i == j and span != target and target in span:
+                        # one word spelling more than the name ("Hue:0", a label read into its field's value):
+                        # the name's share of the word's width, by its letters
+                        k = span.index(target)
+                        step = (box[2] - box[0]) / len(span)
+                        box = (box[0] + k * step, box[1], box[0] + (k + len(target)) * step, box[3])
                     m = Match(tuple(float(v) for v in box), " ".join(w.text for w in run), float(sim),
                               _whole(texts, i, j), s_i)
-                    if best is None or m.score > best.score:
+                    # within a segment the best spelled run wins, the shorter on a tie ("Sat:" over "Sat: 0")
+                    if best is None or m.similarity > best.similarity + 1e-9 or (
+                            abs(m.similarity - best.similarity) <= 1e-9 and len(m.words) < len(best.words)):
                         best = m
                 if len(span) > len(target) + 4:
                     break
@@ -275,13 +284,14 @@ def element_around(text_xyxy: Sequence[float], boxes: np.ndarray, *, max_grow: f
         (10.0, 4.0, 70.0, 28.0)
     """
     h = max(text_xyxy[3] - text_xyxy[1], 1.0)
+    tw = text_xyxy[2] - text_xyxy[0]
     best, best_area = None, None
     for b in boxes:
         if not _contains(b, text_xyxy, 1.0):
             continue
         bh = b[3] - b[1]
-        if bh > max_grow * h:
-            continue
+        if bh > max_grow * h or (b[2] - b[0] <= tw + 0.5 * h and bh <= 1.5 * h):
+            continue  # too tall to be the words' own element, or only the words' own ink
         area = (b[2] - b[0]) * bh
         if best_area is None or area < best_area:
             best, best_area = tuple(float(v) for v in b), area
@@ -289,10 +299,11 @@ def element_around(text_xyxy: Sequence[float], boxes: np.ndarray, *, max_grow: f
 
 
 def control_beside(label_xyxy: Sequence[float], boxes: np.ndarray, words: Sequence[ScreenWord] = (), *,
-                   reach: float = 60.0, thin: bool = False) -> XYXY | None:
+                   reach: float = 100.0, thin: bool = False) -> XYXY | None:
     """The control a label names: the nearest element box right of it on its row with no other words
-    between them, or just below it; wider than a few letters and not much taller than a line of text
-    (``thin``: a slider's track, any height). ``reach`` in text heights.
+    between them, or just below it; wider than a few letters, taller than the label's text (a control pads
+    its text) and not much taller than a line of it (``thin``: a slider's track, any height). ``reach`` in
+    text heights.
 
     Example (a field to the right of its label):
         >>> control_beside((10, 10, 50, 22), np.array([[60, 6, 260, 28.0], [10, 60, 200, 84]]))
@@ -305,7 +316,7 @@ def control_beside(label_xyxy: Sequence[float], boxes: np.ndarray, words: Sequen
     best, best_d = None, None
     for b in boxes:
         bw, bh = b[2] - b[0], b[3] - b[1]
-        if bw < 1.2 * h or bh > 5.0 * h or (bh < 0.6 * h and not thin) or _contains(b, label_xyxy, 2.0):
+        if bw < 1.2 * h or bh > 5.0 * h or (bh < 1.2 * h and not thin) or _contains(b, label_xyxy, 2.0):
             continue
         right = b[0] >= x1 - 2 and b[1] - 2 <= cy <= b[3] + 2 and b[0] - x1 <= reach * h
         if right and any(w[2] <= b[0] + 2 for w in on_row):

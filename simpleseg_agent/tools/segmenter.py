@@ -89,9 +89,18 @@ class SimpleSeg:
     asked for and the one that agrees best with the others is returned (mean mask IoU for outlines, box IoU for
     boxes, closeness for points), with ``result.agreement`` (0-1) saying how much they agreed; it costs K + 1
     answers per query. With ``choose_only`` the model only scores the screen's elements and the result's
-    ``raw_answer`` is the chosen candidate's text (``answer_tokens`` 0); a screen with more candidates than
-    snapping scores (192) still gets an answer. Where a choice or a snap fails (the model could not score),
-    the result says so in ``fallback`` and a warning is issued; ``stage`` names what decided the answer.
+    ``raw_answer`` is the chosen candidate's text (``answer_tokens`` 0); a busy screen's largest
+    :data:`~simpleseg_agent.tools.snapping.MAX_CHOICES` candidates are scored. Where a choice or a snap fails
+    (the model could not score), the result says so in ``fallback`` and a warning is issued; ``stage`` names
+    what decided the answer.
+
+    With ``decoding.ground`` (the shipped model's default), a text query on a screenshot is first grounded on
+    the screen's words and element boxes (:func:`~simpleseg_agent.screen.grounding.ground`, read once per
+    screenshot by :attr:`perceiver`): the element the words name is the answer (``stage`` ``words``,
+    ``label``, ``role``, ``order``, ``relation``), tied elements are scored by the model (``shortlist``), and
+    the model answers as above only where the words cannot decide (the query names no words, or an element
+    that may show none). A query that names a button, link, tab or item whose words are not on the screen
+    is ``not_found``, never a click on something else. ``words_matched`` and ``candidates`` say what matched.
     """
 
     def __init__(
@@ -327,10 +336,11 @@ class SimpleSeg:
 
         kind = "box" if job.answer == "box" else "mask"
         prompt = job.prompt if job.answer != "point" else build_prompt(job.query, "box")
-        texts = tuple(candidate_answer(CHOICE_PHRASE, SnapCandidate(tuple(b), 0.0), job.image_wh,
-                                       "box" if kind == "box" else "mask", self.preset.coord_space) for b in boxes)
+        image, (ox, oy) = _shortlist_view(job.pil, boxes)
+        texts = tuple(candidate_answer(CHOICE_PHRASE, SnapCandidate((b[0] - ox, b[1] - oy, b[2] - ox, b[3] - oy), 0.0),
+                                       image.size, kind, self.preset.coord_space) for b in boxes)
         t0 = time.perf_counter()
-        scores = list(self.backend.score(ScoreRequest(job.pil, prompt, texts)))
+        scores = list(self.backend.score(ScoreRequest(image, prompt, texts)))
         return int(np.argmax(scores)), time.perf_counter() - t0
 
     def _grounded(self, job: _Job, box, click, stage: str, g, model_s: float, total_s: float):
@@ -357,7 +367,7 @@ class SimpleSeg:
     def _choose(self, job: _Job):
         """The result of choice decoding (``choose_only``), or ``None`` when the answer must be generated
         (no element, too many candidates, or scoring failed: the generated answer then snaps as before)."""
-        from .snapping import DEFAULT_MAX_CANDIDATES, choose_on_screen
+        from .snapping import choose_on_screen
 
         try:
             chosen = choose_on_screen(self.backend, job.pil, job.prompt, job.answer, self.preset.coord_space,
@@ -365,8 +375,7 @@ class SimpleSeg:
         except SimpleSegError as exc:
             return self._fell_back(job, f"choose_only: scoring the screen's elements failed ({exc}); the answer was generated")
         if chosen is None:
-            job.fallbacks.append(f"choose_only: the screen shows no element or more than {DEFAULT_MAX_CANDIDATES} "
-                                 "candidates; the answer was generated")
+            job.fallbacks.append("choose_only: the screen shows no element; the answer was generated")
             return None
         cand, text, spent = chosen
         result = self._result(job, GenerationResult(text=text, n_tokens=0, model_s=spent))
@@ -523,6 +532,27 @@ class SimpleSeg:
             click=ClickPoint(xy_px=target.xy_px, xy_norm=target.xy_norm, clearance_px=target.clearance_px),
             **common,
         )
+
+
+#: The shortlist is scored on a crop around it: its boxes' union grown by this share of its long side each way.
+SHORTLIST_MARGIN = 0.5
+#: ... and at least this many pixels each way (a dialog's context around its buttons).
+SHORTLIST_MIN_MARGIN_PX = 96
+
+
+def _shortlist_view(image, boxes) -> tuple[Any, tuple[int, int]]:
+    """The part of ``image`` a shortlist is scored on, and its top-left corner: the union of the tied boxes
+    grown by :data:`SHORTLIST_MARGIN` of its long side (at least :data:`SHORTLIST_MIN_MARGIN_PX`) each way, so
+    the model sees the tied elements at more of its own pixels than the whole screen gives them."""
+    b = np.asarray(boxes, dtype=float)
+    x0, y0, x1, y1 = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+    m = max(SHORTLIST_MARGIN * max(x1 - x0, y1 - y0), SHORTLIST_MIN_MARGIN_PX)
+    w, h = image.size
+    left, top = int(max(0, x0 - m)), int(max(0, y0 - m))
+    right, bottom = int(min(w, np.ceil(x1 + m))), int(min(h, np.ceil(y1 + m)))
+    if (right - left) * (bottom - top) >= 0.8 * w * h:
+        return image, (0, 0)
+    return image.crop((left, top, right, bottom)), (left, top)
 
 
 def _stage(job: _Job, result) -> str | None:

@@ -61,6 +61,9 @@ OVERLAP_WEIGHT = 100.0
 #: (the reach of a choice-trained model, ``simpleseg train choose``).
 WHOLE_SCREEN_REACH = 100.0
 
+#: The most candidates :func:`choose_on_screen` scores (the largest of a busier screen's): a bound on its time.
+MAX_CHOICES = 384
+
 #: The phrase a candidate is written in when the model wrote no answer to copy: the bare ``"{a}."``.
 CHOICE_PHRASE = ANSWER_TEMPLATES[0].format(a="[]")
 
@@ -168,14 +171,15 @@ def chooses_whole_screen(reach: float, overlap_weight: float) -> bool:
 
 
 def choose_on_screen(backend: Any, image: Image.Image, prompt: str, kind: str, space: CoordSpace, *,
-                     max_candidates: int = DEFAULT_MAX_CANDIDATES, bonus: Bonus | None = None,
+                     max_candidates: int = MAX_CHOICES, bonus: Bonus | None = None,
                      text_grow: float | None = None, shapes: Shapes = None) -> tuple[SnapCandidate, str, float] | None:
     """The screen element the model chooses as the answer to ``prompt``, without an answer of its own:
     every element box of ``image`` (as drawn and grown, :func:`~simpleseg_agent.screen.elements.snap_candidates`)
     is written as an answer of ``kind`` (``"mask"``/``"box"``) in :data:`CHOICE_PHRASE` and scored by
     ``backend`` (one that ``supports_scoring``). Returns the chosen candidate, its text and the seconds
-    spent scoring; ``None`` when the screen shows no element or more than ``max_candidates`` candidates
-    (then an answer is needed to keep the nearest: use :func:`snap_answer`). ``bonus`` adds nats to each
+    spent scoring; ``None`` when the screen shows no element. A screen with more than ``max_candidates``
+    candidates keeps the largest ``max_candidates`` (the time scoring takes grows with their number), so a
+    busy screen still gets a choice, not a cliff to a generated answer. ``bonus`` adds nats to each
     candidate's score (the screen's words, :func:`~simpleseg_agent.screen.words.text_match`); ``text_grow``
     settles a chosen line of text's extent (:func:`settle`; the text stays the one the model scored). Raises what
     ``backend.score`` raises (:class:`~simpleseg_agent.errors.ModelError`).
@@ -196,8 +200,8 @@ def choose_on_screen(backend: Any, image: Image.Image, prompt: str, kind: str, s
     rgb = np.asarray(image.convert("RGB"))
     whole = Region.from_polygons([[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]])
     # reach 0 around the whole screen still touches every box; the overlaps (with the whole screen) go unused
-    cands = snap_candidates(whole, rgb, reach=0.0, max_candidates=max_candidates + 1)
-    if not cands or len(cands) > max_candidates:
+    cands = snap_candidates(whole, rgb, reach=0.0, max_candidates=max_candidates)
+    if not cands:
         return None
     texts = tuple(candidate_answer(CHOICE_PHRASE, c, image.size, kind, space) for c in cands)
     t0 = time.perf_counter()

@@ -1,6 +1,6 @@
 """Baselines a model's evaluation is read against, computed on the same queries in the same run.
 
-- ``ocr``: no model at all. Tesseract reads the screen (:func:`~simpleseg_agent.screen.words.read_screen`);
+- ``ocr`` (and ``ocr-rapidocr``, the same with PP-OCR reading): no model at all. Tesseract reads the screen (:func:`~simpleseg_agent.screen.words.read_screen`);
   the query's own words (without glue words, role nouns and position words: "the *Save* button",
   "the second *Docs* link from the left") are looked for among the screen's words, in order on one
   line; the click goes to the centre of the best run found (most of the query's words, then the first
@@ -94,15 +94,19 @@ def ocr_click(query: str, words: Sequence[Any]) -> tuple[tuple[float, float, flo
     return (float(run[:, 0].min()), float(run[:, 1].min()), float(run[:, 2].max()), float(run[:, 3].max())), best[0]
 
 
-def ocr_baseline(records: Sequence[Any], records_file: str | Path, *, progress: bool = False) -> list[Any]:
-    """:class:`~simpleseg_agent.training.evaluate.SampleResult` of the ``ocr`` baseline for each record.
+def ocr_baseline(records: Sequence[Any], records_file: str | Path, *, progress: bool = False,
+                 engine: str = "tesseract") -> list[Any]:
+    """:class:`~simpleseg_agent.training.evaluate.SampleResult` of the ``ocr`` baseline for each record, the
+    screen read by ``engine`` (``tesseract``: ``ocr``; ``rapidocr``: ``ocr-rapidocr``).
 
     Each screen is read once; a query's latency is its screen's reading time plus the search.
     """
     from PIL import Image
 
-    from ..screen.words import read_screen
+    from ..screen.ocr import get_engine
     from .evaluate import SampleResult
+
+    reader = get_engine(engine)
     from .records import resolve_image
 
     read: dict[str, tuple[list, float]] = {}
@@ -112,7 +116,7 @@ def ocr_baseline(records: Sequence[Any], records_file: str | Path, *, progress: 
         if path not in read:
             t0 = time.perf_counter()
             with Image.open(path) as im:
-                read[path] = (read_screen(im.convert("RGB")), time.perf_counter() - t0)
+                read[path] = (reader.read(im.convert("RGB")), time.perf_counter() - t0)
         words, seconds = read[path]
         t0 = time.perf_counter()
         found = ocr_click(r.expressions[0], words)

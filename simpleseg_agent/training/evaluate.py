@@ -221,7 +221,7 @@ def evaluate(model, data: str | Path, *, split: str | None = None, out_dir: str 
 
     ``model``: a :class:`~simpleseg_agent.tools.SimpleSeg` (``decoding`` must then be ``None``) or what
     ``SimpleSeg`` loads, decoded with ``decoding`` (a :class:`~simpleseg_agent.tools.Decoding`; ``None``: the
-    preset's). ``baselines`` (``ocr``, ``unsnapped``; see :mod:`~simpleseg_agent.training.baselines`) are
+    preset's). ``baselines`` (``ocr``, ``ocr-rapidocr``, ``unsnapped``; see :mod:`~simpleseg_agent.training.baselines`) are
     computed on the same queries; with any, the report also breaks the model's and each baseline's click
     accuracy, box IoU and latency down by source and by element type."""
     from ..tools import SimpleSeg
@@ -238,17 +238,19 @@ def evaluate(model, data: str | Path, *, split: str | None = None, out_dir: str 
     segmenter = model if isinstance(model, SimpleSeg) else SimpleSeg(model, decoding=decoding, **backend_kwargs)
     report = evaluate_records(segmenter, records, records_file, split=split or records_file.stem,
                               batch_size=batch_size, progress=progress)
-    unknown = sorted(set(baselines) - {"ocr", "unsnapped"})
+    unknown = sorted(set(baselines) - {"ocr", "ocr-rapidocr", "unsnapped"})
     if unknown:
         from ..errors import SimpleSegError
 
-        raise SimpleSegError(f"unknown baseline(s) {', '.join(unknown)}: expected ocr and/or unsnapped")
+        raise SimpleSegError(f"unknown baseline(s) {', '.join(unknown)}: expected ocr, ocr-rapidocr and/or unsnapped")
     if baselines:
         from . import baselines as bl
 
         report.breakdown = bl.summary(report.samples)
         if "ocr" in baselines:
             report.baselines["ocr"] = bl.summary(bl.ocr_baseline(records, records_file))
+        if "ocr-rapidocr" in baselines:
+            report.baselines["ocr-rapidocr"] = bl.summary(bl.ocr_baseline(records, records_file, engine="rapidocr"))
         if "unsnapped" in baselines:
             plain = evaluate_records(bl.unsnapped(segmenter), records, records_file, split=report.split,
                                      batch_size=batch_size, progress=progress)

@@ -272,8 +272,9 @@ def test_choosing_without_an_answer_picks_what_snapping_the_answer_picks() -> No
 
 
 def test_the_answer_is_generated_when_choosing_alone_cannot_do() -> None:
-    """A blank screen (no element), a screen with more candidates than snapping scores, a scorer that
-    fails and ``choose_only=False``: the model answers, and its answer snaps as before."""
+    """A blank screen (no element), a scorer that fails and ``choose_only=False``: the model answers, and its
+    answer snaps as before. A screen with more candidates than snapping near an answer scores is still
+    chosen on, without an answer (no cliff at a candidate count)."""
     blank = np.full((100, 200, 3), 250, np.uint8)
     fake = FakeScoringBackend([OVER_FIRST], scorer=lambda req: [0.0] * len(req.continuations), preset=WIDE)
     r = SimpleSeg(fake, decoding=WIDE_DECODING).segment(blank, "the button")
@@ -284,8 +285,12 @@ def test_the_answer_is_generated_when_choosing_alone_cannot_do() -> None:
             grid[10 + 55 * i : 40 + 55 * i, 10 + 53 * j : 50 + 53 * j] = 120  # 77 boxes, 3 sizes each
     fake = FakeScoringBackend([OVER_FIRST], scorer=lambda req: [0.0] * len(req.continuations), preset=WIDE)
     r = SimpleSeg(fake, decoding=WIDE_DECODING).segment(grid, "the button")
+    assert len(fake.requests) == 0 and r.ok and r.snapped == "model" and r.stage == "choice"
+    assert len(fake.score_requests[-1].continuations) == 231  # 77 boxes, 3 sizes each: all of them
+    fake = FakeScoringBackend([OVER_FIRST], scorer=lambda req: [0.0] * len(req.continuations), preset=WIDE)
+    r = SimpleSeg(fake, decoding=replace(WIDE_DECODING, choose_only=False)).segment(grid, "the button")
     assert len(fake.requests) == 1 and r.ok and r.snapped == "model"
-    assert len(fake.score_requests[-1].continuations) == 192  # the ones nearest the answer
+    assert len(fake.score_requests[-1].continuations) == 192  # snapping near the answer: the ones nearest it
     assert fake.score_requests[-1].continuations[0].startswith("It is at")  # in the answer's words
     broken = FakeScoringBackend([OVER_FIRST], scorer=ModelError("scoring broke"), preset=WIDE)
     r = SimpleSeg(broken, decoding=WIDE_DECODING).segment(_screen(), "the button")
