@@ -1,16 +1,12 @@
 """Reading and grounding on plain screens: two outlined buttons with dark words, and the demo's generated screen.
 
-Both tests fail on the current perception and are marked ``xfail(strict=True)`` with the cause, so the fix
-turns them into passes that must be unmarked:
-
 * Tesseract (``read_screen``) reads no word at all from an image of two plain outlined buttons (DejaVu Sans,
   11 to 28 px): on the 2x upscaled grey image it estimates the resolution at about 330 dpi and finds no text.
   Passing the resolution (``--dpi 192``, that is 96 dpi times ``UPSCALE``) reads both buttons at every size;
-  so does the same prepared image at 1x, and RapidOCR.
-* A button named by its words grounds to the words' own box, not to the button around them: the element
-  proposals hold the words' own box, the smallest box around the words, so ``element_around`` returns it
-  (IoU 0.23-0.24 with the Submit button on the demo's screens, 0.998 when the model's choice snapped). The
-  click still lands on the button; the outline the tools return is the word's.
+  so does the same prepared image at 1x, and RapidOCR. Marked ``xfail(strict=True)`` with that cause: the fix
+  turns it into a pass that must be unmarked.
+* A button named by its words grounds to the button around them, not to the words' own box (the outline
+  the tools return and the demo's IoU with the button depend on it).
 """
 
 from __future__ import annotations
@@ -50,7 +46,6 @@ def test_tesseract_reads_two_plain_outlined_buttons(ocr, font_px: int) -> None:
     assert [w.text for w in reading.read_screen(img)] == ["Cancel", "Submit"]
 
 
-@pytest.mark.xfail(strict=True, reason="element_around takes the words' own proposal box for the element around them")
 def test_a_button_named_by_its_words_grounds_to_the_button_not_to_the_words(ocr) -> None:
     screen = find_button_screen("Submit")
     g = ground("the Submit button", Perceiver(get_engine("tesseract")).perceive(screen.image))
