@@ -118,6 +118,7 @@ def test_demo_click_fires_submit_in_its_own_window(tmp_path):
     x0, y0, x1, y1 = report["target"]["xyxy_px"]
     x, y = report["click_xy_px"]
     assert x0 <= x < x1 and y0 <= y < y1  # on the known box, whatever the window said
+    assert report["iou"] > 0.8  # the outline is the button's, not its word's
     assert report["stage"] == "words" and report["words_matched"] == "Submit" and report["candidates"] == 1
     assert Image.open(tmp_path / "demo.png").size == tuple(report["screen"]["size_wh"])
 
