@@ -3,17 +3,18 @@
     python demos/gui_form.py                                   # on a private virtual screen (Xvfb), headless
     python demos/gui_form.py --overlay-dir out/form            # and save a picture of every planned action
     python demos/gui_form.py --display                         # on your own desktop: it moves your pointer
-    python demos/gui_form.py --model ./my-simpleseg-checkpoint # ask a real model instead of the stand-in
+    python demos/gui_form.py --model simpleseg-gui-small      # the shipped model and its default stack
+    python demos/gui_form.py --model ./my-simpleseg-checkpoint # another real model
 
 The form is a real Tk window (name and email fields, Cancel and Submit buttons) in its own process;
-its Submit callback prints what it received, and the demo checks that this is what the agent typed.
-Every step goes through the library's whole path: an mss screenshot of the monitor, the model's
-answer, the coordinate chain with its checks, pyautogui.
+its buttons report when they fire and Submit prints what it received: the demo checks that Submit
+alone fired and received what the agent typed. Every step goes through the library's whole path: an
+mss screenshot of the monitor, the screen's words and the model, the coordinate chain with its
+checks, pyautogui; each step's line says what decided (the stage, the words matched, the candidates).
 
-No trained model is available offline, so by default the widgets are found by
-:class:`~simpleseg_agent.agent.testing.ColorGrounder`, a named stand-in that answers SimpleSeg polygon
-text for the known colors of the form's widgets: the output says "grounded from the form's known
-colors". Pass ``--model NAME_OR_PATH`` to use a real model.
+By default the widgets are found by :class:`~simpleseg_agent.agent.testing.ColorGrounder`, a named
+stand-in that answers SimpleSeg polygon text for the known colors of the form's widgets: the output
+says "grounded from the form's known colors". Pass ``--model NAME_OR_PATH`` to use a real model.
 
 Needs ``pip install 'simpleseg-agent[agent]'`` and, for the default virtual screen, ``apt-get install xvfb``.
 """
@@ -28,6 +29,7 @@ from collections.abc import Sequence
 from simpleseg_agent.agent import AgentActionError, ScreenAgent
 from simpleseg_agent.agent.testing import ColorGrounder, TkWindow, XvfbServer
 from simpleseg_agent.errors import SimpleSegError
+from simpleseg_agent.overlay import decision_caption
 
 SCREEN_WH = (1280, 800)
 GROUNDED_NOTE = "grounded from the form's known colors; pass --model to use a real model"
@@ -76,19 +78,23 @@ def run(args: argparse.Namespace) -> int:
                 agent.click(WIDGETS["submit"][0]),
             ):
                 t = record.target
-                print(f"{record.summary()}  [model {record.latency.model_s * 1000:.0f} ms, "
-                      f"rest {record.latency.overhead_s * 1000:.0f} ms, clearance {t.clearance_px:.0f} px]")
+                print(f"{record.summary()}  [{decision_caption(t.stage, t.words_matched, t.candidates)}; "
+                      f"model {record.latency.model_s * 1000:.0f} ms, rest {record.latency.overhead_s * 1000:.0f} ms, "
+                      f"clearance {t.clearance_px:.0f} px]")
                 if record.overlay_path:
                     print(f"  overlay: {record.overlay_path}")
         except AgentActionError as exc:
             print(f"the agent stopped: {exc}", file=sys.stderr)
             return 1
-        submitted = [e for e in window.sync() if e["event"] == "submit"]
+        events = window.sync()
+    fired = [e["name"] for e in events if e["event"] == "click"]
+    submitted = [e for e in events if e["event"] == "submit"]
     if args.dry_run:
         print("dry run: nothing was typed or clicked")
-        return 0
-    if not submitted:
-        print("the form was not submitted", file=sys.stderr)
+        return 0 if not fired else 1
+    print(f"buttons that fired: {', '.join(fired) or 'none'}")
+    if fired != ["submit"] or not submitted:
+        print("the form was not submitted" if not submitted else f"other buttons fired: {fired}", file=sys.stderr)
         return 1
     values = submitted[-1]["values"]
     print(f"the form received: name={values['name']!r} email={values['email']!r}")

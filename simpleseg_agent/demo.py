@@ -79,7 +79,10 @@ class DemoReport:
     (0-1; ``None`` for a greedy answer); ``snapped``: the outline was snapped to a screen element near the
     answer (``"model"``: the model chose it; ``"overlap"``; ``None``: the model's own outline; see
     :class:`~simpleseg_agent.tools.SimpleSeg` ``snap``); ``read_text``: the screen's words helped choose
-    (``read_text``), ``read_words`` what they read on the chosen element; ``exit_status``: 0 on success, 1 otherwise.
+    (``read_text``), ``read_words`` what they read on the chosen element; ``stage``: what decided (the tool
+    result's ``stage``: ``words``, ``label``, ... when the screen's words did, ``answer``, ``snap``, ... when the
+    model did), ``words_matched`` the screen's words that matched the query and ``candidates`` how many elements'
+    words did (``None`` where the words did not decide); ``exit_status``: 0 on success, 1 otherwise.
     """
 
     mode: Mode
@@ -106,6 +109,9 @@ class DemoReport:
     snapped: str | None = None
     read_text: bool = False
     read_words: str | None = None
+    stage: str | None = None
+    words_matched: str | None = None
+    candidates: int | None = None
     out: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     exit_status: int = 1
@@ -120,7 +126,8 @@ class DemoReport:
             f"screen   {s['difficulty']} seed {s['seed']} ({s['size_wh'][0]}x{s['size_wh'][1]})"
             + (f" as a real Tk window on {self.display}" if self.display else " (generated image)")
             + f"; the {t['text']!r} button is at {t['xyxy_px']} px",
-            f"model    {self.model} (preset {self.preset}): {_short(self.answer)!r}",
+            f"model    {self.model} (preset {self.preset}): "
+            + (repr(_short(self.answer)) if self.answer or self.stage is None else "no answer generated"),
         ]
         if self.samples:
             agree = "no usable answer" if self.agreement is None else f"agreement {self.agreement:.2f}"
@@ -134,6 +141,10 @@ class DemoReport:
                 if self.read_words:
                     how += f"; it reads {self.read_words!r}"
             out.append(f"snapped  to a screen element ({how}): {self.polygons_xy_px}")
+        if self.stage is not None:
+            from .overlay import decision_caption
+
+            out.append(f"decided  {decision_caption(self.stage, self.words_matched, self.candidates)}")
         if self.click_xy_px is None:
             out.append(f"click    none: {self.error}")
         else:
@@ -384,6 +395,8 @@ def run_demo(
     report.snapped = getattr(seg, "snapped", None) if seg is not None else None
     report.read_text = tool.decoding.read_text
     report.read_words = getattr(seg, "read_words", None) if seg is not None else None
+    if seg is not None:
+        report.stage, report.words_matched, report.candidates = seg.stage, seg.words_matched, seg.candidates
     size = screen.layout.size_wh
     if seg is not None and seg.ok:
         report.polygons_xy_px = [[[round(x, 1), round(y, 1)] for x, y in poly] for poly in seg.polygons_xy_px]
@@ -413,7 +426,7 @@ def _act(agent, action: str, query: str, refused: type):
 
 
 def _save_overlay(image, out, screen: ButtonScreen, seg, record, size: tuple[int, int]) -> Path:
-    from .overlay import draw_overlay, save_overlay
+    from .overlay import decision_caption, draw_overlay, save_overlay
 
     W, H = size
     x0, y0, x1, y1 = screen.element.box
@@ -424,7 +437,10 @@ def _save_overlay(image, out, screen: ButtonScreen, seg, record, size: tuple[int
         kwargs["polygons_xy_norm"] = [list(p) for p in seg.polygons_xy_norm]
     if record.target is not None:
         kwargs["click_xy_norm"] = record.target.xy_norm
-    return save_overlay(drawn, out, label=seg.query if seg is not None and kwargs else None, color=_MODEL_COLOR, **kwargs)
+    label = None
+    if seg is not None and kwargs:
+        label = f"{seg.query}\n{decision_caption(seg.stage, seg.words_matched, seg.candidates)}"
+    return save_overlay(drawn, out, label=label, color=_MODEL_COLOR, **kwargs)
 
 
 # the command line --------------------------------------------------------------------------------

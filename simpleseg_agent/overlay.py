@@ -235,6 +235,27 @@ def draw_overlay(
     return out
 
 
+def decision_caption(stage: str | None, words_matched: str | None = None, candidates: int | None = None) -> str:
+    """One caption line saying how a tool decided: the stage that chose, the screen's words it matched and how
+    many candidates it chose among (a tool result's ``stage``, ``words_matched``, ``candidates``); the parts a
+    result leaves ``None`` are left out.
+
+    Example:
+        >>> decision_caption("words", "Submit", 1)
+        "stage words; words 'Submit'; 1 candidate"
+        >>> decision_caption("shortlist", "OK", 3)
+        "stage shortlist; words 'OK'; 3 candidates"
+        >>> decision_caption("answer")
+        'stage answer'
+    """
+    parts = [f"stage {stage or 'none'}"]
+    if words_matched is not None:
+        parts.append(f"words {words_matched!r}")
+    if candidates is not None:
+        parts.append(f"{candidates} candidate{'' if candidates == 1 else 's'}")
+    return "; ".join(parts)
+
+
 def save_overlay(image: ImageInput, out_path: str | os.PathLike[str], **overlay_kwargs: Any) -> Path:
     """Draw with :func:`draw_overlay` (same keyword arguments) and write a PNG to ``out_path``.
 
@@ -266,4 +287,4 @@ def save_overlay(image: ImageInput, out_path: str | os.PathLike[str], **overlay_
     return path
 
 
-__all__ = ["DEFAULT_COLOR", "ImageInput", "draw_overlay", "save_overlay", "to_rgb_array"]
+__all__ = ["DEFAULT_COLOR", "ImageInput", "decision_caption", "draw_overlay", "save_overlay", "to_rgb_array"]

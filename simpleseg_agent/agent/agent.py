@@ -158,6 +158,7 @@ class ScreenAgent:
             segs = self.segmenter.run_batch([shot.image] * len(queries), list(queries), "mask")
             times["model_s"] = sum(s.latency.model_s for s in segs)
             info["raw_answers"] = [s.raw_answer for s in segs]
+            info["error_kind"] = next((s.error.kind for s in segs if not s.ok and s.error is not None), None)
             info["model"] = segs[0].model
             space = self.segmenter.preset.coord_space
             info["frame"] = _frame_record(shot, segs[0].model_input_wh, space.value)
@@ -226,20 +227,24 @@ class ScreenAgent:
             raise ActionError(f"unknown action {action!r}")
 
     def _draw(self, info: dict, shot: Screenshot, segs, action: ActionKind) -> None:
-        from ..overlay import draw_overlay
+        from .. import overlay
 
         image = shot.image
         targets = info["targets"]  # planned in order, up to the first refusal
         for i, s in enumerate(segs):
-            if not s.ok:
+            color = _COLORS[i % len(_COLORS)]
+            if not s.ok:  # nothing to outline: the caption alone says why, at the top-left corner
+                kind, message = (s.error.kind, s.error.message) if s.error is not None else ("unknown", "no result")
+                image = overlay.draw_overlay(image, label=f"{kind.replace('_', ' ')}: {s.query}\n{message}", color=color)
                 continue
             planned = targets[i] if i < len(targets) else None
-            image = draw_overlay(
+            image = overlay.draw_overlay(
                 image,
                 polygons_xy_norm=[list(p) for p in s.polygons_xy_norm],
                 click_xy_norm=planned.xy_norm if planned else None,
-                label=f"{action}: {s.query}" if planned else f"refused: {s.query}",
-                color=_COLORS[i % len(_COLORS)],
+                label=(f"{action}: {s.query}" if planned else f"refused: {s.query}") + "\n"
+                      + overlay.decision_caption(s.stage, s.words_matched, s.candidates),
+                color=color,
             )
         info["overlay"] = image
         if self.config.overlay_dir:

@@ -1,8 +1,9 @@
 """``simpleseg click``: find a query on the screen with a model and click it (or only plan it).
 
 Exit status: 0 when the action was done (or planned, with ``--dry-run`` / ``--action locate``);
-1 when it was refused (the model's answer was unusable or the target implausible) or declined at
-the ``--confirm`` prompt; 2 on bad input or when the display cannot be used. The reason is on
+1 when it was refused (nothing on the screen matches the query: ``error_kind`` ``not_found`` in the
+JSON record; the model's answer was unusable; the target implausible) or declined at the
+``--confirm`` prompt; 2 on bad input or when the display cannot be used. The reason is on
 stderr, or in the JSON record with ``--json``.
 """
 

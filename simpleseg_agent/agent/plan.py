@@ -98,6 +98,9 @@ def plan_target(seg: Segmentation, frame: ScreenFrame, config: AgentConfig, *, s
         xy_monitor=chain.xy_monitor,
         xy_global=chain.xy_global,
         xy_action=chain.xy_action,
+        stage=seg.stage,
+        words_matched=seg.words_matched,
+        candidates=seg.candidates,
     )
 
 

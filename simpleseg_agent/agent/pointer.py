@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from .._optional import require
 from ..errors import ActionError
@@ -126,10 +126,53 @@ class PyAutoGUIPointer:
 
     def write(self, text: str) -> None:
         self.check_text(text)
-        self.gui.write(text)
+        gui = self.gui
+        focus_window_under_pointer(gui)
+        gui.write(text)
 
     def press(self, key: str) -> None:
-        self.gui.press(key)
+        gui = self.gui
+        focus_window_under_pointer(gui)
+        gui.press(key)
 
 
-__all__ = ["Button", "Pointer", "PyAutoGUIPointer"]
+def focus_window_under_pointer(gui: Any) -> bool:
+    """On an X server without a window manager, give the keyboard focus to the top-level window under the
+    pointer, as a click-to-focus window manager does on the click before typing; return whether it did.
+
+    Without a window manager nobody moves the X input focus on a click: it stays ``PointerRoot`` (keys go to
+    the window under the pointer), and a window that grabs the pointer, as every modal dialog does (Tk's
+    ``grab_set``, ``tkinter.simpledialog``), then gets no keys at all. Under a window manager (the root
+    window names one in ``_NET_SUPPORTING_WM_CHECK``), or when the focus is already inside that window, or off
+    X11, nothing is done. ``gui`` is the imported pyautogui module (its X connection is used, so the focus
+    change reaches the server after the click and before the keys).
+
+    Example (anything without pyautogui's X connection is left alone):
+        >>> focus_window_under_pointer(object())
+        False
+    """
+    display = getattr(getattr(gui, "_pyautogui_x11", None), "_display", None)
+    if display is None or not sys.platform.startswith("linux"):
+        return False
+    try:
+        from Xlib import X
+
+        root = display.screen().root
+        if root.get_full_property(display.intern_atom("_NET_SUPPORTING_WM_CHECK"), X.AnyPropertyType) is not None:
+            return False
+        top = root.query_pointer().child
+        if not top:
+            return False
+        window = display.get_input_focus().focus
+        while isinstance(window, type(top)) and window.id not in (root.id, top.id):
+            window = window.query_tree().parent  # up to the focused top-level window
+        if isinstance(window, type(top)) and window.id == top.id:
+            return False
+        top.set_input_focus(X.RevertToPointerRoot, X.CurrentTime)
+        display.sync()
+    except Exception as exc:  # Xlib raises its own error types for a window that went away meanwhile
+        raise DisplayError(f"cannot give the keyboard focus to the window under the pointer: {type(exc).__name__}: {exc}") from exc
+    return True
+
+
+__all__ = ["Button", "Pointer", "PyAutoGUIPointer", "focus_window_under_pointer"]

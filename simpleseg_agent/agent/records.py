@@ -64,6 +64,12 @@ class TargetRecord(BaseModel):
     xy_monitor: XY
     xy_global: XY
     xy_action: IXY = Field(description="the integer desktop pixel the pointer is sent to")
+    stage: Optional[str] = Field(None, description="what decided the shape (the tool result's stage: 'words', 'label', "
+                                 "'role', ... when the screen's words decided; 'answer', 'snap', ... when the model did)")
+    words_matched: Optional[str] = Field(None, description="the screen's words that matched the query's (None where the "
+                                         "words did not decide)")
+    candidates: Optional[int] = Field(None, description="how many elements' words matched the query's (the candidates "
+                                      "considered; None where the words did not decide)")
 
 
 class ActionLatency(BaseModel):
@@ -103,6 +109,8 @@ class ActionRecord(BaseModel):
     raw_answers: list[str] = Field(default_factory=list)
     model: str = ""
     error: Optional[str] = None
+    error_kind: Optional[str] = Field(None, description="when a query's answer could not be used, the tool's error kind: "
+                                      "'not_found' (nothing on the screen matches it), 'parse', 'model', ...")
     latency: ActionLatency = Field(default_factory=ActionLatency)
     started_at: float = Field(0.0, description="Unix time")
     overlay_path: Optional[str] = None
