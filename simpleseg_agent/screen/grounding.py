@@ -47,10 +47,20 @@ from .words import ScreenWord
 
 #: Runs spelled at least this alike (``difflib`` ratio of their letters and digits) match a name.
 MIN_SIMILARITY = 0.8
+#: A run spelled unlike a name (not containing it) must have at least this share of its letters.
+MIN_LENGTH_SHARE = 0.75
 #: A run spelling part of a name scores this much per share of the name's letters it spells.
 PARTIAL_WEIGHT = 0.75
 #: A run must spell at least this share of a name's letters to count.
 MIN_COVERAGE = 0.5
+#: A button, tab, menu item, checkbox or radio button is not a run inside a text with this many more words
+#: ("Save" in "Save the changes to this document?" is not the Save button).
+SENTENCE_WORDS = 3
+#: Roles whose element's words stand alone (a link or a label may be part of a sentence).
+STANDALONE_ROLES = frozenset({"button", "tab", "menuitem", "checkbox", "radio", "switch"})
+#: A second engine reads a screen only where the first read at most this many words (PP-OCR's time grows with
+#: the text on the screen: a page of 3,000 words takes it minutes).
+SECOND_MAX_WORDS = 600
 #: Runs within this much of the best spelling are tied with it.
 TIE = 0.02
 #: A run that is its text segment's whole text gains this much (a button's label over the same word in a sentence).
@@ -71,6 +81,7 @@ class Match:
     similarity: float
     whole: bool
     segment: int
+    extra: int = 0  # words of its segment outside the run (0: the run is the segment's whole text)
 
     @property
     def score(self) -> float:
@@ -193,6 +204,8 @@ def find_text(name: str, words: Sequence[ScreenWord], *, min_similarity: float =
                     sim = 1.0 if span == target else 0.0
                 elif target in span and len(span) <= len(target) + 2:
                     sim = 1.0 - 0.01 * (len(span) - len(target))
+                elif len(span) < MIN_LENGTH_SHARE * len(target):
+                    sim = 0.0  # a misread word keeps about its length: "Sign" is not "Sign up" misread
                 else:
                     sm = difflib.SequenceMatcher(None, target, span)
                     sim = sm.ratio() if sm.real_quick_ratio() >= min_similarity else 0.0
@@ -207,7 +220,7 @@ def find_text(name: str, words: Sequence[ScreenWord], *, min_similarity: float =
                         step = (box[2] - box[0]) / len(span)
                         box = (box[0] + k * step, box[1], box[0] + (k + len(target)) * step, box[3])
                     m = Match(tuple(float(v) for v in box), " ".join(w.text for w in run), float(sim),
-                              _whole(texts, i, j), s_i)
+                              _whole(texts, i, j), s_i, _extra(texts, i, j))
                     # within a segment the best spelled run wins, the shorter on a tie ("Sat:" over "Sat: 0")
                     if best is None or m.similarity > best.similarity + 1e-9 or (
                             abs(m.similarity - best.similarity) <= 1e-9 and len(m.words) < len(best.words)):
@@ -226,6 +239,11 @@ def _whole(texts: Sequence[str], i: int, j: int) -> bool:
     """Whether words ``i..j`` are all of their segment's letters and digits (a glyph the engine read as
     punctuation beside a button's label does not count)."""
     return not any(texts[:i]) and not any(texts[j + 1:])
+
+
+def _extra(texts: Sequence[str], i: int, j: int) -> int:
+    """How many words with letters or digits its segment has besides words ``i..j``."""
+    return sum(1 for k, t in enumerate(texts) if t and not i <= k <= j)
 
 
 def _partial(name: str, words: Sequence[ScreenWord]) -> list[Match]:
@@ -256,8 +274,9 @@ def _partial(name: str, words: Sequence[ScreenWord]) -> list[Match]:
             run = seg[i:j]
             box = (min(w.xyxy_px[0] for w in run), min(w.xyxy_px[1] for w in run),
                    max(w.xyxy_px[2] for w in run), max(w.xyxy_px[3] for w in run))
-            m = Match(tuple(float(v) for v in box), " ".join(w.text for w in run), PARTIAL_WEIGHT * cover,
-                      _whole(texts, i, j - 1), s_i)
+            if not _whole(texts, i, j - 1):
+                continue  # part of a name inside a longer text ("Sign up" in "Sign in to your account") is not it
+            m = Match(tuple(float(v) for v in box), " ".join(w.text for w in run), PARTIAL_WEIGHT * cover, True, s_i)
             if best is None or m.score > best.score:
                 best = m
         if best is not None:
@@ -423,17 +442,20 @@ def ground(query: str | QueryIntent, perception, *, rules: frozenset[str] | None
     intent = query if isinstance(query, QueryIntent) else parse_query(query)
     g = _ground(intent, perception, rules)
     second = getattr(perception, "second", None)
-    if second is not None and "second" in rules and (not g.found or g.similarity < 1.0) and (intent.name or intent.anchor):
+    if (second is not None and "second" in rules and (not g.found or g.similarity < 1.0) and (intent.name or intent.anchor)
+            and len(perception.words) <= SECOND_MAX_WORDS):
         g2 = _ground(intent, second(), rules)
         if g2.found and (not g.found or g2.similarity > g.similarity):
             return g2
     return g
 
 
-def _missing(intent: QueryIntent, what: str) -> Grounding:
-    """Nothing spells ``what``: the model may look where the target may show no words (its role is one that
-    often has none, or none was named); a named button, link, tab, item... is not on the screen."""
-    wordless = intent.role is None or intent.role in WORDLESS_ROLES
+def _missing(intent: QueryIntent, what: str, perception) -> Grounding:
+    """Nothing spells ``what``: the model may look where the target may show no words (an icon, a checkbox,
+    a field...) on a screen that shows something; a named button, link, tab, item, or words with no role,
+    are not on the screen."""
+    blank = not perception.words and not len(perception.boxes)
+    wordless = intent.role in WORDLESS_ROLES and not blank
     why = f"no words on the screen spell {what!r}"
     if not wordless:
         why += f" (a {intent.role} named by its words)"
@@ -452,11 +474,16 @@ def _ground(intent: QueryIntent, perception, rules: frozenset[str]) -> Grounding
     if not name:
         if intent_rel and intent.anchor and "relation" in rules:
             return _by_relation(intent, perception, rules)
+        if not perception.words and not len(perception.boxes):
+            return Grounding(False, reason="the screen shows nothing: no words and no elements", intent=intent,
+                             engine=engine)
         return Grounding(False, needs_model=True, reason="the query names no words to find on the screen", intent=intent,
                          engine=engine)
     matches = find_text(name, words)
+    if intent.role in STANDALONE_ROLES and "sentence" in rules:
+        matches = [m for m in matches if m.extra < SENTENCE_WORDS]
     if not matches:
-        return replace(_missing(intent, name), engine=engine)
+        return replace(_missing(intent, name, perception), engine=engine)
 
     def target(m: Match, stage: str, shortlist: tuple = ()) -> Grounding:
         return replace(_target(m, intent, perception, stage, len(matches), shortlist, rules), similarity=m.similarity,
@@ -540,8 +567,9 @@ def _by_relation(intent: QueryIntent, perception, rules) -> Grounding:
 #: checkbox's or radio button's mark beside its label), ``element`` (the box is the element around the words),
 #: ``order`` (ordinals), ``relation`` (sides of an anchor), ``role`` (the layout of the role named: a
 #: heading's size, a list's column, a tab's row), ``tie`` (tied runs go to the shortlist), ``second`` (a
-#: second engine's reading where the first spells the name only in part).
-RULES = frozenset({"label", "indicator", "element", "order", "relation", "role", "tie", "second"})
+#: second engine's reading where the first spells the name only in part), ``sentence`` (a button, tab, menu item,
+#: checkbox or radio button is not words inside a sentence).
+RULES = frozenset({"label", "indicator", "element", "order", "relation", "role", "tie", "second", "sentence"})
 
 __all__ = ["Candidate", "Grounding", "MIN_SIMILARITY", "Match", "RULES", "control_beside", "element_around", "find_text", "ground",
            "segments"]

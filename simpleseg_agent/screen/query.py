@@ -63,10 +63,13 @@ _VERBS = re.compile(r"^(?:please\s+)?(?:click|double[- ]click|right[- ]click|pre
 _ARTICLE = re.compile(r"^(?:the|a|an|this|that)\s+", re.IGNORECASE)
 _NAMED = re.compile(r"\b(?:labell?ed|named|called|titled|saying|reading|that says|with (?:the )?(?:text|label))\s+(.+)$",
                     re.IGNORECASE)
-_DIRECTION = re.compile(r"\s*\b(?:from|on)\s+the\s+(left|right|top|bottom)\b(?:\s+side)?", re.IGNORECASE)
+_DIRECTION = re.compile(r"\s*\b(?:from|on|at)\s+the\s+(left|right|top|bottom)\b(?:\s+side)?", re.IGNORECASE)
+_SUPERLATIVE = {"leftmost": "left", "rightmost": "right", "topmost": "top", "bottommost": "bottom", "uppermost": "top",
+                "lowest": "bottom"}
 _ORD_NUM = re.compile(r"^(\d+)(?:st|nd|rd|th)$", re.IGNORECASE)
-_QUOTED = re.compile(r"[\"“”‘’']([^\"“”‘’']+)[\"“”‘’']")
-_CONTAINERS = ("dialog", "window", "form", "toolbar", "sidebar", "menu", "popup", "box", "panel", "page")
+_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|‘([^’]+)’|(?<![A-Za-z0-9])\'([^\']+)\'(?![A-Za-z0-9])')
+_CONTAINERS = ("dialog", "window", "form", "toolbar", "sidebar", "menu", "popup", "box", "panel", "page", "list", "footer",
+               "header", "table", "navigation", "nav", "section", "card", "bar", "pane", "tree", "group")
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,7 @@ def parse_query(text: str) -> QueryIntent:
     raw = " ".join(str(text).split())
     s = _VERBS.sub("", raw).strip().rstrip(".!?")
     quoted = _QUOTED.search(s)
-    quoted_name = quoted.group(1).strip() if quoted else None
+    quoted_name = next(g for g in quoted.groups() if g is not None).strip() if quoted else None
     if quoted:
         s = (s[: quoted.start()] + " \x00 " + s[quoted.end():]).strip()
     direction = None
@@ -158,8 +161,11 @@ def parse_query(text: str) -> QueryIntent:
             if tail_words and tail_words[-1].lower().strip(",.") in _CONTAINERS:
                 relation, anchor = rel, " ".join(tail_words[:-1])
                 s = head + (" " + " ".join(s.split()[-n_tail:]) if tail_role is not None else "")
-        elif head_role is not None and tail_words:
-            # only after a role word: in "the Hover over me button" the words are the name
+        elif head_role is not None and tail_words and (
+                phrase != "for" or head_role in LABELLED_ROLES | ROW_CONTROLS
+                or tail_role in LABELLED_ROLES | ROW_CONTROLS):
+            # only after a role word: in "the Hover over me button" the words are the name; "for" only
+            # ties a control to its label ("the field for Email"), not a button to its words
             relation, anchor = rel, " ".join(tail_words)
             s = head  # with a role named last too, that one is the target's (set below)
     if anchor == "\x00" and quoted_name is not None:
@@ -177,7 +183,15 @@ def parse_query(text: str) -> QueryIntent:
             ordinal, words = ORDINALS[w0], words[1:]
         elif _ORD_NUM.match(w0):
             ordinal, words = int(_ORD_NUM.match(w0).group(1)), words[1:]
+        elif w0 == "next" and [w.lower() for w in words[1:3]] == ["to", "last"]:
+            ordinal, words = 1, words[1:]  # "next to last": the second from the end (below)
+        elif w0 in _SUPERLATIVE:
+            ordinal, direction, words = 1, _SUPERLATIVE[w0], words[1:]
+        if ordinal is not None and ordinal > 0 and [w.lower() for w in words[:2]] == ["to", "last"]:
+            ordinal, words = -(ordinal + (1 if w0 == "next" else 0)), words[2:]  # "the second to last item"
     role, n = _role_at_end(words)
+    if role == "field" and n and words[-n].lower() == "search" and len(words) == n and not (name_after or quoted_name):
+        words = ["Search"] + words  # "the Search box": a search box shows the word (its placeholder or label)
     if role is not None and (len(words) > n or name_after or quoted_name):
         words = words[:-n]
     elif role is not None:
@@ -190,6 +204,8 @@ def parse_query(text: str) -> QueryIntent:
         role = tail_role
     if relation == "near" and anchor and role in LABELLED_ROLES | ROW_CONTROLS and not quoted_name:
         words = []  # "the number input for Age spin box": the words before the relation only describe it
+    if direction is not None and ordinal is None:
+        ordinal = 1  # "the Cancel button on the right": the first from that side
     name = " ".join(w for w in words if w != "\x00")
     if quoted_name is not None:
         name = quoted_name

@@ -79,6 +79,9 @@ QUERY_STOPWORDS = frozenset(
     "item tab sidebar link label labeled heading title window note icon placeholder containing showing".split())
 #: The query's glue words: an element whose words match only these ("the" read off a glyph) matches nothing.
 FUNCTION_WORDS = frozenset("a an the of to at in on is it that and with".split())
+#: Words of one or two characters the engine is less sure of than this (0-100) are dropped: a button's rounded
+#: corner or an icon's stroke read as "a" or "XN".
+JUNK_CONFIDENCE = 50.0
 #: Side (px) of the neighbourhood whose median is a pixel's background for :func:`read_screen`.
 BACKGROUND_PX = 21
 #: :func:`read_screen` reads the screen at this many times its size.
@@ -142,7 +145,7 @@ def ocr_image(image: Image.Image | np.ndarray) -> Image.Image:
 
 def read_screen(image: Image.Image | np.ndarray, *, timeout_s: float = 30.0) -> list[ScreenWord]:
     """The words on a screen, each with its box in the screen's pixels, read by Tesseract (sparse text,
-    ``--psm 11``, on :func:`ocr_image`; one thread).
+    ``--psm 11``, on :func:`ocr_image` at its true resolution, ``--dpi``; one thread).
 
     Raises :class:`~simpleseg_agent.errors.MissingProgramError` (a ``MissingDependencyError``) when the
     ``tesseract`` program is not installed and :class:`~simpleseg_agent.errors.ModelError` when it fails or runs past ``timeout_s``.
@@ -162,7 +165,9 @@ def read_screen(image: Image.Image | np.ndarray, *, timeout_s: float = 30.0) -> 
     prepared.save(buf, format="PNG")
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     try:
-        done = subprocess.run([exe, "stdin", "stdout", "--psm", "11", "tsv"], input=buf.getvalue(),
+        # the image is UPSCALE times a 96 dpi screen: told so, the engine sizes its text right (left to guess,
+        # it misjudges plain outlined buttons and reads nothing on them)
+        done = subprocess.run([exe, "stdin", "stdout", "--psm", "11", "--dpi", str(96 * UPSCALE), "tsv"], input=buf.getvalue(),
                               capture_output=True, timeout=timeout_s, env=env, check=False)
     except subprocess.TimeoutExpired as exc:
         raise ModelError(f"tesseract did not finish reading the screen in {timeout_s:g} s") from exc
@@ -191,8 +196,8 @@ def parse_tsv(tsv: str, *, scale: float = 1.0) -> list[ScreenWord]:
             x, y, w, h, conf = int(f[6]), int(f[7]), int(f[8]), int(f[9]), float(f[10])
         except ValueError:
             continue
-        if conf <= 0:
-            continue
+        if conf <= 0 or (conf < JUNK_CONFIDENCE and len(f[11].strip()) <= 2):
+            continue  # a rounded corner or an icon's stroke read as a letter or two
         n = lines.setdefault((f[2], f[3], f[4]), len(lines))
         words.append(ScreenWord((x / scale, y / scale, (x + w) / scale, (y + h) / scale), f[11].strip(), n))
     return words

