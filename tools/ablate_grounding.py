@@ -65,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", action="store_true",
                     help="also run the shipped stack (SimpleSeg(): grounding, the model's shortlist and its answers "
                          "where words cannot decide) on each query, with the first engine's reading")
+    ap.add_argument("--checkpoint", default=None,
+                    help="with --model: this checkpoint folder in the shipped model's place (decoded as its preset)")
     args = ap.parse_args(argv)
 
     import numpy as np
@@ -88,11 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         misses = []
         seg = None
         if args.model:
-            import dataclasses
-
             from simpleseg_agent.tools import Decoding, SimpleSeg
 
-            seg = SimpleSeg(decoding=Decoding(ocr_engine=engine))
+            seg = (SimpleSeg(args.checkpoint, preset="simpleseg-gui-small", decoding=Decoding(ocr_engine=engine))
+                   if args.checkpoint else SimpleSeg(decoding=Decoding(ocr_engine=engine)))
             stages: dict[str, list] = defaultdict(list)
         for r in records:
             path = resolve_image(r, data)

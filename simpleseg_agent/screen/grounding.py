@@ -451,15 +451,17 @@ def ground(query: str | QueryIntent, perception, *, rules: frozenset[str] | None
 
 
 def _missing(intent: QueryIntent, what: str, perception) -> Grounding:
-    """Nothing spells ``what``: the model may look where the target may show no words (an icon, a checkbox,
-    a field...) on a screen that shows something; a named button, link, tab, item, or words with no role,
-    are not on the screen."""
+    """Nothing spells ``what``. The model may look where the target may show no words (an icon, a checkbox, a
+    field...), or where the query describes rather than names it (lower-case words with no role: "the grey
+    square"); a named button, link, tab, item, or quoted or capitalized words with no role ("click Help"), are
+    not on the screen. A screen with no words and no elements has nothing to find."""
     blank = not perception.words and not len(perception.boxes)
-    wordless = intent.role in WORDLESS_ROLES and not blank
-    why = f"no words on the screen spell {what!r}"
-    if not wordless:
-        why += f" (a {intent.role} named by its words)"
-    return Grounding(False, needs_model=wordless, reason=why, intent=intent)
+    if intent.role is None:
+        described = not intent.quoted and what == what.lower()
+        wordless = described and not blank
+    else:
+        wordless = intent.role in WORDLESS_ROLES and not blank
+    return Grounding(False, needs_model=wordless, reason=f"no words on the screen spell {what!r}", intent=intent)
 
 
 def _ground(intent: QueryIntent, perception, rules: frozenset[str]) -> Grounding:

@@ -316,7 +316,9 @@ class SimpleSeg:
             if g.needs_model:
                 job.fallbacks.append(f"ground: {g.reason}; the model answered")
                 return None
-            job.error = ToolError(kind="not_found", message=f"{g.reason} (read by {g.engine or perception.engine})")
+            read_by = perception.engine + (f" and {self.perceiver.second_engine.name}"
+                                           if getattr(self.perceiver, "second_engine", None) is not None else "")
+            job.error = ToolError(kind="not_found", message=f"{g.reason}; the screen was read by {read_by}")
             return None
         box, click, stage, spent = g.xyxy_px, g.click_xy_px, g.stage, 0.0
         if len(g.shortlist) > 1 and getattr(self.backend, "supports_scoring", False) and self.preset.prompt_style == "simpleseg":
