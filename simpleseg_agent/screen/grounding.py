@@ -20,8 +20,10 @@ evidence:
 5. a **shortlist** where runs are still tied: :attr:`Grounding.shortlist` holds their boxes for a model to
    score (:class:`~simpleseg_agent.tools.SimpleSeg` does), the first in reading order otherwise.
 
-A query whose words are nowhere on the screen gets ``found=False`` with the reason, never a click on
-something else; a query that names no words (``the icon``) gets ``found=False`` and ``needs_model=True``.
+A query whose named words (quoted or capitalized: ``the Help button``, ``click "Help"``) are nowhere on the
+screen gets ``found=False`` with the reason, never a click on something else; a query that names no words
+(``the icon``), describes its target in lower-case words (``the close button``: an icon), or names a role
+that may show no words (an icon, a checkbox, a field) gets ``found=False`` and ``needs_model=True``.
 
 Example (words as an engine would read them):
     >>> from simpleseg_agent.screen.perception import ScreenPerception
@@ -452,15 +454,14 @@ def ground(query: str | QueryIntent, perception, *, rules: frozenset[str] | None
 
 def _missing(intent: QueryIntent, what: str, perception) -> Grounding:
     """Nothing spells ``what``. The model may look where the target may show no words (an icon, a checkbox, a
-    field...), or where the query describes rather than names it (lower-case words with no role: "the grey
-    square"); a named button, link, tab, item, or quoted or capitalized words with no role ("click Help"), are
-    not on the screen. A screen with no words and no elements has nothing to find."""
+    field...), or where the query describes it in lower-case words rather than naming its text ("the close
+    button", "the grey square": an icon, a shape) or names one letter or sign ("the X button"); quoted or capitalized words name text ("the Help button",
+    "click Help"), and text that no words spell is not on the screen. A screen with no words and no elements
+    has nothing to find."""
     blank = not perception.words and not len(perception.boxes)
-    if intent.role is None:
-        described = not intent.quoted and what == what.lower()
-        wordless = described and not blank
-    else:
-        wordless = intent.role in WORDLESS_ROLES and not blank
+    # lower-case words describe; so does one letter or sign ("the X button", "the + button": a glyph)
+    described = not intent.quoted and (what == what.lower() or len(_norm(what)) <= 1)
+    wordless = not blank and (intent.role in WORDLESS_ROLES or described)
     return Grounding(False, needs_model=wordless, reason=f"no words on the screen spell {what!r}", intent=intent)
 
 
