@@ -276,7 +276,8 @@ def resolve(decoding: Decoding | None, preset: Any, backend: Any) -> Decoding:
     shape = snap and (d.shape_extent or (d.shape_extent is None and d.icon_grow is not None))
     kinds = snap and (d.kinds or (d.kinds is None and d.kind_weight > 0))
     return replace(
-        d, constrained=can_mask and bool(d.constrained), snap=snap, choose_only=not why_not and d.choose_only is not False,
+        d, constrained=can_mask and bool(d.constrained), ground=ground, ocr_engine=engine, snap=snap,
+        choose_only=not why_not and d.choose_only is not False,
         read_text=read_text, read_weight=read_weight,
         text_extent=text, text_grow=float(DEFAULT_TEXT_GROW if d.text_grow is None else d.text_grow) if text else None,
         shape_extent=shape,
