@@ -85,3 +85,26 @@ class LineChild:
         for f in (proc.stdout, proc.stderr):
             if f:
                 f.close()
+
+
+class EventChild(LineChild):
+    """A :class:`LineChild` whose lines are JSON events (other lines are dropped) and which answers
+    ``ping TOKEN`` on its stdin with ``{"event": "pong", "token": TOKEN}`` after every event before it."""
+
+    def _parse(self, line: str) -> dict | None:
+        import json
+
+        try:
+            return json.loads(line)
+        except ValueError:
+            return None
+
+    def sync(self) -> list[dict]:
+        """Every event handled so far (after the last :meth:`sync`), in order."""
+        self._token = getattr(self, "_token", 0) + 1
+        token = str(self._token)
+        self.proc.stdin.write(f"ping {token}\n")
+        self.proc.stdin.flush()
+        seen: list[dict] = []
+        self._next(lambda e: e["event"] == "pong" and e.get("token") == token, seen)
+        return seen

@@ -40,7 +40,7 @@ from ..backends.base import Backend, GenerationRequest, GenerationResult, ModelP
 from ..errors import ActionError
 from ..grammar import CoordSpace, format_polygons
 from ..grammar.spaces import coerce_space, from_norm
-from ._child import LineChild, stop_process
+from ._child import EventChild, stop_process
 from .screen import DisplayError
 
 NOT_FOUND = "I cannot find that on the screen."
@@ -155,7 +155,7 @@ class XvfbServer:
         self.stop()
 
 
-class TkWindow(LineChild):
+class TkWindow(EventChild):
     """A real Tk window in a child process (see :mod:`simpleseg_agent.agent._tk_window` for the spec).
 
     ``geometry`` maps each widget name to its global ``(x, y, w, h)`` once the window is ready.
@@ -182,21 +182,6 @@ class TkWindow(LineChild):
             raise
         self.geometry: dict[str, tuple[int, int, int, int]] = {k: tuple(v) for k, v in ready["widgets"].items()}
 
-    def _parse(self, line: str) -> dict | None:
-        try:
-            return json.loads(line)
-        except ValueError:
-            return None
-
-    def sync(self) -> list[dict]:
-        """Every event handled so far (after the last :meth:`sync`), in order."""
-        self._token += 1
-        token = str(self._token)
-        self.proc.stdin.write(f"ping {token}\n")
-        self.proc.stdin.flush()
-        seen: list[dict] = []
-        self._next(lambda e: e["event"] == "pong" and e.get("token") == token, seen)
-        return seen
 
     def center(self, name: str) -> tuple[int, int]:
         x, y, w, h = self.geometry[name]

@@ -44,7 +44,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .query import LABELLED_ROLES, ROW_CONTROLS, WORDLESS_ROLES, QueryIntent, parse_query
+from .query import (
+    LABELLED_ROLES,
+    ROW_CONTROLS,
+    WORDLESS_ROLES,
+    QueryIntent,
+    parse_query,
+)
 from .words import ScreenWord
 
 #: Runs spelled at least this alike (``difflib`` ratio of their letters and digits) match a name.
@@ -574,5 +580,15 @@ def _by_relation(intent: QueryIntent, perception, rules) -> Grounding:
 #: checkbox or radio button is not words inside a sentence).
 RULES = frozenset({"label", "indicator", "element", "order", "relation", "role", "tie", "second", "sentence"})
 
-__all__ = ["Candidate", "Grounding", "MIN_SIMILARITY", "Match", "RULES", "control_beside", "element_around", "find_text", "ground",
-           "segments"]
+__all__ = [
+    "MIN_SIMILARITY",
+    "RULES",
+    "Candidate",
+    "Grounding",
+    "Match",
+    "control_beside",
+    "element_around",
+    "find_text",
+    "ground",
+    "segments",
+]

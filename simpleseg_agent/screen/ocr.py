@@ -187,4 +187,4 @@ def _has_rapidocr() -> bool:
     return importlib.util.find_spec("rapidocr_onnxruntime") is not None
 
 
-__all__ = ["AUTO_ORDER", "ENGINE_NAMES", "available_engine", "RapidOcrEngine", "TesseractEngine", "TextEngine", "get_engine", "rapid_words"]
+__all__ = ["AUTO_ORDER", "ENGINE_NAMES", "RapidOcrEngine", "TesseractEngine", "TextEngine", "available_engine", "get_engine", "rapid_words"]

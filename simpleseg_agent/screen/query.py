@@ -218,5 +218,13 @@ def parse_query(text: str) -> QueryIntent:
                        tuple(notes))
 
 
-__all__ = ["LABELLED_ROLES", "ORDINALS", "ROLE_WORDS", "ROW_CONTROLS", "RELATIONS", "QueryIntent", "WORDLESS_ROLES",
-           "parse_query"]
+__all__ = [
+    "LABELLED_ROLES",
+    "ORDINALS",
+    "RELATIONS",
+    "ROLE_WORDS",
+    "ROW_CONTROLS",
+    "WORDLESS_ROLES",
+    "QueryIntent",
+    "parse_query",
+]

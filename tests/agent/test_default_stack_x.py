@@ -23,7 +23,7 @@ import pytest
 from PIL import Image
 
 from simpleseg_agent.agent import AgentActionError, ScreenAgent
-from simpleseg_agent.agent._child import LineChild
+from simpleseg_agent.agent._child import EventChild
 from simpleseg_agent.screen.words import tesseract_path
 from simpleseg_agent.tools import SimpleSeg
 
@@ -51,7 +51,7 @@ def _needs_x_and_ocr():
         pytest.skip(reason)
 
 
-class StockDialog(LineChild):
+class StockDialog(EventChild):
     """``stock_dialog.py`` in a child process: ``widgets`` (global boxes), :meth:`sync` (events handled so far)."""
 
     what = "stock dialog"
@@ -68,20 +68,6 @@ class StockDialog(LineChild):
             self.close()
             raise
 
-    def _parse(self, line: str):
-        try:
-            return json.loads(line)
-        except ValueError:
-            return None
-
-    def sync(self) -> list[dict]:
-        self._token += 1
-        token = str(self._token)
-        self.proc.stdin.write(f"ping {token}\n")
-        self.proc.stdin.flush()
-        seen: list[dict] = []
-        self._next(lambda e: e["event"] == "pong" and e.get("token") == token, seen)
-        return seen
 
     def close(self) -> None:
         self._stop_child()
