@@ -71,21 +71,30 @@ def test_an_unknown_model_name_is_404_as_vllm_answers(served, screen):
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("answer", ["box", "mask"])
 def test_through_the_server_the_shipped_model_answers_as_it_does_here(served, screen, answer):
-    handle, local = served
+    handle, local_tool = served
     image, queries = screen
     remote = SimpleSeg(handle.url)  # no preset named: the server's word decides
+    # the model's own choice among the screen's elements (grounding on the words left out: it needs no model)
+    local = SimpleSeg(local_tool.backend, decoding=Decoding(ground=False))
+    chooser = SimpleSeg(handle.url, decoding=Decoding(ground=False))
     try:
         assert remote.preset.name == DEFAULT_MODEL and remote.preset.coord_space.value == "1000"
-        assert (remote.decoding.snap, remote.decoding.choose_only, remote.decoding.constrained) == (local.decoding.snap, local.decoding.choose_only, local.decoding.constrained)
+        assert (remote.decoding.snap, remote.decoding.choose_only, remote.decoding.constrained, remote.decoding.ground) == (
+            local_tool.decoding.snap, local_tool.decoding.choose_only, local_tool.decoding.constrained, local_tool.decoding.ground)
         for query in queries:
             here = local.run_batch([image], [query], answer)[0]
-            there = remote.run_batch([image], [query], answer)[0]
+            there = chooser.run_batch([image], [query], answer)[0]
             assert here.ok and there.ok, (here.error, there.error)
             assert there.snapped == here.snapped == "model"
             assert there.xyxy_px == here.xyxy_px, query
             assert there.raw_answer == here.raw_answer
+            # as the preset decodes (grounding first, the model on ties): the same answer through the server
+            here = local_tool.run_batch([image], [query], answer)[0]
+            there = remote.run_batch([image], [query], answer)[0]
+            assert (there.ok, there.stage, there.xyxy_px) == (here.ok, here.stage, here.xyxy_px), query
     finally:
         remote.close()
+        chooser.close()
 
 
 @pytest.mark.timeout(180)
