@@ -88,7 +88,6 @@ class Match:
     words: str
     similarity: float
     whole: bool
-    segment: int
     extra: int = 0  # words of its segment outside the run (0: the run is the segment's whole text)
 
     @property
@@ -197,7 +196,7 @@ def find_text(name: str, words: Sequence[ScreenWord], *, min_similarity: float =
     n_words = max(len(name.split()), 1)
     exact = len(target) <= 2
     found: list[Match] = []
-    for s_i, seg in enumerate(segments(words)):
+    for seg in segments(words):
         texts = [_norm(w.text) for w in seg]
         best: Match | None = None
         for i in range(len(seg)):
@@ -228,7 +227,7 @@ def find_text(name: str, words: Sequence[ScreenWord], *, min_similarity: float =
                         step = (box[2] - box[0]) / len(span)
                         box = (box[0] + k * step, box[1], box[0] + (k + len(target)) * step, box[3])
                     m = Match(tuple(float(v) for v in box), " ".join(w.text for w in run), float(sim),
-                              _whole(texts, i, j), s_i, _extra(texts, i, j))
+                              _whole(texts, i, j), _extra(texts, i, j))
                     # within a segment the best spelled run wins, the shorter on a tie ("Sat:" over "Sat: 0")
                     if best is None or m.similarity > best.similarity + 1e-9 or (
                             abs(m.similarity - best.similarity) <= 1e-9 and len(m.words) < len(best.words)):
@@ -261,7 +260,7 @@ def _partial(name: str, words: Sequence[ScreenWord]) -> list[Match]:
     wanted = [w for w in (_norm(t) for t in name.split()) if w]
     total = sum(len(w) for w in wanted)
     found: list[Match] = []
-    for s_i, seg in enumerate(segments(words)):
+    for seg in segments(words):
         texts = [_norm(w.text) for w in seg]
         best: Match | None = None
         for i in range(len(seg)):
@@ -284,7 +283,7 @@ def _partial(name: str, words: Sequence[ScreenWord]) -> list[Match]:
                    max(w.xyxy_px[2] for w in run), max(w.xyxy_px[3] for w in run))
             if not _whole(texts, i, j - 1):
                 continue  # part of a name inside a longer text ("Sign up" in "Sign in to your account") is not it
-            m = Match(tuple(float(v) for v in box), " ".join(w.text for w in run), PARTIAL_WEIGHT * cover, True, s_i)
+            m = Match(tuple(float(v) for v in box), " ".join(w.text for w in run), PARTIAL_WEIGHT * cover, True)
             if best is None or m.score > best.score:
                 best = m
         if best is not None:
@@ -494,8 +493,8 @@ def _ground(intent: QueryIntent, perception, rules: frozenset[str]) -> Grounding
     if not matches:
         return replace(_missing(intent, name, perception), engine=engine)
 
-    def target(m: Match, stage: str, shortlist: tuple = ()) -> Grounding:
-        return replace(_target(m, intent, perception, stage, len(matches), shortlist, rules), similarity=m.similarity,
+    def target(m: Match, stage: str) -> Grounding:
+        return replace(_target(m, intent, perception, stage, len(matches), rules), similarity=m.similarity,
                        engine=engine)
 
     if intent_rel and intent.anchor and "relation" in rules:
@@ -525,7 +524,7 @@ def _ground(intent: QueryIntent, perception, rules: frozenset[str]) -> Grounding
     return replace(options[0], shortlist=shortlist)
 
 
-def _target(m: Match, intent: QueryIntent, perception, stage: str, n: int, shortlist, rules) -> Grounding:
+def _target(m: Match, intent: QueryIntent, perception, stage: str, n: int, rules) -> Grounding:
     """The element a matched run of words stands for, given the query's role."""
     if intent.role in LABELLED_ROLES and "label" in rules:
         boxes = perception.boxes
@@ -537,18 +536,18 @@ def _target(m: Match, intent: QueryIntent, perception, stage: str, n: int, short
             control = inside  # the words are the control's own (a placeholder, a dropdown's value)
         if control is not None:
             return Grounding(True, control, _centre(control), "label" if stage == "words" else stage, m.words, n,
-                             shortlist, intent=intent)
+                             intent=intent)
     if intent.role in ROW_CONTROLS and "indicator" in rules:
         mark = indicator_beside(m.xyxy_px, perception.boxes)
         if mark is not None:
-            return Grounding(True, mark, _centre(mark), "label" if stage == "words" else stage, m.words, n, shortlist,
+            return Grounding(True, mark, _centre(mark), "label" if stage == "words" else stage, m.words, n,
                              intent=intent)
     box = m.xyxy_px
     if "element" in rules:
         around = element_around(m.xyxy_px, perception.boxes)
         if around is not None:
             box = around
-    return Grounding(True, box, _centre(m.xyxy_px), stage, m.words, n, shortlist, intent=intent)
+    return Grounding(True, box, _centre(m.xyxy_px), stage, m.words, n, intent=intent)
 
 
 def _by_relation(intent: QueryIntent, perception, rules) -> Grounding:
