@@ -8,6 +8,7 @@ release report.
 
     python tools/ablate_grounding.py --split dev --engines tesseract,rapidocr
     python tools/ablate_grounding.py --split dev --engines tesseract --failures 40   # print misses
+    python tools/ablate_grounding.py --data /work/data/real-train/train.jsonl        # the training set's apps
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def _shared_boxes(p, p2):
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", default=str(ROOT / "benchmarks" / "real-ui"), help="the benchmark folder")
+    ap.add_argument("--data", default=str(ROOT / "benchmarks" / "real-ui"), help="the benchmark folder, or a records file (.jsonl) such as the real-UI "
+                         "training set's train.jsonl, a second set of real screens to tune on")
     ap.add_argument("--split", default="dev", choices=["dev", "test"])
     ap.add_argument("--engines", default="tesseract,rapidocr")
     ap.add_argument("--cache", default=str(Path.home() / ".cache" / "simpleseg-ocr"), help="where words are cached")
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     from simpleseg_agent.training.baselines import ocr_click
     from simpleseg_agent.training.records import read_records, resolve_image
 
-    data = Path(args.data) / f"{args.split}.jsonl"
+    data = Path(args.data) if args.data.endswith(".jsonl") else Path(args.data) / f"{args.split}.jsonl"
     records = list(read_records(data))[:: args.every]
     variants = {"all rules": RULES, **{f"without {r}": RULES - {r} for r in sorted(RULES)}}
     table: dict = {}

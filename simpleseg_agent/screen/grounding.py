@@ -218,8 +218,7 @@ def find_text(name: str, words: Sequence[ScreenWord], *, min_similarity: float =
                     sim = sm.ratio() if sm.real_quick_ratio() >= min_similarity else 0.0
                 if sim >= min_similarity:
                     run = seg[i: j + 1]
-                    box = (min(w.xyxy_px[0] for w in run), min(w.xyxy_px[1] for w in run),
-                           max(w.xyxy_px[2] for w in run), max(w.xyxy_px[3] for w in run))
+                    box = _without_glyphs(run)
                     if i == j and span != target and target in span:
                         # one word spelling more than the name ("Hue:0", a label read into its field's value):
                         # the name's share of the word's width, by its letters
@@ -240,6 +239,33 @@ def find_text(name: str, words: Sequence[ScreenWord], *, min_similarity: float =
         found = _partial(name, words)
     found.sort(key=lambda m: -m.score)
     return found
+
+
+#: Signs an engine reads for a control's mark (a radio button's circle, a checkbox's square) beside a word.
+GLYPHS = "@©®°[]()|<>{}*•·-_~=+"
+
+
+def _without_glyphs(run: Sequence[ScreenWord]) -> XYXY:
+    """A run's box without the signs its first word starts with and its last word ends with, by their share
+    of the word's letters: a radio button's mark read into its label ("@Hourly") is not the label.
+
+    Example:
+        >>> _without_glyphs([ScreenWord((0, 0, 70, 10), "@Hourly", 0)])
+        (10.0, 0.0, 70.0, 10.0)
+    """
+    first, last = run[0], run[-1]
+    x0 = float(min(w.xyxy_px[0] for w in run))
+    x1 = float(max(w.xyxy_px[2] for w in run))
+    box = (x0, float(min(w.xyxy_px[1] for w in run)), x1, float(max(w.xyxy_px[3] for w in run)))
+    lead = len(first.text) - len(first.text.lstrip(GLYPHS))
+    trail = len(last.text) - len(last.text.rstrip(GLYPHS))
+    if lead:
+        x0 = first.xyxy_px[0] + lead * (first.xyxy_px[2] - first.xyxy_px[0]) / len(first.text)
+    if trail:
+        x1 = last.xyxy_px[2] - trail * (last.xyxy_px[2] - last.xyxy_px[0]) / len(last.text)
+    if x1 - x0 < 1.0:
+        return box  # nothing but signs
+    return (float(x0), box[1], float(x1), box[3])
 
 
 def _whole(texts: Sequence[str], i: int, j: int) -> bool:
@@ -289,6 +315,30 @@ def _partial(name: str, words: Sequence[ScreenWord]) -> list[Match]:
         if best is not None:
             found.append(best)
     return found
+
+
+def _same_case(screen_words: str, name: str) -> bool:
+    """Whether ``screen_words`` spell ``name`` letter for letter, case included (punctuation aside).
+
+    Example:
+        >>> _same_case("Edit", "Edit"), _same_case("save", "Save")
+        (True, False)
+    """
+    return re.sub(r"[^0-9A-Za-z]", "", name) in re.sub(r"[^0-9A-Za-z]", "", screen_words)
+
+
+def _prose(m: Match, words: Sequence[ScreenWord]) -> bool:
+    """Whether the text segment around a run is prose: most of its other words start with a lower-case
+    letter (a menu bar's or a toolbar's words are capitalized)."""
+    seg = next((s for s in segments(words) if _contains(_box(s), m.xyxy_px, 2.0)), [])
+    others = [w.text for w in seg if w.text not in m.words.split() and any(c.isalpha() for c in w.text)]
+    lower = sum(1 for t in others if next(c for c in t if c.isalpha()).islower())
+    return bool(others) and lower > len(others) / 2
+
+
+def _box(run: Sequence[ScreenWord]) -> XYXY:
+    return (float(min(w.xyxy_px[0] for w in run)), float(min(w.xyxy_px[1] for w in run)),
+            float(max(w.xyxy_px[2] for w in run)), float(max(w.xyxy_px[3] for w in run)))
 
 
 def _centre(b: Sequence[float]) -> tuple[float, float]:
@@ -356,9 +406,12 @@ def control_beside(label_xyxy: Sequence[float], boxes: np.ndarray, words: Sequen
     return best
 
 
-def indicator_beside(label_xyxy: Sequence[float], boxes: np.ndarray, *, reach: float = 3.0) -> XYXY | None:
+def indicator_beside(label_xyxy: Sequence[float], boxes: np.ndarray, words: Sequence[ScreenWord] = (), *,
+                     reach: float = 3.0) -> XYXY | None:
     """The mark of a checkbox, radio button or switch its label names: the nearest small, squarish element
     box on the label's row, left of it within ``reach`` text heights (a switch: right of it, or further).
+    The ink of a word of two or more letters (the previous option's label) is not a mark; a glyph the engine
+    read as a letter ("O") may be.
 
     Example (a 16 px box 8 px left of its label):
         >>> indicator_beside((40, 10, 120, 26), np.array([[16, 10, 32, 26.0], [0, 0, 300, 40]]))
@@ -368,9 +421,12 @@ def indicator_beside(label_xyxy: Sequence[float], boxes: np.ndarray, *, reach: f
     h = max(y1 - y0, 1.0)
     cy = (y0 + y1) / 2
     best, best_d = None, None
+    inks = [w.xyxy_px for w in words if len(_norm(w.text)) >= 2]
     for b in boxes:
         bw, bh = b[2] - b[0], b[3] - b[1]
         if not (0.45 * h <= bh <= 2.2 * h and 0.45 * h <= bw <= 3.2 * h) or abs((b[1] + b[3]) / 2 - cy) > 0.6 * h:
+            continue
+        if any(_contains(b, i, 2.0) and _contains(i, b, 2.0) for i in inks):
             continue
         if b[2] <= x0 + 2 and x0 - b[2] <= reach * h:
             d = x0 - b[2]
@@ -489,7 +545,11 @@ def _ground(intent: QueryIntent, perception, rules: frozenset[str]) -> Grounding
                          engine=engine)
     matches = find_text(name, words)
     if intent.role in STANDALONE_ROLES and "sentence" in rules:
-        matches = [m for m in matches if m.extra < SENTENCE_WORDS]
+        # words inside a longer text stand for the element where they are written as the query writes them and
+        # the text is not prose: "Edit" in a menu bar the engine read as one line, not "save" in "Do you want
+        # to save your changes?" nor "Save" in "Save the changes to this document?"
+        matches = [m for m in matches if m.extra < SENTENCE_WORDS or (
+            _same_case(m.words, name) and not (name != name.lower() and _prose(m, words)))]
     if not matches:
         return replace(_missing(intent, name, perception), engine=engine)
 
@@ -538,7 +598,7 @@ def _target(m: Match, intent: QueryIntent, perception, stage: str, n: int, rules
             return Grounding(True, control, _centre(control), "label" if stage == "words" else stage, m.words, n,
                              intent=intent)
     if intent.role in ROW_CONTROLS and "indicator" in rules:
-        mark = indicator_beside(m.xyxy_px, perception.boxes)
+        mark = indicator_beside(m.xyxy_px, perception.boxes, perception.words)
         if mark is not None:
             return Grounding(True, mark, _centre(mark), "label" if stage == "words" else stage, m.words, n,
                              intent=intent)

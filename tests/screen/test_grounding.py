@@ -367,3 +367,56 @@ def test_real_ties_shortlist(perceivers, toolbar, engine):
     assert g.found and g.stage == "first" and len(g.shortlist) == 3
     for c, key in zip(g.shortlist, ("edit1", "edit2", "edit3")):
         assert inside(c.click_xy_px, boxes[key])
+
+
+# ---- words inside a longer text, marks read as glyphs (shapes from real Tk, Qt and wx windows) -----------
+
+def test_a_menu_item_in_a_menu_bar_read_as_one_segment_is_found():
+    # Tk's menu bar: the words sit closer than the taller word's height, so they are one segment
+    words = [W((158, 98, 192, 132), "[Fite", 0), W((207, 100, 233, 120), "Edit", 0), W((246, 109, 280, 120), "View", 0),
+             W((294, 109, 324, 123), "Help", 0)]
+    assert len(segments(words)) == 1
+    for name, x in (("Edit", 220), ("View", 263), ("Help", 309)):
+        g = ground(f"the {name} menu item", screen(words))
+        assert g.found and abs(g.click_xy_px[0] - x) < 2, (name, g)
+
+
+def test_an_exact_name_in_a_menu_bar_beats_a_fuzzy_whole_word_elsewhere():
+    words = [W((146, 92, 176, 108), "File", 0), W((182, 92, 214, 108), "Edit", 0), W((222, 92, 259, 108), "View", 0),
+             W((267, 92, 306, 108), "Tools", 0), W((960, 142, 1040, 158), "Filter", 1)]
+    g = ground("the File menu item", screen(words, wh=(1280, 800)))
+    assert g.found and g.words == "File"
+
+
+def test_a_lower_case_name_in_a_row_of_lower_case_options_is_found():
+    words = [W((155, 575, 215, 587), "download", 0), W((219, 575, 256, 587), "file", 0), W((262, 575, 280, 587), "&@", 0),
+             W((286, 575, 340, 587), "expand", 0), W((344, 575, 390, 587), "labels", 0)]
+    g = ground("the download file checkbox", screen(words, wh=(1280, 800)))
+    assert g.found and g.words == "download file"
+
+
+def test_a_name_spelled_in_other_case_inside_a_sentence_is_not_the_button():
+    words = [W((30, 70, 50, 86), "Do", 0), W((55, 70, 80, 86), "you", 0), W((85, 70, 120, 86), "want", 0),
+             W((125, 70, 140, 86), "to", 0), W((145, 70, 180, 86), "save", 0), W((185, 70, 215, 86), "your", 0),
+             W((220, 70, 290, 86), "changes?", 0)]
+    g = ground("the Save button", screen(words))
+    assert not g.found
+
+
+def test_a_radio_mark_read_into_its_label_is_clicked_not_the_next_option():
+    # Tk: "@Hourly  @Daily", each circle read as "@"; the circles are element boxes inside the words' boxes
+    words = [W((205.5, 352, 266, 366), "@Hourly", 0), W((288.5, 352, 339, 366), "@Daily", 0)]
+    boxes = [[220, 351, 266, 366], [303, 351, 339, 366], [204, 352, 216, 364], [287, 352, 299, 364]]
+    g = ground("the Hourly radio button", screen(words, boxes))
+    assert g.found and inside(g.click_xy_px, (202, 347, 269, 370), 0), g
+
+
+def test_the_previous_options_word_is_not_a_radio_mark():
+    # wx: "( ) Adobe RGB  ( ) Display P3": the circles are not element boxes, the word "RGB" is
+    words = [W((251, 406, 291.5, 417), "Adobe", 0), W((297, 408, 323, 417), "RGB", 0), W((353, 406, 400.5, 420), "Display", 0),
+             W((406, 408, 420.5, 417), "P3", 0)]
+    boxes = [[250, 405, 292, 417], [296, 407, 323, 417], [352, 405, 401, 420], [405, 407, 421, 417]]
+    g = ground("the Display P3 radio button", screen(words, boxes))
+    assert g.found and inside(g.click_xy_px, (328, 402, 425, 424), 0), g
+    assert indicator_beside((353, 406, 420.5, 420), np.asarray(boxes, float), words) is None
+    assert indicator_beside((353, 406, 420.5, 420), np.asarray(boxes, float)) == (296.0, 407.0, 323.0, 417.0)
