@@ -341,6 +341,17 @@ def _box(run: Sequence[ScreenWord]) -> XYXY:
             float(max(w.xyxy_px[2] for w in run)), float(max(w.xyxy_px[3] for w in run)))
 
 
+def _inks(words: Sequence[ScreenWord]) -> list[XYXY]:
+    """The boxes of the words of two or more letters or digits as wide as such text can be (a slider's track
+    the engine read as "eee)" is not text): an element box that is one of them is text."""
+    return [w.xyxy_px for w in words if len(_norm(w.text)) >= 2
+            and w.xyxy_px[2] - w.xyxy_px[0] <= 1.5 * max(w.xyxy_px[3] - w.xyxy_px[1], 1.0) * (len(w.text) + 1)]
+
+
+def _is_ink(box: Sequence[float], inks: Sequence[Sequence[float]], slack: float = 2.0) -> bool:
+    return any(_contains(box, i, slack) and _contains(i, box, slack) for i in inks)
+
+
 def _centre(b: Sequence[float]) -> tuple[float, float]:
     return (float(b[0] + b[2]) / 2, float(b[1] + b[3]) / 2)
 
@@ -389,11 +400,14 @@ def control_beside(label_xyxy: Sequence[float], boxes: np.ndarray, words: Sequen
     h = max(y1 - y0, 1.0)
     cy = (y0 + y1) / 2
     on_row = [w.xyxy_px for w in words if abs((w.xyxy_px[1] + w.xyxy_px[3]) / 2 - cy) <= 0.5 * h and w.xyxy_px[0] >= x1 + 2]
+    inks = _inks(words)
     best, best_d = None, None
     for b in boxes:
         bw, bh = b[2] - b[0], b[3] - b[1]
         if bw < 1.2 * h or bh > 5.0 * h or (bh < 1.2 * h and not thin) or _contains(b, label_xyxy, 2.0):
             continue
+        if _is_ink(b, inks):
+            continue  # another text's own ink is no control
         right = b[0] >= x1 - 2 and b[1] - 2 <= cy <= b[3] + 2 and b[0] - x1 <= reach * h
         if right and any(w[2] <= b[0] + 2 for w in on_row):
             right = False  # other words stand between: they label it
@@ -421,12 +435,12 @@ def indicator_beside(label_xyxy: Sequence[float], boxes: np.ndarray, words: Sequ
     h = max(y1 - y0, 1.0)
     cy = (y0 + y1) / 2
     best, best_d = None, None
-    inks = [w.xyxy_px for w in words if len(_norm(w.text)) >= 2]
+    inks = _inks(words)
     for b in boxes:
         bw, bh = b[2] - b[0], b[3] - b[1]
         if not (0.45 * h <= bh <= 2.2 * h and 0.45 * h <= bw <= 3.2 * h) or abs((b[1] + b[3]) / 2 - cy) > 0.6 * h:
             continue
-        if any(_contains(b, i, 2.0) and _contains(i, b, 2.0) for i in inks):
+        if _is_ink(b, inks):
             continue
         if b[2] <= x0 + 2 and x0 - b[2] <= reach * h:
             d = x0 - b[2]
@@ -588,7 +602,7 @@ def _target(m: Match, intent: QueryIntent, perception, stage: str, n: int, rules
     """The element a matched run of words stands for, given the query's role."""
     if intent.role in LABELLED_ROLES and "label" in rules:
         boxes = perception.boxes
-        inside = element_around(m.xyxy_px, boxes, max_grow=3.0)
+        inside = element_around(m.xyxy_px, boxes, max_grow=4.0)
         wide = inside is not None and (inside[2] - inside[0]) >= 2.5 * (m.xyxy_px[2] - m.xyxy_px[0]) and \
             (inside[2] - inside[0]) >= 4 * (m.xyxy_px[3] - m.xyxy_px[1])
         control = None if wide else control_beside(m.xyxy_px, boxes, perception.words, thin=intent.role == "slider")

@@ -420,3 +420,26 @@ def test_the_previous_options_word_is_not_a_radio_mark():
     assert g.found and inside(g.click_xy_px, (328, 402, 425, 424), 0), g
     assert indicator_beside((353, 406, 420.5, 420), np.asarray(boxes, float), words) is None
     assert indicator_beside((353, 406, 420.5, 420), np.asarray(boxes, float)) == (296.0, 407.0, 323.0, 417.0)
+
+
+def test_a_dropdown_named_by_its_value_is_the_tall_box_around_it():
+    # GTK 3: a 35 px combo box around 10 px tall text; the box right of it is the next pane's word
+    words = [W((29, 109.5, 72.5, 119), "Boston", 0), W((402, 115, 452.5, 133), "'lass", 1)]
+    boxes = [[9, 76, 392, 138], [15, 97, 386, 132], [401, 114, 453, 133], [28, 108, 73, 119]]
+    g = ground("the Boston dropdown", screen(words, boxes))
+    assert g.found and g.xyxy_px == (15.0, 97.0, 386.0, 132.0), g
+
+
+def test_another_texts_ink_is_not_the_control_beside_a_label():
+    words = [W((10, 10, 50, 22), "Name", 0), W((300, 6, 380, 26), "Status", 1)]
+    boxes = [[300, 5, 381, 27]]  # the ink of "Status", not a field
+    assert control_beside((10, 10, 50, 22), np.asarray(boxes, float), words) is None
+    assert control_beside((10, 10, 50, 22), np.asarray(boxes, float)) == (300.0, 5.0, 381.0, 27.0)
+
+
+def test_a_slider_track_the_engine_read_as_letters_is_still_the_slider():
+    # gradio: the track under "Age" read as "eee)", far wider than four letters can be
+    words = [W((45, 234, 66, 246), "Age", 0), W((1156, 238, 1167, 246), "30", 1), W((61.5, 262, 1207.5, 284), "eee)", 2)]
+    boxes = [[60, 263, 1205, 282], [1129, 229, 1235, 254], [44, 233, 66, 246]]
+    g = ground("the range slider for Age slider", screen(words, boxes, wh=(1280, 800)))
+    assert g.found and g.xyxy_px == (60.0, 263.0, 1205.0, 282.0), g
