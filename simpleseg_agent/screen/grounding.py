@@ -399,7 +399,9 @@ def control_beside(label_xyxy: Sequence[float], boxes: np.ndarray, words: Sequen
     x0, y0, x1, y1 = label_xyxy
     h = max(y1 - y0, 1.0)
     cy = (y0 + y1) / 2
-    on_row = [w.xyxy_px for w in words if abs((w.xyxy_px[1] + w.xyxy_px[3]) / 2 - cy) <= 0.5 * h and w.xyxy_px[0] >= x1 + 2]
+    # words between a label and a box label the box; a field's border read as "|" is no word
+    on_row = [w.xyxy_px for w in words if abs((w.xyxy_px[1] + w.xyxy_px[3]) / 2 - cy) <= 0.5 * h and w.xyxy_px[0] >= x1 + 2
+              and _norm(w.text)]
     inks = _inks(words)
     best, best_d = None, None
     for b in boxes:
@@ -442,8 +444,8 @@ def indicator_beside(label_xyxy: Sequence[float], boxes: np.ndarray, words: Sequ
             continue
         if _is_ink(b, inks):
             continue
-        if b[2] <= x0 + 2 and x0 - b[2] <= reach * h:
-            d = x0 - b[2]
+        if b[2] <= x0 + max(2.0, 0.3 * h) and x0 - b[2] <= reach * h:
+            d = max(x0 - b[2], 0.0)  # a mark read into the label's first letter overlaps the label's box a little
         elif b[0] >= x1 - 2 and b[0] - x1 <= reach * h:
             d = 2 * (b[0] - x1)  # a mark after its label is rarer: left of it wins a tie
         else:
@@ -603,8 +605,11 @@ def _target(m: Match, intent: QueryIntent, perception, stage: str, n: int, rules
     if intent.role in LABELLED_ROLES and "label" in rules:
         boxes = perception.boxes
         inside = element_around(m.xyxy_px, boxes, max_grow=4.0)
-        wide = inside is not None and (inside[2] - inside[0]) >= 2.5 * (m.xyxy_px[2] - m.xyxy_px[0]) and \
-            (inside[2] - inside[0]) >= 4 * (m.xyxy_px[3] - m.xyxy_px[1])
+        tw, th = m.xyxy_px[2] - m.xyxy_px[0], m.xyxy_px[3] - m.xyxy_px[1]
+        iw = 0.0 if inside is None else inside[2] - inside[0]
+        # a box well wider than its words is a control showing them (a placeholder, a field's value); a
+        # dropdown's box holds its value and an arrow, so three text heights more than the value will do
+        wide = inside is not None and ((iw >= 2.5 * tw and iw >= 4 * th) or (intent.role == "select" and iw >= tw + 3 * th))
         control = None if wide else control_beside(m.xyxy_px, boxes, perception.words, thin=intent.role == "slider")
         if control is None and wide:
             control = inside  # the words are the control's own (a placeholder, a dropdown's value)

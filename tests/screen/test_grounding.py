@@ -406,7 +406,8 @@ def test_a_name_spelled_in_other_case_inside_a_sentence_is_not_the_button():
 def test_a_radio_mark_read_into_its_label_is_clicked_not_the_next_option():
     # Tk: "@Hourly  @Daily", each circle read as "@"; the circles are element boxes inside the words' boxes
     words = [W((205.5, 352, 266, 366), "@Hourly", 0), W((288.5, 352, 339, 366), "@Daily", 0)]
-    boxes = [[220, 351, 266, 366], [303, 351, 339, 366], [204, 352, 216, 364], [287, 352, 299, 364]]
+    boxes = [[220.5, 351.5, 266.5, 366.5], [303.5, 351.5, 339.5, 366.5], [204.5, 352.5, 216.5, 364.5],
+             [287.5, 352.5, 299.5, 364.5]]
     g = ground("the Hourly radio button", screen(words, boxes))
     assert g.found and inside(g.click_xy_px, (202, 347, 269, 370), 0), g
 
@@ -443,3 +444,20 @@ def test_a_slider_track_the_engine_read_as_letters_is_still_the_slider():
     boxes = [[60, 263, 1205, 282], [1129, 229, 1235, 254], [44, 233, 66, 246]]
     g = ground("the range slider for Age slider", screen(words, boxes, wh=(1280, 800)))
     assert g.found and g.xyxy_px == (60.0, 263.0, 1205.0, 282.0), g
+
+
+def test_a_fields_border_read_as_a_bar_does_not_hide_the_field():
+    # Tk: the entry's left border read as "|" and its top edge as "="
+    words = [W((314.5, 193, 386.5, 203), "Customer:", 0), W((420, 188.5, 429, 189), "=", 1),
+             W((418.5, 190.5, 419, 207), "|", 2)]
+    boxes = [[417, 187, 738, 209], [313, 192, 387, 203]]
+    g = ground("the Customer field", screen(words, boxes, wh=(1280, 800)))
+    assert g.found and g.xyxy_px == (417.0, 187.0, 738.0, 209.0), g
+
+
+def test_a_dropdown_showing_a_long_value_is_the_box_around_it_not_the_button_beside():
+    # Qt's file dialog: the path combo box is 1.75 times its value's width; toolbar buttons sit right of it
+    words = [W((420, 170, 640, 184), "/tmp/simpleseg-capture-files", 0)]
+    boxes = [[411, 165, 764, 189], [870, 164, 894, 188], [900, 164, 924, 188]]
+    g = ground("the /tmp/simpleseg-capture-files dropdown", screen(words, boxes, wh=(1280, 800)))
+    assert g.found and g.xyxy_px == (411.0, 165.0, 764.0, 189.0), g
