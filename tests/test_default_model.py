@@ -143,6 +143,7 @@ def test_a_freshly_generated_held_out_sample_scores_as_the_provenance_says(tmp_p
     assert main(["eval", "--data", str(data / "records.jsonl"), "--out", str(tmp_path / "grounded"), "--json"]) == 0
     grounded = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert grounded["n"] == want["n"] and grounded["click_acc"] >= want["click_acc"] - 0.05, (grounded, want)
+    assert grounded["decoding"].startswith(SNAPPED + ", grounded first (") and "tesseract" in grounded["decoding"]
     # and the model alone, as it answers with the grammar but without snapping
     assert main(["eval", "--data", str(data / "records.jsonl"), "--out", str(tmp_path / "unsnapped"), "--no-snap",
                  "--no-ground", "--json"]) == 0

@@ -202,7 +202,8 @@ def _decoding(segmenter) -> str:
     ``, choose-only`` when it chooses among them without generating an answer (``choose_only``), ``, read text``
     when the screen's words help it choose (``read_text``), ``, text lines`` when a chosen line of text's extent is
     settled from the pixels (``text_extent``), ``, shapes`` when another chosen shape's outline is (``shape_extent``),
-    ``, kinds`` when the kinds of element the pixels show help it choose (``kinds``)."""
+    ``, kinds`` when the kinds of element the pixels show help it choose (``kinds``), and ``, grounded first
+    (<engine>)`` when the screen's words answer before the model does (``ground``, read by ``ocr_engine``)."""
     d = getattr(segmenter, "decoding", None)
     if d is None:  # a segmenter without a decoding (a fake): greedy
         return "greedy"
@@ -211,7 +212,8 @@ def _decoding(segmenter) -> str:
     return (how + (", constrained" if d.constrained else "") + (", snapped" if d.snap else "")
             + (", choose-only" if d.choose_only else "") + (", read text" if d.read_text else "")
             + (", text lines" if d.text_extent else "") + (", shapes" if d.shape_extent else "")
-            + (", kinds" if d.kinds else ""))
+            + (", kinds" if d.kinds else "")
+            + (f", grounded first ({d.ocr_engine})" if getattr(d, "ground", False) else ""))
 
 
 def evaluate(model, data: str | Path, *, split: str | None = None, out_dir: str | Path | None = None,
