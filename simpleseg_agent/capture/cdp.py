@@ -28,6 +28,7 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
+from ..devtools_pipe import start_with_pipe, stop_browser
 from ..errors import CaptureError, MissingProgramError
 
 EXECUTABLES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -68,21 +69,7 @@ class Chromium:
             raise MissingProgramError("chromium", INSTALL_CHROMIUM, "capturing web pages")
         self.timeout_s = float(timeout_s)
         self._profile = tempfile.mkdtemp(prefix="simpleseg-capture-")
-        to_child_r, to_child_w = os.pipe()
-        from_child_r, from_child_w = os.pipe()
-        fds = (os.dup(to_child_r), os.dup(from_child_w))
-
-        def child_fds() -> None:  # the DevTools pipe is fd 3 (commands in) and fd 4 (replies out)
-            os.dup2(fds[0], 3, inheritable=True)
-            os.dup2(fds[1], 4, inheritable=True)
-
-        self._proc = subprocess.Popen([exe, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"],
-                                      preexec_fn=child_fds, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL, close_fds=False)
-        for fd in (to_child_r, from_child_w, *fds):
-            os.close(fd)
-        self._w = os.fdopen(to_child_w, "wb", buffering=0)
-        self._r = from_child_r
+        self._proc, self._w, self._r = start_with_pipe([exe, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"])
         self._buf = b""
         self._id = 0
         self._replies: dict[int, dict[str, Any]] = {}
@@ -161,19 +148,7 @@ class Chromium:
 
     @staticmethod
     def _shutdown(proc: subprocess.Popen, w, r: int, profile: str) -> None:
-        for close in (w.close, lambda: os.close(r)):
-            try:
-                close()
-            except OSError:
-                pass
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        shutil.rmtree(profile, ignore_errors=True)
+        stop_browser(proc, (w.close, lambda: os.close(r)), profile)
 
     def close(self) -> None:
         """Stop the browser and remove its temporary profile."""

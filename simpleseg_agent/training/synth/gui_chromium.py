@@ -27,8 +27,9 @@ from typing import Any
 
 from PIL import Image
 
-from ._common import SynthConfigError, SynthRenderError
+from ...devtools_pipe import start_with_pipe, stop_browser
 from ...mockup.layout import Element, ScreenLayout
+from ._common import SynthConfigError, SynthRenderError
 
 _EXECUTABLES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -186,24 +187,12 @@ class ChromiumRenderer:
                 "install it (Debian: apt-get install chromium) or use engine='pil'"
             )
         self._profile = tempfile.mkdtemp(prefix="simpleseg-chromium-")
-        to_child_r, self._to_child = os.pipe()
-        self._from_child, from_child_w = os.pipe()
-        fds = (os.dup(to_child_r), os.dup(from_child_w))
-
-        def child_fds() -> None:  # the DevTools pipe is fd 3 (commands in) and fd 4 (replies out)
-            os.dup2(fds[0], 3, inheritable=True)
-            os.dup2(fds[1], 4, inheritable=True)
-
         args = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe", "--hide-scrollbars",
                 "--force-device-scale-factor=1", "--no-first-run", "--no-default-browser-check", "--mute-audio",
                 "--disable-extensions", "--disable-background-networking", "--disable-sync", "--font-render-hinting=none",
                 f"--user-data-dir={self._profile}", "about:blank"]
-        self._proc = subprocess.Popen(args, preexec_fn=child_fds, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL, close_fds=False)
-        for fd in (to_child_r, from_child_w, *fds):
-            os.close(fd)
-        self._w = os.fdopen(self._to_child, "wb", buffering=0)
-        self._r = os.fdopen(self._from_child, "rb", buffering=0)
+        self._proc, self._w, r = start_with_pipe(args)
+        self._r = os.fdopen(r, "rb", buffering=0)
         self._buf = b""
         self._id = 0
         self._timeout = timeout_s
@@ -259,19 +248,7 @@ class ChromiumRenderer:
 
     @staticmethod
     def _shutdown(proc: subprocess.Popen, w, r, profile: str) -> None:
-        for f in (w, r):
-            try:
-                f.close()
-            except OSError:
-                pass
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        shutil.rmtree(profile, ignore_errors=True)
+        stop_browser(proc, (w.close, r.close), profile)
 
     def close(self) -> None:
         """Stop the browser and remove its temporary profile."""
