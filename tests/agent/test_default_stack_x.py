@@ -9,6 +9,8 @@ right widget of real windows on Xvfb, and the window itself says which one fired
   "the Remember me checkbox" and "the Name field" each reach exactly that widget.
 * A query naming nothing on the screen ("the Help button") is not found: no pointer move, no event, and
   ``simpleseg click`` exits 1.
+* A stock Tk menu bar and ``ttk.Notebook`` (``stock_menus.py``), whose items an OCR engine reads as one line of
+  text: "the Edit menu item" opens Edit, "the Advanced tab" shows Advanced.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .conftest import PARK_XY, SCREEN_WH, _missing
 
 ROOT = Path(__file__).resolve().parents[2]
 DIALOG = Path(__file__).with_name("stock_dialog.py")
+MENUS = Path(__file__).with_name("stock_menus.py")
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 SCREEN_W = SCREEN_WH[0]
 
@@ -52,14 +55,15 @@ def _needs_x_and_ocr():
 
 
 class StockDialog(EventChild):
-    """``stock_dialog.py`` in a child process: ``widgets`` (global boxes), :meth:`sync` (events handled so far)."""
+    """``stock_dialog.py`` (or another script speaking the same lines) in a child process: ``widgets`` (global
+    boxes), :meth:`sync` (events handled so far)."""
 
     what = "stock dialog"
 
-    def __init__(self, env: dict, timeout_s: float = 30.0) -> None:
+    def __init__(self, env: dict, timeout_s: float = 30.0, script: Path = DIALOG) -> None:
         self.timeout_s = timeout_s
         self._token = 0
-        self.proc = subprocess.Popen([sys.executable, str(DIALOG)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, env=_env(env))
         self._start_reader()
         try:
@@ -181,3 +185,22 @@ def test_a_query_naming_nothing_is_not_found_and_nothing_is_clicked(default_tool
         assert cli_record["targets"] == []
         assert Image.open(tmp_path / "help.png").size == (2560, 800)  # the picture says why
         assert dialog.sync() == [] and xpointer.position() == PARK_XY
+
+
+# a stock menu bar and tab row ----------------------------------------------------------------------------
+def test_the_default_stack_opens_a_menu_and_a_tab_of_a_stock_tk_window(default_tool, single_monitor, xpointer):
+    env = _env(single_monitor.env())
+    with StockDialog(single_monitor.env(), script=MENUS) as window:
+        agent = ScreenAgent(default_tool, pause_s=0.05)
+        for name in ("Edit", "Help"):
+            record = agent.click(f"the {name} menu item")
+            events = window.sync()
+            assert [e for e in events if e["event"] == "menu"] == [{"event": "menu", "name": name}], (record.target, events)
+            for _ in range(2):  # close the menu: Tk holds the pointer while one is open
+                subprocess.run(["xdotool", "key", "Escape"], env=env, check=True, timeout=10)
+            window.sync()
+        record = agent.click("the Advanced tab")
+        events = window.sync()
+        assert [e for e in events if e["event"] == "tab"] == [{"event": "tab", "name": "Advanced"}], (record.target, events)
+        assert record.targets[0].stage in ("words", "role", "first", "shortlist") and \
+            record.targets[0].words_matched == "Advanced"
