@@ -344,8 +344,10 @@ def _box(run: Sequence[ScreenWord]) -> XYXY:
 def _inks(words: Sequence[ScreenWord]) -> list[XYXY]:
     """The boxes of the words of two or more letters or digits as wide as such text can be (a slider's track
     the engine read as "eee)" is not text): an element box that is one of them is text."""
-    return [w.xyxy_px for w in words if len(_norm(w.text)) >= 2
+    inks = [w.xyxy_px for w in words if len(_norm(w.text)) >= 2
             and w.xyxy_px[2] - w.xyxy_px[0] <= 1.5 * max(w.xyxy_px[3] - w.xyxy_px[1], 1.0) * (len(w.text) + 1)]
+    # and a phrase's: the next label "Server type:" is one box of ink
+    return inks + [_box(seg) for seg in segments(words) if len(seg) > 1 and len(_norm("".join(w.text for w in seg))) >= 2]
 
 
 def _is_ink(box: Sequence[float], inks: Sequence[Sequence[float]], slack: float = 2.0) -> bool:

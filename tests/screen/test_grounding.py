@@ -461,3 +461,12 @@ def test_a_dropdown_showing_a_long_value_is_the_box_around_it_not_the_button_bes
     boxes = [[411, 165, 764, 189], [870, 164, 894, 188], [900, 164, 924, 188]]
     g = ground("the /tmp/simpleseg-capture-files dropdown", screen(words, boxes, wh=(1280, 800)))
     assert g.found and g.xyxy_px == (411.0, 165.0, 764.0, 189.0), g
+
+
+def test_the_next_labels_phrase_below_is_not_the_field():
+    # Qt form: "Password:" with its field right of it; "Server type:" below is one box of ink
+    words = [W((161, 203, 223.5, 213), "Password:", 0), W((161, 234, 203, 243), "Server", 1),
+             W((207, 234, 239, 246), "type:", 1)]
+    boxes = [[261, 196, 620, 220], [159, 233, 239, 246], [160, 202, 224, 213]]
+    g = ground("the Password field", screen(words, boxes))
+    assert g.found and g.xyxy_px == (261.0, 196.0, 620.0, 220.0), g
