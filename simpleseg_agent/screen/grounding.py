@@ -317,6 +317,29 @@ def _partial(name: str, words: Sequence[ScreenWord]) -> list[Match]:
     return found
 
 
+#: Window controls drawn as a glyph and the glyphs an engine reads for them: a title bar's close button is
+#: its "x", not the word Close.
+CONTROL_GLYPHS = {"close": "xX×✕✖", "minimize": "-–—_", "minimise": "-–—_", "maximize": "oO0□☐", "maximise": "oO0□☐"}
+#: How alike a window control's glyph counts to its name: below a spelled name, so a second engine's
+#: reading of the name in words wins.
+GLYPH_SIMILARITY = 0.9
+
+
+def _glyphs_for(name: str, words: Sequence[ScreenWord]) -> list[Match]:
+    """A window control's glyphs standing alone (a text segment of one sign), for a name such as Close.
+
+    Example:
+        >>> ws = [ScreenWord((699, 29, 707, 31), "-", 2), ScreenWord((739, 23, 747, 31), "o", 3), ScreenWord((779, 23, 787, 31), "x", 4)]
+        >>> [m.xyxy_px for m in _glyphs_for("Close", ws)]
+        [(779.0, 23.0, 787.0, 31.0)]
+    """
+    signs = CONTROL_GLYPHS.get(_norm(name), "")
+    if not signs:
+        return []
+    return [Match(_box(seg), seg[0].text, GLYPH_SIMILARITY, True) for seg in segments(words)
+            if len(seg) == 1 and len(seg[0].text.strip()) == 1 and seg[0].text.strip() in signs]
+
+
 def _same_case(screen_words: str, name: str) -> bool:
     """Whether ``screen_words`` spell ``name`` letter for letter, case included (punctuation aside).
 
@@ -568,6 +591,8 @@ def _ground(intent: QueryIntent, perception, rules: frozenset[str]) -> Grounding
         # to save your changes?" nor "Save" in "Save the changes to this document?"
         matches = [m for m in matches if m.extra < SENTENCE_WORDS or (
             _same_case(m.words, name) and not (name != name.lower() and _prose(m, words)))]
+    if not matches and "glyph" in rules:
+        matches = _glyphs_for(name, words)
     if not matches:
         return replace(_missing(intent, name, perception), engine=engine)
 
@@ -658,7 +683,8 @@ def _by_relation(intent: QueryIntent, perception, rules) -> Grounding:
 #: heading's size, a list's column, a tab's row), ``tie`` (tied runs go to the shortlist), ``second`` (a
 #: second engine's reading where the first spells the name only in part), ``sentence`` (a button, tab, menu item,
 #: checkbox or radio button is not words inside a sentence).
-RULES = frozenset({"label", "indicator", "element", "order", "relation", "role", "tie", "second", "sentence"})
+RULES = frozenset({"label", "indicator", "element", "order", "relation", "role", "tie", "second", "sentence",
+                   "glyph"})
 
 __all__ = [
     "MIN_SIMILARITY",

@@ -470,3 +470,18 @@ def test_the_next_labels_phrase_below_is_not_the_field():
     boxes = [[261, 196, 620, 220], [159, 233, 239, 246], [160, 202, 224, 213]]
     g = ground("the Password field", screen(words, boxes))
     assert g.found and g.xyxy_px == (261.0, 196.0, 620.0, 220.0), g
+
+
+def test_window_controls_are_found_by_their_glyphs():
+    # GTK 3's title bar: flat buttons whose glyphs Tesseract reads as "-", "o" and "x"
+    words = [W((699, 29, 707, 31), "-", 2), W((739, 23, 747, 31), "o", 3), W((779, 23, 787, 31), "x", 4),
+             W((579, 63, 636.5, 73), "menus.ui", 10)]
+    p = screen(words, wh=(1280, 800))
+    for name, box in (("Close", (766, 12, 800, 42)), ("Maximize", (726, 12, 760, 42)), ("Minimize", (686, 12, 720, 42))):
+        g = ground(f"the {name} button", p)
+        assert g.found and inside(g.click_xy_px, box, 0), (name, g)
+    assert not ground("the Close button", p, rules=RULES - {"glyph"}).found
+    # a glyph inside a text is not a control, and a name without a glyph stays not found
+    prose = screen([W((10, 10, 40, 22), "3", 0), W((46, 10, 54, 22), "x", 0), W((60, 10, 70, 22), "4", 0)])
+    assert not ground("the Close button", prose).found
+    assert not ground("the Help button", p).found
