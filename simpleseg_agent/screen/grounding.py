@@ -69,6 +69,8 @@ STANDALONE_ROLES = frozenset({"button", "tab", "menuitem", "checkbox", "radio", 
 #: A second engine reads a screen only where the first read at most this many words (PP-OCR's time grows with
 #: the text on the screen: a page of 3,000 words takes it minutes).
 SECOND_MAX_WORDS = 600
+#: A run spelling the name after other letters ("pstdev" for "stdev") loses this much per letter: another word.
+PREFIXED = 0.05
 #: Runs within this much of the best spelling are tied with it.
 TIE = 0.02
 #: A run that is its text segment's whole text gains this much (a button's label over the same word in a sentence).
@@ -209,8 +211,11 @@ def find_text(name: str, words: Sequence[ScreenWord], *, min_similarity: float =
                     continue
                 if exact:
                     sim = 1.0 if span == target else 0.0
+                elif span.startswith(target) and len(span) <= len(target) + 2:
+                    sim = 1.0 - 0.01 * (len(span) - len(target))  # "Saved" for "Save", "Hue:0" for "Hue"
                 elif target in span and len(span) <= len(target) + 2:
-                    sim = 1.0 - 0.01 * (len(span) - len(target))
+                    # letters before the name make another word: "covariance" is not "variance"
+                    sim = 1.0 - PREFIXED * (len(span) - len(target))
                 elif len(span) < MIN_LENGTH_SHARE * len(target):
                     sim = 0.0  # a misread word keeps about its length: "Sign" is not "Sign up" misread
                 else:

@@ -485,3 +485,10 @@ def test_window_controls_are_found_by_their_glyphs():
     prose = screen([W((10, 10, 40, 22), "3", 0), W((46, 10, 54, 22), "x", 0), W((60, 10, 70, 22), "4", 0)])
     assert not ground("the Close button", prose).found
     assert not ground("the Help button", p).found
+
+
+def test_a_name_after_other_letters_is_another_word():
+    ws = [W((0, 0, 90, 12), "covariance()", 0), W((0, 40, 70, 52), "variance()", 1)]
+    assert [m.words for m in find_text("variance()", ws)][0] == "variance()"
+    g = ground("the variance() link", screen(ws))
+    assert g.found and g.words == "variance()" and not g.shortlist
