@@ -423,12 +423,38 @@ def test_the_previous_options_word_is_not_a_radio_mark():
     assert indicator_beside((353, 406, 420.5, 420), np.asarray(boxes, float)) == (296.0, 407.0, 323.0, 417.0)
 
 
-def test_a_dropdown_named_by_its_value_is_the_tall_box_around_it():
+CONTROL_CASES = {
     # GTK 3: a 35 px combo box around 10 px tall text; the box right of it is the next pane's word
-    words = [W((29, 109.5, 72.5, 119), "Boston", 0), W((402, 115, 452.5, 133), "'lass", 1)]
-    boxes = [[9, 76, 392, 138], [15, 97, 386, 132], [401, 114, 453, 133], [28, 108, 73, 119]]
-    g = ground("the Boston dropdown", screen(words, boxes))
-    assert g.found and g.xyxy_px == (15.0, 97.0, 386.0, 132.0), g
+    "a dropdown named by its value is the tall box around it": (
+        "the Boston dropdown", [W((29, 109.5, 72.5, 119), "Boston", 0), W((402, 115, 452.5, 133), "'lass", 1)],
+        [[9, 76, 392, 138], [15, 97, 386, 132], [401, 114, 453, 133], [28, 108, 73, 119]], (15, 97, 386, 132)),
+    # gradio: the track under "Age" read as "eee)", far wider than four letters can be
+    "a slider track read as letters is still the slider": (
+        "the range slider for Age slider",
+        [W((45, 234, 66, 246), "Age", 0), W((1156, 238, 1167, 246), "30", 1), W((61.5, 262, 1207.5, 284), "eee)", 2)],
+        [[60, 263, 1205, 282], [1129, 229, 1235, 254], [44, 233, 66, 246]], (60, 263, 1205, 282)),
+    # Tk: the entry's left border read as "|" and its top edge as "="
+    "a field's border read as a bar does not hide the field": (
+        "the Customer field",
+        [W((314.5, 193, 386.5, 203), "Customer:", 0), W((420, 188.5, 429, 189), "=", 1), W((418.5, 190.5, 419, 207), "|", 2)],
+        [[417, 187, 738, 209], [313, 192, 387, 203]], (417, 187, 738, 209)),
+    # Qt's file dialog: the path combo box is 1.75 times its value's width; toolbar buttons sit right of it
+    "a dropdown showing a long value is the box around it": (
+        "the /tmp/simpleseg-capture-files dropdown", [W((420, 170, 640, 184), "/tmp/simpleseg-capture-files", 0)],
+        [[411, 165, 764, 189], [870, 164, 894, 188], [900, 164, 924, 188]], (411, 165, 764, 189)),
+    # Qt form: "Password:" with its field right of it; "Server type:" below is one box of ink
+    "the next label's phrase below is not the field": (
+        "the Password field",
+        [W((161, 203, 223.5, 213), "Password:", 0), W((161, 234, 203, 243), "Server", 1), W((207, 234, 239, 246), "type:", 1)],
+        [[261, 196, 620, 220], [159, 233, 239, 246], [160, 202, 224, 213]], (261, 196, 620, 220)),
+}
+
+
+@pytest.mark.parametrize("case", list(CONTROL_CASES))
+def test_a_control_named_by_words_is_its_own_box(case):
+    query, words, boxes, want = CONTROL_CASES[case]
+    g = ground(query, screen(words, boxes, wh=(1280, 800)))
+    assert g.found and g.xyxy_px == tuple(float(v) for v in want), g
 
 
 def test_another_texts_ink_is_not_the_control_beside_a_label():
@@ -436,40 +462,6 @@ def test_another_texts_ink_is_not_the_control_beside_a_label():
     boxes = [[300, 5, 381, 27]]  # the ink of "Status", not a field
     assert control_beside((10, 10, 50, 22), np.asarray(boxes, float), words) is None
     assert control_beside((10, 10, 50, 22), np.asarray(boxes, float)) == (300.0, 5.0, 381.0, 27.0)
-
-
-def test_a_slider_track_the_engine_read_as_letters_is_still_the_slider():
-    # gradio: the track under "Age" read as "eee)", far wider than four letters can be
-    words = [W((45, 234, 66, 246), "Age", 0), W((1156, 238, 1167, 246), "30", 1), W((61.5, 262, 1207.5, 284), "eee)", 2)]
-    boxes = [[60, 263, 1205, 282], [1129, 229, 1235, 254], [44, 233, 66, 246]]
-    g = ground("the range slider for Age slider", screen(words, boxes, wh=(1280, 800)))
-    assert g.found and g.xyxy_px == (60.0, 263.0, 1205.0, 282.0), g
-
-
-def test_a_fields_border_read_as_a_bar_does_not_hide_the_field():
-    # Tk: the entry's left border read as "|" and its top edge as "="
-    words = [W((314.5, 193, 386.5, 203), "Customer:", 0), W((420, 188.5, 429, 189), "=", 1),
-             W((418.5, 190.5, 419, 207), "|", 2)]
-    boxes = [[417, 187, 738, 209], [313, 192, 387, 203]]
-    g = ground("the Customer field", screen(words, boxes, wh=(1280, 800)))
-    assert g.found and g.xyxy_px == (417.0, 187.0, 738.0, 209.0), g
-
-
-def test_a_dropdown_showing_a_long_value_is_the_box_around_it_not_the_button_beside():
-    # Qt's file dialog: the path combo box is 1.75 times its value's width; toolbar buttons sit right of it
-    words = [W((420, 170, 640, 184), "/tmp/simpleseg-capture-files", 0)]
-    boxes = [[411, 165, 764, 189], [870, 164, 894, 188], [900, 164, 924, 188]]
-    g = ground("the /tmp/simpleseg-capture-files dropdown", screen(words, boxes, wh=(1280, 800)))
-    assert g.found and g.xyxy_px == (411.0, 165.0, 764.0, 189.0), g
-
-
-def test_the_next_labels_phrase_below_is_not_the_field():
-    # Qt form: "Password:" with its field right of it; "Server type:" below is one box of ink
-    words = [W((161, 203, 223.5, 213), "Password:", 0), W((161, 234, 203, 243), "Server", 1),
-             W((207, 234, 239, 246), "type:", 1)]
-    boxes = [[261, 196, 620, 220], [159, 233, 239, 246], [160, 202, 224, 213]]
-    g = ground("the Password field", screen(words, boxes))
-    assert g.found and g.xyxy_px == (261.0, 196.0, 620.0, 220.0), g
 
 
 def test_window_controls_are_found_by_their_glyphs():
@@ -489,6 +481,6 @@ def test_window_controls_are_found_by_their_glyphs():
 
 def test_a_name_after_other_letters_is_another_word():
     ws = [W((0, 0, 90, 12), "covariance()", 0), W((0, 40, 70, 52), "variance()", 1)]
-    assert [m.words for m in find_text("variance()", ws)][0] == "variance()"
+    assert find_text("variance()", ws)[0].words == "variance()"
     g = ground("the variance() link", screen(ws))
     assert g.found and g.words == "variance()" and not g.shortlist
