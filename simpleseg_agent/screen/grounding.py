@@ -259,9 +259,8 @@ def _without_glyphs(run: Sequence[ScreenWord]) -> XYXY:
         (10.0, 0.0, 70.0, 10.0)
     """
     first, last = run[0], run[-1]
-    x0 = float(min(w.xyxy_px[0] for w in run))
-    x1 = float(max(w.xyxy_px[2] for w in run))
-    box = (x0, float(min(w.xyxy_px[1] for w in run)), x1, float(max(w.xyxy_px[3] for w in run)))
+    box = _box(run)
+    x0, x1 = box[0], box[2]
     lead = len(first.text) - len(first.text.lstrip(GLYPHS))
     trail = len(last.text) - len(last.text.rstrip(GLYPHS))
     if lead:
@@ -687,7 +686,8 @@ def _by_relation(intent: QueryIntent, perception, rules) -> Grounding:
 #: ``order`` (ordinals), ``relation`` (sides of an anchor), ``role`` (the layout of the role named: a
 #: heading's size, a list's column, a tab's row), ``tie`` (tied runs go to the shortlist), ``second`` (a
 #: second engine's reading where the first spells the name only in part), ``sentence`` (a button, tab, menu item,
-#: checkbox or radio button is not words inside a sentence).
+#: checkbox or radio button inside a longer text only where spelled in the query's case, outside prose),
+#: ``glyph`` (a window's Close, Minimize or Maximize button by the lone sign drawn for it).
 RULES = frozenset({"label", "indicator", "element", "order", "relation", "role", "tie", "second", "sentence",
                    "glyph"})
 
